@@ -1,0 +1,45 @@
+/** The console as commands see it: stdout for data, stderr for messages, colour only where wanted. */
+import { Chalk, type ChalkInstance } from "chalk";
+
+/** Streams and styling handed to every command. */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Styling for stderr; a no-op instance when colour is off. */
+  style: ChalkInstance;
+  quiet: boolean;
+  /** Writes a message line to stderr unless quiet. */
+  info(line: string): void;
+  /** Writes a warning line to stderr (even when quiet: cron mails should show warnings). */
+  warn(line: string): void;
+  /** Writes data to stdout. */
+  out(text: string): void;
+}
+
+/** Colour is on only for a TTY, and never with NO_COLOR, TERM=dumb, --no-color or --quiet. */
+export function wantsColour(env: NodeJS.ProcessEnv, isTTY: boolean, noColorFlag: boolean, quiet: boolean): boolean {
+  if (noColorFlag || quiet || !isTTY) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.TERM === "dumb") return false;
+  return true;
+}
+
+/** Makes the Io for a process run. */
+export function makeIo(opts: { quiet: boolean; color: boolean }): Io {
+  const style = new Chalk({ level: opts.color ? 1 : 0 });
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    style,
+    quiet: opts.quiet,
+    info(line) {
+      if (!opts.quiet) process.stderr.write(line + "\n");
+    },
+    warn(line) {
+      process.stderr.write(style.yellow("warning: ") + line + "\n");
+    },
+    out(text) {
+      process.stdout.write(text);
+    },
+  };
+}

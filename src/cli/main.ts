@@ -1,0 +1,44 @@
+/** The process entry: parses argv, runs the command, maps errors to exit codes. The only process.exit. */
+import { CommanderError } from "commander";
+import { EXIT, SegmentError } from "../errors.js";
+import { makeIo, wantsColour, type Io } from "./io.js";
+import { buildProgram } from "./program.js";
+
+/** Runs the CLI and exits with the code of CLI.md. */
+export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (`segment fields | head`) is a normal end, not a failure.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(EXIT.ok);
+  });
+  let io: Io | undefined;
+  const getIo = (): Io => {
+    if (!io) {
+      const flags = program.opts<{ quiet?: boolean; color?: boolean }>();
+      const quiet = flags.quiet === true;
+      io = makeIo({ quiet, color: wantsColour(process.env, process.stderr.isTTY === true, flags.color === false, quiet) });
+    }
+    return io;
+  };
+  const program = buildProgram(getIo);
+  let code: number = EXIT.ok;
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    code = report(e, getIo());
+  }
+  process.exitCode = code;
+}
+
+function report(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (e instanceof SegmentError) {
+    io.stderr.write(`${io.style.red("error")}: ${e.message}\n`);
+    return e.exitCode;
+  }
+  const err = e as Error;
+  io.stderr.write(`${io.style.red("bug")}: ${err?.stack ?? String(e)}\nThis is a bug in segment: please report it with the command you ran.\n`);
+  return EXIT.bug;
+}

@@ -1,0 +1,30 @@
+/** The commander program: one registry of commands, the shared flags added once. */
+import { Command } from "commander";
+import { createRequire } from "node:module";
+import { addSharedOptions } from "./shared-options.js";
+import type { Io } from "./io.js";
+import * as fields from "./commands/fields.js";
+import * as validate from "./commands/validate.js";
+
+const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+/** Builds the program; `io` is created once the flags are known. */
+export function buildProgram(io: () => Io): Command {
+  const program = new Command("segment")
+    .description("Offline customer segmentation for online shops: YAML segments over your shop's exports.")
+    .version(pkg.version, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .enablePositionalOptions(false)
+    .exitOverride();
+  addSharedOptions(program);
+  program.addHelpText("after", `
+Examples:
+  $ segment fields                      # what the bundled fixtures offer to filter on
+  $ segment validate --exports          # read every export, report every problem
+
+Exit codes: 0 ok, 1 bug, 2 usage/config/definition error, 3 data error, 4 locked.
+Docs: README.md and docs/ in the repository.`);
+  fields.register(program, io);
+  validate.register(program, io);
+  return program;
+}

@@ -1,0 +1,48 @@
+/** The flags every command shares, added by one helper and read into a config. */
+import { Option, type Command } from "commander";
+import { loadConfig, type Config } from "../config/load-config.js";
+import { UsageError } from "../errors.js";
+
+/** Values of the shared flags, as commander gives them. */
+export interface GlobalOptions {
+  config?: string;
+  data?: string;
+  segments?: string;
+  state?: string;
+  out?: string;
+  asOf?: string;
+  timezone?: string;
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  maxBadRows?: string;
+}
+
+/** Adds the shared flags to the program (they apply to every command). */
+export function addSharedOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--config <file>", "project config (default: ./segment.config.yaml)"))
+    .addOption(new Option("--data <dir>", "folder with the exports (overrides `data`)"))
+    .addOption(new Option("--segments <dir>", "folder of segment definitions (overrides `segments`)"))
+    .addOption(new Option("--state <dir>", "state folder (overrides `state`)"))
+    .addOption(new Option("--out <dir>", "output folder (overrides `out`)"))
+    .addOption(new Option("--as-of <date>", "the day taken as today, YYYY-MM-DD (default: today in the time zone)"))
+    .addOption(new Option("--timezone <zone>", "IANA time zone for day boundaries (overrides `timezone`)"))
+    .addOption(new Option("--max-bad-rows <n>", "skip up to N unreadable rows instead of stopping (written to out/rejected-<export>.csv)"))
+    .addOption(new Option("--json", "print the result as JSON on stdout"))
+    .addOption(new Option("-q, --quiet", "print nothing but errors and warnings"))
+    .addOption(new Option("--no-color", "no colour even on a terminal"));
+}
+
+/** Loads the config with the shared flags applied. */
+export function configFrom(opts: GlobalOptions): Config {
+  let maxBadRows: number | undefined;
+  if (opts.maxBadRows !== undefined) {
+    maxBadRows = Number(opts.maxBadRows);
+    if (!Number.isInteger(maxBadRows) || maxBadRows < 0) throw new UsageError(`--max-bad-rows takes a whole number >= 0, not "${opts.maxBadRows}"`);
+  }
+  return loadConfig({
+    config: opts.config, data: opts.data, segments: opts.segments, state: opts.state,
+    out: opts.out, timezone: opts.timezone, maxBadRows,
+  });
+}

@@ -1,0 +1,291 @@
+/** Loads `segment.config.yaml`, validates it, applies defaults and the command-line overrides. */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, type Problem } from "../errors.js";
+import { compileDateFormat, FORMAT_TOKENS } from "../ingest/parse-value.js";
+import { EXPORT_NAMES, SCHEMAS, type ExportName } from "../ingest/schema.js";
+import { choiceHint } from "../suggest.js";
+import { isValidZone } from "../table/time.js";
+import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
+
+/** The config file looked for in the current folder. */
+export const DEFAULT_CONFIG_FILE = "segment.config.yaml";
+
+/** How one source column feeds one canonical column. */
+export interface ColumnMapping {
+  from: string;
+  format?: string;
+  timezone?: string;
+}
+
+/** Per-export reading options. */
+export interface SourceConfig {
+  file?: string;
+  format?: "csv" | "json" | "ndjson";
+  delimiter: string;
+  encoding: string;
+  decimal: "." | ",";
+  listSeparator?: string;
+  ignore: string[];
+  columns: Record<string, ColumnMapping>;
+}
+
+/** RFM settings, kept as given for the RFM commands. */
+export interface RfmConfig {
+  exclude_statuses: string[];
+  monetary: "sum" | "avg";
+  bins: number;
+  method: "rank" | "quantile" | "thresholds";
+  thresholds?: { recency?: number[]; frequency?: number[]; monetary?: number[] };
+  segments?: unknown;
+}
+
+/** The validated project config, with absolute paths. */
+export interface Config {
+  /** The config file read, or undefined when none was found and defaults apply. */
+  file?: string;
+  data: string;
+  segments: string;
+  state: string;
+  out: string;
+  timezone: string;
+  maxBadRows: number;
+  sources: Partial<Record<ExportName, SourceConfig>>;
+  rfm: RfmConfig;
+}
+
+/** Command-line values that override the file. */
+export interface ConfigOverrides {
+  config?: string;
+  data?: string;
+  segments?: string;
+  state?: string;
+  out?: string;
+  timezone?: string;
+  maxBadRows?: number;
+}
+
+const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "sources", "rfm"];
+const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
+const COLUMN_KEYS = ["from", "format", "timezone"];
+const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
+
+const MSG_NOT_MAP = "expected a mapping of keys to values";
+const msgUnknownKey = (key: string) => `unknown key \`${key}\``;
+
+/** Loads the project config; missing default file means defaults, a missing named file is an error. */
+export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+  const named = overrides.config !== undefined;
+  const file = path.resolve(cwd, overrides.config ?? DEFAULT_CONFIG_FILE);
+  let raw: unknown = {};
+  let src: YamlSource | undefined;
+  if (existsSync(file)) {
+    src = parseYaml(readFileSync(file, "utf8"), path.relative(cwd, file) || file);
+    if (src.problems.length) throw new ConfigError(src.problems);
+    raw = src.value ?? {};
+  } else if (named) {
+    throw new ConfigError([{ file: overrides.config, message: "config file not found", hint: "check the --config path" }]);
+  }
+  const baseDir = src ? path.dirname(file) : cwd;
+  const config = validateConfig(raw, src, baseDir);
+  if (overrides.data !== undefined) config.data = path.resolve(cwd, overrides.data);
+  if (overrides.segments !== undefined) config.segments = path.resolve(cwd, overrides.segments);
+  if (overrides.state !== undefined) config.state = path.resolve(cwd, overrides.state);
+  if (overrides.out !== undefined) config.out = path.resolve(cwd, overrides.out);
+  if (overrides.maxBadRows !== undefined) config.maxBadRows = overrides.maxBadRows;
+  if (overrides.timezone !== undefined) {
+    if (!isValidZone(overrides.timezone)) {
+      throw new ConfigError([{ message: `unknown time zone \`${overrides.timezone}\` in --timezone`, hint: "use an IANA name such as Europe/Moscow or UTC" }]);
+    }
+    config.timezone = overrides.timezone;
+  }
+  if (src) config.file = file;
+  return config;
+}
+
+/** Validates a parsed config value, collecting every problem before throwing once. */
+export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDir: string): Config {
+  const problems: Problem[] = [];
+  const report = (p: Array<string | number>, message: string, hint?: string, key = false) => {
+    const pos = src?.locate(p, { key });
+    problems.push({ file: src?.file, line: pos?.line, col: pos?.col, path: formatPath(p), message, hint });
+  };
+  const config: Config = {
+    data: baseDir,
+    segments: path.resolve(baseDir, "segments"),
+    state: path.resolve(baseDir, ".segment"),
+    out: path.resolve(baseDir, "out"),
+    timezone: "UTC",
+    maxBadRows: 0,
+    sources: {},
+    rfm: { exclude_statuses: ["cancelled", "returned"], monetary: "sum", bins: 5, method: "rank" },
+  };
+  if (!isPlainObject(raw)) {
+    report([], MSG_NOT_MAP);
+    throw new ConfigError(problems);
+  }
+  checkKeys(raw, TOP_KEYS, [], report);
+  for (const key of ["data", "segments", "state", "out"] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v !== "string" || v === "") report([key], "expected a folder path");
+    else config[key] = path.resolve(baseDir, v);
+  }
+  if (raw.timezone !== undefined) {
+    if (typeof raw.timezone !== "string" || !isValidZone(raw.timezone)) {
+      report(["timezone"], `unknown time zone \`${String(raw.timezone)}\``, "use an IANA name such as Europe/Moscow or UTC");
+    } else config.timezone = raw.timezone;
+  }
+  if (raw.max_bad_rows !== undefined) {
+    const v = raw.max_bad_rows;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) report(["max_bad_rows"], "expected a whole number >= 0");
+    else config.maxBadRows = v;
+  }
+  if (raw.sources !== undefined) {
+    if (!isPlainObject(raw.sources)) report(["sources"], MSG_NOT_MAP);
+    else {
+      checkKeys(raw.sources, EXPORT_NAMES, ["sources"], report);
+      for (const name of EXPORT_NAMES) {
+        const s = raw.sources[name];
+        if (s === undefined) continue;
+        const parsed = validateSource(s, name, ["sources", name], report);
+        if (parsed) config.sources[name] = parsed;
+      }
+    }
+  }
+  if (raw.rfm !== undefined) validateRfm(raw.rfm, config.rfm, report);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+type Report = (path: Array<string | number>, message: string, hint?: string, key?: boolean) => void;
+
+function validateSource(raw: unknown, name: ExportName, at: string[], report: Report): SourceConfig | undefined {
+  if (!isPlainObject(raw)) {
+    report(at, MSG_NOT_MAP);
+    return undefined;
+  }
+  checkKeys(raw, SOURCE_KEYS, at, report);
+  const out: SourceConfig = { delimiter: ",", encoding: "utf-8", decimal: ".", ignore: [], columns: {} };
+  if (raw.file !== undefined) {
+    if (typeof raw.file !== "string" || raw.file === "") report([...at, "file"], "expected a file name");
+    else out.file = raw.file;
+  }
+  if (raw.format !== undefined) {
+    if (raw.format !== "csv" && raw.format !== "json" && raw.format !== "ndjson") {
+      report([...at, "format"], "expected csv, json or ndjson");
+    } else out.format = raw.format;
+  }
+  if (raw.delimiter !== undefined) {
+    if (typeof raw.delimiter !== "string" || [...raw.delimiter].length !== 1 || raw.delimiter === '"') {
+      report([...at, "delimiter"], "expected one character, such as \",\", \";\" or \"\\t\"");
+    } else out.delimiter = raw.delimiter;
+  }
+  if (raw.encoding !== undefined) {
+    let ok = typeof raw.encoding === "string";
+    if (ok) {
+      try {
+        new TextDecoder(raw.encoding as string);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) report([...at, "encoding"], `unknown encoding \`${String(raw.encoding)}\``, "use a WHATWG encoding label such as utf-8, windows-1251 or iso-8859-1");
+    else out.encoding = raw.encoding as string;
+  }
+  if (raw.decimal !== undefined) {
+    if (raw.decimal !== "." && raw.decimal !== ",") report([...at, "decimal"], 'expected "." or ","');
+    else out.decimal = raw.decimal;
+  }
+  if (raw.list_separator !== undefined) {
+    if (typeof raw.list_separator !== "string" || raw.list_separator === "") report([...at, "list_separator"], "expected a separator such as \";\"");
+    else out.listSeparator = raw.list_separator;
+  }
+  if (raw.ignore !== undefined) {
+    if (!Array.isArray(raw.ignore) || raw.ignore.some((c) => typeof c !== "string")) report([...at, "ignore"], "expected a list of source column names");
+    else out.ignore = raw.ignore as string[];
+  }
+  if (raw.columns !== undefined) {
+    if (!isPlainObject(raw.columns)) report([...at, "columns"], MSG_NOT_MAP);
+    else {
+      const canonical = Object.keys(SCHEMAS[name].columns);
+      for (const [col, spec] of Object.entries(raw.columns)) {
+        const p = [...at, "columns", col];
+        const custom = name === "customers" && col.startsWith("custom.");
+        if (!canonical.includes(col) && !custom) {
+          const hint = choiceHint(col, canonical, 30);
+          report(p, `\`${col}\` is not a column of ${name}`, hint ?? `columns of ${name}: ${canonical.join(", ")}`, true);
+          continue;
+        }
+        const mapping = validateColumn(spec, col, p, report);
+        if (mapping) out.columns[col] = mapping;
+      }
+    }
+  }
+  return out;
+}
+
+function validateColumn(spec: unknown, col: string, at: Array<string | number>, report: Report): ColumnMapping | undefined {
+  if (typeof spec === "string" && spec !== "") return { from: spec };
+  if (!isPlainObject(spec)) {
+    report(at, "expected a source column name, or { from, format, timezone }");
+    return undefined;
+  }
+  checkKeys(spec, COLUMN_KEYS, at, report);
+  const out: ColumnMapping = { from: col.startsWith("custom.") ? col.slice(7) : col };
+  if (spec.from !== undefined) {
+    if (typeof spec.from !== "string" || spec.from === "") report([...at, "from"], "expected a source column name");
+    else out.from = spec.from;
+  }
+  if (spec.format !== undefined) {
+    if (typeof spec.format !== "string" || !compileDateFormat(spec.format)) {
+      report([...at, "format"], "expected a date format with year, month and day", `tokens: ${FORMAT_TOKENS}`);
+    } else out.format = spec.format;
+  }
+  if (spec.timezone !== undefined) {
+    if (typeof spec.timezone !== "string" || !isValidZone(spec.timezone)) {
+      report([...at, "timezone"], `unknown time zone \`${String(spec.timezone)}\``, "use an IANA name such as Europe/Moscow or UTC");
+    } else out.timezone = spec.timezone;
+  }
+  return out;
+}
+
+function validateRfm(raw: unknown, out: RfmConfig, report: Report): void {
+  const at = ["rfm"];
+  if (!isPlainObject(raw)) {
+    report(at, MSG_NOT_MAP);
+    return;
+  }
+  checkKeys(raw, RFM_KEYS, at, report);
+  if (raw.exclude_statuses !== undefined) {
+    if (!Array.isArray(raw.exclude_statuses) || raw.exclude_statuses.some((s) => typeof s !== "string")) {
+      report([...at, "exclude_statuses"], "expected a list of statuses");
+    } else out.exclude_statuses = raw.exclude_statuses as string[];
+  }
+  if (raw.monetary !== undefined) {
+    if (raw.monetary !== "sum" && raw.monetary !== "avg") report([...at, "monetary"], "expected sum or avg");
+    else out.monetary = raw.monetary;
+  }
+  if (raw.bins !== undefined) {
+    if (typeof raw.bins !== "number" || !Number.isInteger(raw.bins) || raw.bins < 2 || raw.bins > 9) {
+      report([...at, "bins"], "expected a whole number from 2 to 9");
+    } else out.bins = raw.bins;
+  }
+  if (raw.method !== undefined) {
+    if (raw.method !== "rank" && raw.method !== "quantile" && raw.method !== "thresholds") {
+      report([...at, "method"], "expected rank, quantile or thresholds");
+    } else out.method = raw.method;
+  }
+  if (raw.thresholds !== undefined) out.thresholds = raw.thresholds as RfmConfig["thresholds"];
+  if (raw.segments !== undefined) out.segments = raw.segments;
+}
+
+function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], at: Array<string | number>, report: Report): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) report([...at, key], msgUnknownKey(key), choiceHint(key, allowed), true);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,85 @@
+/** Error kinds of `segment` and the exit codes CLI.md assigns to them. */
+
+/** Exit codes of CLI.md. */
+export const EXIT = { ok: 0, bug: 1, usage: 2, data: 3, locked: 4 } as const;
+
+/** One problem found in a file, with its position when there is one. */
+export interface Problem {
+  file?: string;
+  line?: number;
+  col?: number;
+  /** Field path inside a definition or config, e.g. `groups[0].filters[1].between`. */
+  path?: string;
+  /** The offending value, as read. */
+  value?: string;
+  message: string;
+  /** What to do about it, or the nearest valid choice. */
+  hint?: string;
+}
+
+/** Formats a problem as `file:line:col: path: message (value) — hint`. */
+export function formatProblem(p: Problem): string {
+  let where = "";
+  if (p.file) {
+    where = p.file;
+    if (p.line !== undefined) where += `:${p.line}`;
+    if (p.line !== undefined && p.col !== undefined) where += `:${p.col}`;
+    where += ": ";
+  }
+  const path = p.path ? `${p.path}: ` : "";
+  const value = p.value !== undefined ? ` (value ${JSON.stringify(p.value)})` : "";
+  const hint = p.hint ? `\n  ${p.hint}` : "";
+  return `${where}${path}${p.message}${value}${hint}`;
+}
+
+/** Base of every expected failure: carries its exit code and the problems behind it. */
+export class SegmentError extends Error {
+  readonly exitCode: number;
+  readonly problems: Problem[];
+  constructor(exitCode: number, message: string, problems: Problem[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+    this.problems = problems;
+  }
+}
+
+/** Wrong flags or arguments (exit 2). */
+export class UsageError extends SegmentError {
+  constructor(message: string) {
+    super(EXIT.usage, message);
+  }
+}
+
+/** The project config is missing or invalid (exit 2). */
+export class ConfigError extends SegmentError {
+  constructor(problems: Problem[]) {
+    super(EXIT.usage, summarise("config", problems), problems);
+  }
+}
+
+/** One or more segment definitions are invalid (exit 2). */
+export class DefinitionError extends SegmentError {
+  constructor(problems: Problem[]) {
+    super(EXIT.usage, summarise("definition", problems), problems);
+  }
+}
+
+/** An export cannot be read (exit 3). */
+export class DataError extends SegmentError {
+  constructor(problems: Problem[]) {
+    super(EXIT.data, summarise("data", problems), problems);
+  }
+}
+
+/** Another run holds the state lock (exit 4). */
+export class LockError extends SegmentError {
+  constructor(message: string) {
+    super(EXIT.locked, message);
+  }
+}
+
+function summarise(kind: string, problems: Problem[]): string {
+  const n = problems.length;
+  return `${n} ${kind} problem${n === 1 ? "" : "s"}:\n${problems.map(formatProblem).join("\n")}`;
+}

@@ -1,0 +1,83 @@
+/** CSV reader: csv-parse in array mode (RFC 4180 quoting, CRLF), over decoded text. */
+import { parse } from "csv-parse";
+import { DataError, type Problem } from "../errors.js";
+import { DEFAULT_BATCH, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
+import { readText } from "./text-stream.js";
+
+const MSG_FIELD_COUNT = (got: number, want: number) => `the row has ${got} fields, the header has ${want}`;
+const HINT_FIELD_COUNT = "check for an unquoted delimiter or a missing cell; quote cells that hold the delimiter";
+const HINT_QUOTE = "a quote inside a quoted cell must be doubled (\"\"); the rest of the file cannot be trusted past this point";
+
+/** Streams the records of a CSV export; the first record is the header. */
+export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch> {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH;
+  const parser = parse({
+    delimiter: opts.delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+    bom: true,
+  });
+  const text = readText(opts.file, opts.display, opts.encoding);
+  let feedError: unknown;
+  const feed = (async () => {
+    try {
+      for await (const chunk of text) {
+        if (!parser.write(chunk)) await new Promise((r) => parser.once("drain", r));
+      }
+      parser.end();
+    } catch (e) {
+      feedError = e;
+      parser.destroy();
+    }
+  })();
+
+  let header: string[] | undefined;
+  let rows: RawCell[][] = [];
+  let lines: number[] = [];
+  let prevEnd = 0;
+  let yielded = false;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const { record, info } = item;
+      const line = prevEnd + 1;
+      prevEnd = info.lines;
+      if (!header) {
+        header = record;
+        continue;
+      }
+      if (record.length !== header.length) {
+        const problem: Problem = {
+          file: opts.display, line, col: Math.min(record.length, header.length) + 1,
+          message: MSG_FIELD_COUNT(record.length, header.length), hint: HINT_FIELD_COUNT,
+        };
+        opts.onBad(problem, record.join(opts.delimiter));
+        continue;
+      }
+      rows.push(record);
+      lines.push(line);
+      if (rows.length >= batchSize) {
+        yielded = true;
+        yield { header, rows, lines };
+        rows = [];
+        lines = [];
+      }
+    }
+  } catch (e) {
+    await feed;
+    if (feedError) throw feedError;
+    const err = e as { code?: string; lines?: number; column?: number; message: string };
+    if (typeof err.code === "string" && err.code.startsWith("CSV_")) {
+      throw new DataError([{
+        file: opts.display, line: err.lines ?? prevEnd + 1, col: (err.column ?? 0) + 1,
+        message: `broken quoting: ${err.message.replace(/ at line \d+.*$/, "")}`, hint: HINT_QUOTE,
+      }]);
+    }
+    throw e;
+  }
+  await feed;
+  if (feedError) throw feedError;
+  if (!header) throw new DataError([{ file: opts.display, line: 1, col: 1, message: "the file is empty: a CSV export needs a header row", hint: "export the file again with its header" }]);
+  // A header-only file still yields once, so callers can check its columns.
+  if (rows.length || !yielded) yield { header, rows, lines };
+}

@@ -1,0 +1,227 @@
+/**
+ * Parsers for the value types of DATA.md. Each returns the typed value, or `undefined`
+ * when the text is not of the type (the caller turns that into a bad-row problem). Empty
+ * cells never reach them: an empty cell is null before typing.
+ */
+import { daysFromCivil, daysInMonth, wallTimeToUtc } from "../table/time.js";
+
+/** Logical types of columns. */
+export type ValueType = "id" | "string" | "integer" | "decimal" | "bool" | "date" | "datetime" | "list";
+
+/** What a parser needs to know about its column and source. */
+export interface ParseOptions {
+  /** Decimal separator, `.` or `,`. */
+  decimal: "." | ",";
+  /** Separator of list items in text cells. */
+  listSeparator: string;
+  /** Zone of zone-less datetimes. */
+  timezone: string;
+  /** A compiled custom date format, when the column has one. */
+  format?: DateFormat;
+}
+
+/** Human words for each type, used in messages. */
+export const TYPE_EXPECTATION: Record<ValueType, string> = {
+  id: "an id",
+  string: "text",
+  integer: "a whole number such as 12",
+  decimal: "a number such as 1234.56",
+  bool: "true/false, 1/0 or yes/no",
+  date: "a date YYYY-MM-DD",
+  datetime: "a datetime such as 2025-10-07T09:50:26Z or 2025-10-07 09:50:26 +0200",
+  list: "a list",
+};
+
+/** Strips one leading apostrophe, the mark spreadsheets (and Shopify) put before ids kept as text. */
+export function parseId(text: string): string {
+  const t = text.trim();
+  return t.charCodeAt(0) === 0x27 ? t.slice(1) : t;
+}
+
+const TRUE_WORDS = new Set(["true", "1", "yes"]);
+const FALSE_WORDS = new Set(["false", "0", "no"]);
+
+/** Parses `true/false/1/0/yes/no`, case-insensitive. */
+export function parseBool(text: string): boolean | undefined {
+  const t = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(t)) return true;
+  if (FALSE_WORDS.has(t)) return false;
+  return undefined;
+}
+
+const DECIMAL_DOT = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+// Group separators allowed with a decimal comma: space, no-break space, narrow no-break space.
+const GROUP_SPACES = /[ \u00a0\u202f]/g;
+
+/** Parses a decimal with `.` or the source's decimal comma; no thousands separator except spaces with `,`. */
+export function parseDecimal(text: string, decimal: "." | "," = "."): number | undefined {
+  let t = text.trim();
+  if (decimal === ",") {
+    if (t.includes(".")) return undefined;
+    t = t.replace(GROUP_SPACES, "").replace(",", ".");
+  }
+  if (!DECIMAL_DOT.test(t)) return undefined;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** Parses a whole number (a decimal with no fraction, e.g. `3.0`, is also accepted). */
+export function parseInteger(text: string, decimal: "." | "," = "."): number | undefined {
+  const t = text.trim();
+  if (INTEGER.test(t)) {
+    const v = Number(t);
+    return Number.isSafeInteger(v) ? v : undefined;
+  }
+  const d = parseDecimal(t, decimal);
+  return d !== undefined && Number.isInteger(d) ? d : undefined;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Parses `YYYY-MM-DD` to a day number. */
+export function parseDate(text: string, format?: DateFormat): number | undefined {
+  const t = text.trim();
+  if (format) {
+    const f = format.parse(t);
+    return f ? daysFromCivil(f.y, f.mo, f.d) : undefined;
+  }
+  const m = ISO_DATE.exec(t);
+  if (!m) return undefined;
+  const y = +m[1], mo = +m[2], d = +m[3];
+  if (!validDate(y, mo, d)) return undefined;
+  return daysFromCivil(y, mo, d);
+}
+
+const ISO_DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(?: ?(Z|[+-]\d{2}:?\d{2}))?$/i;
+
+/** Parses an ISO 8601 datetime of DATA.md (zone `Z`, `±HH:MM`, `±HHMM` or none) to epoch ms. */
+export function parseDateTime(text: string, timezone = "UTC", format?: DateFormat): number | undefined {
+  const t = text.trim();
+  if (format) {
+    const f = format.parse(t);
+    return f ? fieldsToUtc(f, timezone) : undefined;
+  }
+  const m = ISO_DATETIME.exec(t);
+  if (!m) return undefined;
+  const f: DateFields = {
+    y: +m[1], mo: +m[2], d: +m[3],
+    h: m[4] ? +m[4] : 0, mi: m[5] ? +m[5] : 0, s: m[6] ? +m[6] : 0,
+    ms: m[7] ? Math.floor(+`0.${m[7]}` * 1000) : 0,
+    offsetMin: m[8] === undefined ? undefined : parseOffset(m[8]),
+  };
+  if (!validDate(f.y, f.mo, f.d) || f.h > 23 || f.mi > 59 || f.s > 59) return undefined;
+  if (f.offsetMin !== undefined && Math.abs(f.offsetMin) > 18 * 60) return undefined;
+  return fieldsToUtc(f, timezone);
+}
+
+function parseOffset(z: string): number {
+  if (z === "Z" || z === "z") return 0;
+  const sign = z[0] === "-" ? -1 : 1;
+  const digits = z.slice(1).replace(":", "");
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+}
+
+function validDate(y: number, mo: number, d: number): boolean {
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+}
+
+/** Calendar and clock fields read from a datetime text. */
+export interface DateFields {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+  /** Minutes east of UTC, when the text carried a zone. */
+  offsetMin?: number;
+}
+
+function fieldsToUtc(f: DateFields, timezone: string): number {
+  const wall = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms);
+  if (f.offsetMin !== undefined) return wall - f.offsetMin * 60_000;
+  return wallTimeToUtc(timezone, wall);
+}
+
+/** A compiled date format such as `DD.MM.YYYY HH:mm`. */
+export interface DateFormat {
+  source: string;
+  parse(text: string): DateFields | undefined;
+}
+
+const TOKENS: Array<[string, string, keyof DateFields | "Z"]> = [
+  ["YYYY", "(\\d{4})", "y"],
+  ["SSS", "(\\d{1,3})", "ms"],
+  ["YY", "(\\d{2})", "y"],
+  ["MM", "(\\d{2})", "mo"],
+  ["DD", "(\\d{2})", "d"],
+  ["HH", "(\\d{2})", "h"],
+  ["mm", "(\\d{2})", "mi"],
+  ["ss", "(\\d{2})", "s"],
+  ["M", "(\\d{1,2})", "mo"],
+  ["D", "(\\d{1,2})", "d"],
+  ["H", "(\\d{1,2})", "h"],
+  ["Z", "(Z|[+-]\\d{2}:?\\d{2})", "Z"],
+];
+
+/** Tokens a date format may use, for messages. */
+export const FORMAT_TOKENS = "YYYY YY MM M DD D HH H mm ss SSS Z";
+
+/**
+ * Compiles a date format into a parser. Returns `undefined` when the format has no year,
+ * month and day tokens.
+ */
+export function compileDateFormat(source: string): DateFormat | undefined {
+  let pattern = "^";
+  const slots: Array<keyof DateFields | "Z"> = [];
+  let i = 0;
+  outer: while (i < source.length) {
+    for (const [tok, re, slot] of TOKENS) {
+      if (source.startsWith(tok, i)) {
+        pattern += re;
+        slots.push(slot);
+        i += tok.length;
+        continue outer;
+      }
+    }
+    pattern += source[i].replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    i++;
+  }
+  pattern += "$";
+  if (!slots.includes("y") || !slots.includes("mo") || !slots.includes("d")) return undefined;
+  const re = new RegExp(pattern);
+  const twoDigitYear = source.includes("YY") && !source.includes("YYYY");
+  return {
+    source,
+    parse(text: string): DateFields | undefined {
+      const m = re.exec(text);
+      if (!m) return undefined;
+      const f: DateFields = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0, ms: 0 };
+      for (let k = 0; k < slots.length; k++) {
+        const slot = slots[k];
+        const v = m[k + 1];
+        if (slot === "Z") f.offsetMin = parseOffset(v);
+        else if (slot === "ms") f.ms = Number(v.padEnd(3, "0"));
+        else f[slot] = Number(v);
+      }
+      // Two-digit years pivot at 70 like most spreadsheets: 69 is 2069, 70 is 1970.
+      if (twoDigitYear) f.y += f.y < 70 ? 2000 : 1900;
+      if (!validDate(f.y, f.mo, f.d) || f.h > 23 || f.mi > 59 || f.s > 59) return undefined;
+      return f;
+    },
+  };
+}
+
+/** Splits a list cell on the separator, trimming items and dropping empty ones. */
+export function parseList(text: string, separator: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(separator)) {
+    const t = part.trim();
+    if (t !== "") out.push(t);
+  }
+  return out;
+}

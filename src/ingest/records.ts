@@ -1,0 +1,39 @@
+/**
+ * The one small interface every export reader implements: batches of raw records in source
+ * column order, each with its line, and a callback for rows that cannot be read at all.
+ * A faster scanner can replace a reader without touching the callers.
+ */
+import type { Problem } from "../errors.js";
+
+/** A raw cell as read: text from CSV; any JSON value from JSON. */
+export type RawCell = string | number | boolean | null | undefined | object;
+
+/** A batch of raw records. `header` is the source column names known so far (JSON may add more). */
+export interface RecordBatch {
+  header: string[];
+  rows: RawCell[][];
+  /** Line of each row's first character in the file (1-based). */
+  lines: number[];
+}
+
+/** Receives a row that cannot be read; it throws to stop the read, or returns to skip the row. */
+export type BadRowHandler = (problem: Problem, raw: string) => void;
+
+/** Options common to all readers. */
+export interface ReaderOptions {
+  /** Path to open. */
+  file: string;
+  /** Name shown in messages. */
+  display: string;
+  encoding: string;
+  delimiter: string;
+  onBad: BadRowHandler;
+  /** Rows per batch. */
+  batchSize?: number;
+}
+
+/** Reads records from one export file. */
+export type RecordReader = (opts: ReaderOptions) => AsyncGenerator<RecordBatch>;
+
+/** Rows per batch unless a reader is told otherwise. */
+export const DEFAULT_BATCH = 4096;

@@ -1,0 +1,105 @@
+/**
+ * Bytes of an export file, gunzipped when it ends in `.gz`, decoded to text chunks with the
+ * BOM dropped. Invalid bytes and a truncated gzip stream become data errors that name the
+ * line and column where they were met.
+ */
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { DataError } from "../errors.js";
+
+/** Decoded text of a file, chunk by chunk. */
+export interface TextChunks {
+  chunks: AsyncIterable<string>;
+}
+
+/** Largest decompressed size accepted from one `.gz` export: beyond it we assume a gzip bomb. */
+export const MAX_GUNZIPPED_BYTES = 64 * 1024 ** 3;
+
+const MSG_GZIP_CUT = "the gzip stream ends early (the file is cut short or damaged)";
+const msgInvalidBytes = (enc: string) => `bytes that are not valid ${enc}`;
+
+/** Streams the decoded text of `file` (shown in messages as `display`). */
+export async function* readText(file: string, display: string, encoding = "utf-8"): AsyncGenerator<string> {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const gz = file.toLowerCase().endsWith(".gz");
+  const bytes: AsyncIterable<Buffer> = gz ? raw.pipe(createGunzip()) : raw;
+  if (gz) raw.on("error", () => undefined);
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
+  let line = 1;
+  let col = 1;
+  let total = 0;
+  const advance = (text: string) => {
+    let last = -1;
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+      line++;
+      last = i;
+    }
+    col = last === -1 ? col + text.length : text.length - last;
+  };
+  try {
+    for await (const chunk of bytes) {
+      total += chunk.length;
+      if (gz && total > MAX_GUNZIPPED_BYTES) {
+        throw new DataError([{ file: display, line, col, message: `decompresses to more than ${MAX_GUNZIPPED_BYTES} bytes`, hint: "unpack it yourself if it is genuine" }]);
+      }
+      let text: string;
+      try {
+        text = decoder.decode(chunk, { stream: true });
+      } catch {
+        const bad = firstBadOffset(chunk, encoding);
+        advance(new TextDecoder(encoding).decode(chunk.subarray(0, bad)));
+        throw new DataError([{
+          file: display, line, col,
+          message: msgInvalidBytes(encoding),
+          value: chunk.subarray(bad, bad + 4).toString("hex"),
+          hint: `save the file as ${encoding}, or set the source's encoding (e.g. windows-1251) in the config`,
+        }]);
+      }
+      advance(text);
+      if (text) yield text;
+    }
+    const tail = decoder.decode();
+    if (tail) yield tail;
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "Z_BUF_ERROR" || err.code === "Z_DATA_ERROR" || /unexpected end of file|incorrect header check/i.test(err.message)) {
+      throw new DataError([{ file: display, line, col, message: err.code === "Z_DATA_ERROR" ? "not a valid gzip stream" : MSG_GZIP_CUT, hint: "export the file again" }]);
+    }
+    if (err instanceof TypeError) {
+      throw new DataError([{ file: display, line, col, message: msgInvalidBytes(encoding), hint: "the file ends inside a character: export it again" }]);
+    }
+    if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR") {
+      throw new DataError([{ file: display, message: `cannot read the file (${err.code})`, hint: "check the data folder and the source's file name in the config" }]);
+    }
+    throw e;
+  }
+}
+
+/** Offset of the first byte of `buf` that does not decode, skipping a sequence begun in the previous chunk. */
+function firstBadOffset(buf: Buffer, encoding: string): number {
+  if (encoding.toLowerCase().replace("-", "") === "utf8") {
+    let i = 0;
+    while (i < buf.length && i < 3 && (buf[i] & 0xc0) === 0x80) i++;
+    while (i < buf.length) {
+      const b = buf[i];
+      const n = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+      if (n < 0) return i;
+      // A sequence running past the chunk continues in the next one; the bad byte lies before it.
+      if (i + n >= buf.length) return i;
+      for (let k = 1; k <= n; k++) if ((buf[i + k] & 0xc0) !== 0x80) return i;
+      const cp = n === 2 ? ((b & 0x0f) << 12) | ((buf[i + 1] & 0x3f) << 6) : 0;
+      if (n === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return i;
+      i += n + 1;
+    }
+    return buf.length;
+  }
+  for (let i = 0; i < buf.length; i++) {
+    try {
+      new TextDecoder(encoding, { fatal: true }).decode(buf.subarray(i, i + 1));
+    } catch {
+      return i;
+    }
+  }
+  return buf.length;
+}

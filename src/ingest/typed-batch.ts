@@ -1,0 +1,279 @@
+/**
+ * Turns raw record batches into typed batches of canonical columns: the source-to-canonical
+ * mapping, per-column parsers and the bad-value checks of DATA.md.
+ */
+import type { Problem } from "../errors.js";
+import type { ResolvedSource } from "./sources.js";
+import {
+  compileDateFormat, parseBool, parseDate, parseDateTime, parseDecimal, parseId, parseInteger, parseList,
+  TYPE_EXPECTATION, type DateFormat, type ValueType,
+} from "./parse-value.js";
+import type { RawCell, RecordBatch } from "./records.js";
+import { customFieldName, SCHEMAS } from "./schema.js";
+
+/** Typed values of one column of a batch. Numbers, dates and datetimes use NaN for null. */
+export type TypedValues =
+  | { type: "id" | "string"; values: Array<string | null> }
+  | { type: "integer" | "decimal" | "date" | "datetime"; values: Float64Array }
+  | { type: "bool"; values: Int8Array }
+  | { type: "list"; values: Array<string[] | null> };
+
+/** A batch of rows with typed canonical columns (and, for customers, raw custom-field text). */
+export interface TypedBatch {
+  length: number;
+  lines: Int32Array;
+  columns: Record<string, TypedValues>;
+  /** Custom fields (customers only): trimmed text or null, typed after inference. */
+  custom: Record<string, Array<string | null>>;
+}
+
+/** A bad value found while typing a row. */
+export interface BadValue {
+  row: number;
+  problem: Problem;
+}
+
+interface ColumnPlan {
+  name: string;
+  type: ValueType;
+  index: number;
+  format?: DateFormat;
+  timezone: string;
+}
+
+/** How the current header maps onto canonical and custom columns. */
+export interface HeaderPlan {
+  columns: ColumnPlan[];
+  custom: Array<{ name: string; index: number }>;
+  /** Canonical columns that the export lacks. */
+  missing: string[];
+  /** Mapped source columns not found in the header. */
+  unmatched: Array<{ column: string; from: string }>;
+  /** Width of the header this plan was made for. */
+  width: number;
+}
+
+const normalise = (s: string) => s.trim().toLowerCase();
+
+/** Builds the column plan for a header; `wanted` limits the canonical columns typed. */
+export function planHeader(header: string[], source: ResolvedSource, timezone: string, wanted?: readonly string[]): HeaderPlan {
+  const schema = SCHEMAS[source.name];
+  const byName = new Map<string, number>();
+  header.forEach((h, i) => {
+    const key = normalise(h);
+    if (!byName.has(key)) byName.set(key, i);
+  });
+  const used = new Set<number>();
+  const columns: ColumnPlan[] = [];
+  const missing: string[] = [];
+  const unmatched: HeaderPlan["unmatched"] = [];
+  for (const [name, type] of Object.entries(schema.columns)) {
+    const mapping = source.options.columns[name];
+    const from = mapping?.from ?? name;
+    const index = byName.get(normalise(from));
+    if (index === undefined) {
+      if (mapping && mapping.from !== name) unmatched.push({ column: name, from });
+      missing.push(name);
+      continue;
+    }
+    used.add(index);
+    if (wanted && !wanted.includes(name)) continue;
+    columns.push({
+      name, type, index,
+      format: mapping?.format ? compileDateFormat(mapping.format) : undefined,
+      timezone: mapping?.timezone ?? timezone,
+    });
+  }
+  const custom: HeaderPlan["custom"] = [];
+  if (source.name === "customers") {
+    const ignored = new Set(source.options.ignore.map(normalise));
+    const seen = new Set<string>();
+    header.forEach((h, index) => {
+      if (used.has(index) || ignored.has(normalise(h))) return;
+      const name = customFieldName(h);
+      if (name === "" || seen.has(name)) return;
+      seen.add(name);
+      custom.push({ name, index });
+    });
+  }
+  return { columns, custom, missing, unmatched, width: header.length };
+}
+
+/** Text of a raw cell, trimmed; null when empty or missing. Objects and arrays are not text. */
+function textOf(cell: RawCell): string | null | undefined {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell === "string") {
+    const t = cell.trim();
+    return t === "" ? null : t;
+  }
+  if (typeof cell === "number" || typeof cell === "boolean") return String(cell);
+  return undefined;
+}
+
+/** Types one raw batch. Rows with a bad value are reported in `bad` and left out of the result. */
+export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: ResolvedSource): { typed: TypedBatch; bad: BadValue[] } {
+  const n = batch.rows.length;
+  const opts = source.options;
+  const listSep = opts.listSeparator ?? (opts.delimiter === ";" ? "," : ";");
+  const ok = new Uint8Array(n).fill(1);
+  const bad: BadValue[] = [];
+  const columns: Record<string, TypedValues> = {};
+  const reject = (row: number, col: ColumnPlan, raw: RawCell, message?: string) => {
+    if (!ok[row]) return;
+    ok[row] = 0;
+    const hint = col.format ? `expected the format ${col.format.source}` : undefined;
+    bad.push({
+      row,
+      problem: {
+        file: source.display, line: batch.lines[row], col: source.format === "csv" ? col.index + 1 : undefined,
+        path: col.name, value: typeof raw === "string" ? raw : JSON.stringify(raw),
+        message: message ?? `expected ${TYPE_EXPECTATION[col.type]}`,
+        hint: hint ?? (col.type === "decimal" && opts.decimal === "." ? "for a decimal comma set the source's `decimal: \",\"`" : undefined),
+      },
+    });
+  };
+
+  for (const col of plan.columns) {
+    const rows = batch.rows;
+    switch (col.type) {
+      case "id":
+      case "string": {
+        const values = new Array<string | null>(n);
+        for (let r = 0; r < n; r++) {
+          const t = textOf(rows[r][col.index]);
+          if (t === undefined) {
+            reject(r, col, rows[r][col.index]);
+            values[r] = null;
+          } else values[r] = t === null ? null : col.type === "id" ? parseId(t) || null : t;
+        }
+        columns[col.name] = { type: col.type, values };
+        break;
+      }
+      case "integer":
+      case "decimal":
+      case "date":
+      case "datetime": {
+        const values = new Float64Array(n);
+        for (let r = 0; r < n; r++) {
+          const raw = rows[r][col.index];
+          if (typeof raw === "number" && (col.type === "integer" || col.type === "decimal")) {
+            if (col.type === "integer" && !Number.isInteger(raw)) reject(r, col, raw);
+            values[r] = raw;
+            continue;
+          }
+          const t = textOf(raw);
+          if (t === null) {
+            values[r] = NaN;
+            continue;
+          }
+          let v: number | undefined;
+          if (t !== undefined) {
+            if (col.type === "integer") v = parseInteger(t, opts.decimal);
+            else if (col.type === "decimal") v = parseDecimal(t, opts.decimal);
+            else if (col.type === "date") v = parseDate(t, col.format);
+            else v = parseDateTime(t, col.timezone, col.format);
+          }
+          if (v === undefined) {
+            reject(r, col, raw);
+            values[r] = NaN;
+          } else values[r] = v;
+        }
+        columns[col.name] = { type: col.type, values };
+        break;
+      }
+      case "bool": {
+        const values = new Int8Array(n);
+        for (let r = 0; r < n; r++) {
+          const raw = rows[r][col.index];
+          if (typeof raw === "boolean") {
+            values[r] = raw ? 1 : 0;
+            continue;
+          }
+          const t = textOf(raw);
+          if (t === null) {
+            values[r] = -1;
+            continue;
+          }
+          const v = t === undefined ? undefined : parseBool(t);
+          if (v === undefined) {
+            reject(r, col, raw);
+            values[r] = -1;
+          } else values[r] = v ? 1 : 0;
+        }
+        columns[col.name] = { type: "bool", values };
+        break;
+      }
+      case "list": {
+        const values = new Array<string[] | null>(n);
+        for (let r = 0; r < n; r++) {
+          const raw = rows[r][col.index];
+          if (Array.isArray(raw)) {
+            const items: string[] = [];
+            let good = true;
+            for (const item of raw) {
+              const t = textOf(item as RawCell);
+              if (t === undefined) good = false;
+              else if (t !== null) items.push(t);
+            }
+            if (!good) reject(r, col, raw, "expected a list of strings");
+            values[r] = items;
+            continue;
+          }
+          const t = textOf(raw);
+          if (t === undefined) {
+            reject(r, col, raw, "expected a list of strings");
+            values[r] = null;
+          } else values[r] = t === null ? null : parseList(t, listSep);
+        }
+        columns[col.name] = { type: "list", values };
+        break;
+      }
+    }
+  }
+
+  const custom: Record<string, Array<string | null>> = {};
+  for (const c of plan.custom) {
+    const values = new Array<string | null>(n);
+    for (let r = 0; r < n; r++) {
+      const raw = batch.rows[r][c.index];
+      const t = Array.isArray(raw) ? raw.join(listSep) : textOf(raw);
+      values[r] = t === undefined ? JSON.stringify(raw) : t;
+    }
+    custom[c.name] = values;
+  }
+
+  const lines = Int32Array.from(batch.lines);
+  if (bad.length === 0) return { typed: { length: n, lines, columns, custom }, bad };
+  return { typed: compact({ length: n, lines, columns, custom }, ok), bad };
+}
+
+/** Keeps only the rows flagged in `keep`. */
+function compact(b: TypedBatch, keep: Uint8Array): TypedBatch {
+  const idx: number[] = [];
+  for (let r = 0; r < b.length; r++) if (keep[r]) idx.push(r);
+  const pick = <T>(arr: ArrayLike<T>): T[] => idx.map((r) => arr[r]);
+  const columns: Record<string, TypedValues> = {};
+  for (const [name, col] of Object.entries(b.columns)) {
+    switch (col.type) {
+      case "integer": case "decimal": case "date": case "datetime":
+        columns[name] = { type: col.type, values: Float64Array.from(pick(col.values)) };
+        break;
+      case "bool":
+        columns[name] = { type: "bool", values: Int8Array.from(pick(col.values)) };
+        break;
+      case "list":
+        columns[name] = { type: "list", values: pick(col.values) };
+        break;
+      default:
+        columns[name] = { type: col.type, values: pick(col.values) };
+    }
+  }
+  const custom: TypedBatch["custom"] = {};
+  for (const [name, values] of Object.entries(b.custom)) custom[name] = pick(values);
+  return { length: idx.length, lines: Int32Array.from(pick(b.lines)), columns, custom };
+}
+
+/** Raw text of a row for the rejected-rows file. */
+export function rawRowText(row: RawCell[], delimiter: string): string {
+  return row.map((c) => (c === null || c === undefined ? "" : typeof c === "object" ? JSON.stringify(c) : String(c))).join(delimiter);
+}

@@ -1,0 +1,144 @@
+/**
+ * Calendar and time-zone arithmetic on plain numbers: dates are day numbers (days since
+ * 1970-01-01), datetimes are epoch milliseconds. Zone offsets come from Intl and are cached
+ * per zone and hour, so converting millions of values costs a Map lookup each.
+ */
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** Days since 1970-01-01 of a proleptic Gregorian calendar date (month 1..12). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  return Math.floor(Date.UTC(y, m - 1, d) / DAY_MS);
+}
+
+/** Calendar fields of a day number. */
+export function civilFromDays(days: number): { y: number; m: number; d: number } {
+  const t = new Date(days * DAY_MS);
+  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+}
+
+/** Number of days in a month (month 1..12). */
+export function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** Formats a day number as `YYYY-MM-DD`. */
+export function formatDay(days: number): string {
+  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Adds calendar months to a day number; a day past the target month's end takes its last day. */
+export function addMonths(days: number, months: number): number {
+  const { y, m, d } = civilFromDays(days);
+  const total = y * 12 + (m - 1) + months;
+  const ty = Math.floor(total / 12);
+  const tm = total - ty * 12 + 1;
+  return daysFromCivil(ty, tm, Math.min(d, daysInMonth(ty, tm)));
+}
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, Map<number, number>>();
+
+/** True when `zone` is an IANA time zone this Node knows (or UTC). */
+export function isValidZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let f = zoneFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    zoneFormatters.set(zone, f);
+  }
+  return f;
+}
+
+function isUtc(zone: string): boolean {
+  return zone === "UTC" || zone === "Etc/UTC" || zone === "GMT" || zone === "Z";
+}
+
+/** Offset of `zone` from UTC, in ms, at the instant `utcMs` (local = utc + offset). */
+export function zoneOffsetMs(zone: string, utcMs: number): number {
+  if (isUtc(zone)) return 0;
+  let cache = offsetCache.get(zone);
+  if (!cache) {
+    cache = new Map();
+    offsetCache.set(zone, cache);
+  }
+  // Every zone in use changes its offset on a quarter hour at most, so an hour bucket is
+  // safe to cache only when the offset is the same at both of its ends.
+  const hour = Math.floor(utcMs / HOUR_MS);
+  const hit = cache.get(hour);
+  if (hit !== undefined && !Number.isNaN(hit)) return hit;
+  if (hit !== undefined) return computeOffset(zone, utcMs);
+  const start = computeOffset(zone, hour * HOUR_MS);
+  const end = computeOffset(zone, hour * HOUR_MS + HOUR_MS - 1);
+  if (start === end) {
+    cache.set(hour, start);
+    return start;
+  }
+  cache.set(hour, NaN);
+  return computeOffset(zone, utcMs);
+}
+
+function computeOffset(zone: string, utcMs: number): number {
+  const parts = formatterFor(zone).formatToParts(new Date(utcMs));
+  let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  for (const p of parts) {
+    switch (p.type) {
+      case "year": y = Number(p.value); break;
+      case "month": mo = Number(p.value); break;
+      case "day": d = Number(p.value); break;
+      case "hour": h = Number(p.value); break;
+      case "minute": mi = Number(p.value); break;
+      case "second": s = Number(p.value); break;
+    }
+  }
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const floored = utcMs - (((utcMs % 1000) + 1000) % 1000);
+  return asUtc - floored;
+}
+
+/**
+ * Converts a wall-clock time in `zone` to epoch ms. In a gap (spring forward) the time is
+ * read with the offset before the change, as most calendars do; in an overlap, the earlier
+ * instant is taken.
+ */
+export function wallTimeToUtc(zone: string, wallMs: number): number {
+  if (isUtc(zone)) return wallMs;
+  const first = wallMs - zoneOffsetMs(zone, wallMs);
+  const second = wallMs - zoneOffsetMs(zone, first);
+  if (first === second) return first;
+  const earlier = Math.min(first, second);
+  if (earlier + zoneOffsetMs(zone, earlier) === wallMs) return earlier;
+  const later = Math.max(first, second);
+  if (later + zoneOffsetMs(zone, later) === wallMs) return later;
+  return wallMs - zoneOffsetMs(zone, wallMs - DAY_MS);
+}
+
+/** Calendar day (day number) of the instant `utcMs` in `zone`. */
+export function dayInZone(zone: string, utcMs: number): number {
+  return Math.floor((utcMs + zoneOffsetMs(zone, utcMs)) / DAY_MS);
+}
+
+/** Epoch ms of midnight at the start of day number `days` in `zone`. */
+export function startOfDayInZone(zone: string, days: number): number {
+  return wallTimeToUtc(zone, days * DAY_MS);
+}
+
+export { DAY_MS };
