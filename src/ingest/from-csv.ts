@@ -36,12 +36,16 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
   let rows: RawCell[][] = [];
   let lines: number[] = [];
   let prevEnd = 0;
+  let prevEmpty = 0;
   let yielded = false;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) {
       const { record, info } = item;
-      const line = prevEnd + 1;
-      prevEnd = info.lines;
+      // csv-parse's own line count takes a CRLF inside quotes for two lines, so lines are
+      // counted here: skipped empty lines, then the newlines inside the record's fields.
+      const line = prevEnd + 1 + (info.empty_lines - prevEmpty);
+      prevEmpty = info.empty_lines;
+      prevEnd = line + newlinesIn(record);
       if (!header) {
         header = record;
         continue;
@@ -80,4 +84,12 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
   if (!header) throw new DataError([{ file: opts.display, line: 1, col: 1, message: "the file is empty: a CSV export needs a header row", hint: "export the file again with its header" }]);
   // A header-only file still yields once, so callers can check its columns.
   if (rows.length || !yielded) yield { header, rows, lines };
+}
+
+function newlinesIn(record: string[]): number {
+  let n = 0;
+  for (const field of record) {
+    for (let i = field.indexOf("\n"); i !== -1; i = field.indexOf("\n", i + 1)) n++;
+  }
+  return n;
 }

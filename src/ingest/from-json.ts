@@ -60,7 +60,8 @@ export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<Record
     throw new DataError([{ file: opts.display, line, col, message, hint }]);
   };
   for await (const chunk of readText(opts.file, opts.display, opts.encoding)) {
-    let segStart = -1;
+    // An object still open from the previous chunk continues at this chunk's start.
+    let segStart = depth > 0 ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (c === 10) {
