@@ -87,6 +87,8 @@ export async function describeFields(project: Project): Promise<FieldInfo[]> {
           }
         }
       }
+      // orders.quantity is the metric (sum of item quantities); the item column is for `where` only.
+      istats.delete("quantity");
       for (const [name, s] of istats) out.push({ field: `orders.${name}`, type: s.type, source: "order_items", nulls: s.nulls, rows: irows, samples: [...s.samples] });
     }
   }
@@ -109,7 +111,7 @@ export function showValue(type: ValueType, v: number | string | string[] | boole
   if (type === "datetime" && typeof v === "number") return new Date(v).toISOString();
   if (type === "bool" && typeof v === "number") return v === 1 ? "true" : "false";
   if (Array.isArray(v)) return v.join(";");
-  return String(v);
+  return String(v).replace(/\r?\n/g, "\\n");
 }
 
 /** Canonical fact columns of an export, for the language's field list. */
