@@ -20,12 +20,22 @@ export async function main(argv: string[]): Promise<void> {
     return io;
   };
   const program = buildProgram(getIo);
+  let finished = false;
+  // If the event loop empties while a command still awaits, a promise was left hanging:
+  // that is a bug, and must not pass for success.
+  process.on("beforeExit", () => {
+    if (!finished) {
+      process.stderr.write("bug: the command stopped without finishing (a stream was left waiting)\n");
+      process.exit(EXIT.bug);
+    }
+  });
   let code: number = EXIT.ok;
   try {
     await program.parseAsync(argv);
   } catch (e) {
     code = report(e, getIo());
   }
+  finished = true;
   process.exitCode = code;
 }
 

@@ -23,9 +23,14 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
   const feed = (async () => {
     try {
       for await (const chunk of text) {
-        if (!parser.write(chunk)) await new Promise((r) => parser.once("drain", r));
+        if (parser.destroyed) break;
+        // Wait for room, or for the parser to fail: a failed parser never drains.
+        if (!parser.write(chunk)) await new Promise((r) => {
+          parser.once("drain", r);
+          parser.once("close", r);
+        });
       }
-      parser.end();
+      if (!parser.destroyed) parser.end();
     } catch (e) {
       feedError = e;
       parser.destroy();

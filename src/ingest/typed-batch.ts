@@ -243,6 +243,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
   }
 
   const lines = Int32Array.from(batch.lines);
+  bad.sort((a, b) => a.row - b.row);
   if (bad.length === 0) return { typed: { length: n, lines, columns, custom }, bad };
   return { typed: compact({ length: n, lines, columns, custom }, ok), bad };
 }
