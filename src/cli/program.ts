@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { addSharedOptions } from "./shared-options.js";
 import type { Io } from "./io.js";
 import * as fields from "./commands/fields.js";
+import * as preview from "./commands/preview.js";
 import * as validate from "./commands/validate.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -21,10 +22,12 @@ export function buildProgram(io: () => Io): Command {
 Examples:
   $ segment fields                      # what the bundled fixtures offer to filter on
   $ segment validate --exports          # read every export, report every problem
+  $ segment preview tea-repeat-offer    # count and first members, with a funnel
 
 Exit codes: 0 ok, 1 bug, 2 usage/config/definition error, 3 data error, 4 locked.
 Docs: README.md and docs/ in the repository.`);
   fields.register(program, io);
   validate.register(program, io);
+  preview.register(program, io);
   return program;
 }

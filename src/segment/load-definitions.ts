@@ -1,0 +1,383 @@
+/**
+ * Reads segment definition files and validates them into the AST, collecting every problem
+ * of every file (with file, line, column, path and a suggestion) before throwing once.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { DefinitionError, type Problem } from "../errors.js";
+import { choiceHint } from "../suggest.js";
+import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
+import { OPERATORS, type Condition, type Scalar, type FilterNode, type GroupNode, type Op, type Pos, type SegmentDef } from "./ast.js";
+import { allFieldNames, factColumns, resolveField, type FactTable, type FieldRef } from "./fields.js";
+import { checkOperand, classOf, isOperandError, OPS_BY_CLASS, type TypeClass } from "./operands.js";
+
+/** A definition file's name (as shown) and text. */
+export interface DefinitionFile {
+  file: string;
+  text: string;
+}
+
+const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytics", "match", "filters", "groups"];
+const GROUP_KEYS = ["match", "not", "filters", "groups"];
+const FILTER_KEYS = ["field", "where", "ignore_year", ...OPERATORS];
+
+const MSG_EMPTY_GROUP = "a group needs at least one filter or group";
+const MSG_ONE_OP = "a filter needs exactly one operator";
+
+/** Lists the definition files of a folder (`*.yaml`, `*.yml`, sorted), read as text. */
+export function readDefinitionFolder(dir: string, cwd = process.cwd()): DefinitionFile[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => {
+      const full = path.join(dir, f);
+      return { file: path.relative(cwd, full) || full, text: readFileSync(full, "utf8") };
+    });
+}
+
+/** Parses and validates definition files; throws a DefinitionError with every problem found. */
+export function parseDefinitions(files: DefinitionFile[]): SegmentDef[] {
+  const problems: Problem[] = [];
+  const defs: SegmentDef[] = [];
+  const refs: Array<{ def: SegmentDef; code: string; pos: Pos }> = [];
+  for (const { file, text } of files) {
+    const src = parseYaml(text, file);
+    if (src.problems.length) {
+      problems.push(...src.problems);
+      continue;
+    }
+    const value = src.value;
+    if (value === null || value === undefined) continue;
+    const items = Array.isArray(value) ? value.map((v, i) => [v, [i]] as const) : [[value, []] as const];
+    for (const [raw, at] of items) {
+      const v = new Validator(src, problems);
+      const def = v.segment(raw, [...at]);
+      if (def) {
+        defs.push(def);
+        for (const r of v.references) refs.push({ def, ...r });
+      }
+    }
+  }
+  const byCode = new Map<string, SegmentDef>();
+  for (const def of defs) {
+    const prev = byCode.get(def.code);
+    if (prev) {
+      problems.push({ ...posOf(def.pos), path: "code", value: def.code, message: `duplicate segment code (also in ${prev.file}:${prev.pos.line})`, hint: "codes are unique across files: rename one" });
+    } else byCode.set(def.code, def);
+  }
+  const codes = [...byCode.keys()];
+  for (const r of refs) {
+    if (!byCode.has(r.code)) problems.push({ ...posOf(r.pos), value: r.code, message: `unknown segment \`${r.code}\``, hint: choiceHint(r.code, codes) });
+  }
+  if (problems.length === 0) problems.push(...findCycles(defs, byCode));
+  if (problems.length) throw new DefinitionError(problems);
+  return defs;
+}
+
+/** Codes a definition references through `segment` filters. */
+export function referencedCodes(def: SegmentDef): string[] {
+  const out = new Set<string>();
+  const walk = (g: GroupNode) => {
+    for (const c of g.children) {
+      if (c.kind === "group") walk(c);
+      else if (c.field === "segment" && Array.isArray(c.operand)) for (const code of c.operand) out.add(String(code));
+    }
+  };
+  walk(def.root);
+  return [...out];
+}
+
+/** Orders definitions so that each comes after the segments it references. */
+export function dependencyOrder(defs: SegmentDef[]): SegmentDef[] {
+  const byCode = new Map(defs.map((d) => [d.code, d]));
+  const out: SegmentDef[] = [];
+  const done = new Set<string>();
+  const visit = (d: SegmentDef) => {
+    if (done.has(d.code)) return;
+    done.add(d.code);
+    for (const c of referencedCodes(d)) {
+      const dep = byCode.get(c);
+      if (dep) visit(dep);
+    }
+    out.push(d);
+  };
+  defs.forEach(visit);
+  return out;
+}
+
+function findCycles(defs: SegmentDef[], byCode: Map<string, SegmentDef>): Problem[] {
+  const problems: Problem[] = [];
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const reported = new Set<string>();
+  const visit = (code: string) => {
+    state.set(code, 1);
+    stack.push(code);
+    for (const next of referencedCodes(byCode.get(code)!)) {
+      if (state.get(next) === 1) {
+        const cycle = [...stack.slice(stack.indexOf(next)), next];
+        const key = [...cycle].sort().join(",");
+        if (!reported.has(key)) {
+          reported.add(key);
+          const def = byCode.get(code)!;
+          problems.push({ ...posOf(def.pos), message: `segments reference each other in a cycle: ${cycle.join(" -> ")}`, hint: "a segment cannot depend on itself; remove one of the references" });
+        }
+      } else if (!state.has(next) && byCode.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(code, 2);
+  };
+  for (const d of defs) if (!state.has(d.code)) visit(d.code);
+  return problems;
+}
+
+function posOf(pos: Pos): Problem {
+  return { file: pos.file, line: pos.line, col: pos.col, path: pos.path || undefined, message: "" };
+}
+
+type Path = Array<string | number>;
+
+class Validator {
+  readonly references: Array<{ code: string; pos: Pos }> = [];
+  private filterCount = 0;
+
+  constructor(private readonly src: YamlSource, private readonly problems: Problem[]) {}
+
+  private pos(at: Path, key = false): Pos {
+    const { line, col } = this.src.locate(at, { key });
+    return { file: this.src.file, line, col, path: formatPath(at) };
+  }
+
+  private report(at: Path, message: string, hint?: string, key = false, value?: unknown): void {
+    const p = this.pos(at, key);
+    this.problems.push({
+      file: p.file, line: p.line, col: p.col, path: p.path || undefined, message, hint,
+      value: value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value),
+    });
+  }
+
+  private keys(obj: Record<string, unknown>, allowed: readonly string[], at: Path, what: string): void {
+    for (const k of Object.keys(obj)) {
+      if (!allowed.includes(k)) this.report([...at, k], `unknown key \`${k}\` in a ${what}`, choiceHint(k, allowed, 20), true);
+    }
+  }
+
+  segment(raw: unknown, at: Path): SegmentDef | undefined {
+    if (!isMap(raw)) {
+      this.report(at, "expected a segment: a mapping with code, name and filters or groups");
+      return undefined;
+    }
+    const before = this.problems.length;
+    this.keys(raw, SEGMENT_KEYS, at, "segment");
+    const code = raw.code;
+    if (typeof code !== "string" || !CODE_RE.test(code)) {
+      this.report(code === undefined ? at : [...at, "code"], code === undefined ? "the segment has no `code`" : "a code is 1-64 characters: lower-case letters, digits, `_` and `-`, starting with a letter or digit", "e.g. code: tea-repeat-offer", false, code);
+    }
+    if (typeof raw.name !== "string" || raw.name.trim() === "") this.report(raw.name === undefined ? at : [...at, "name"], "the segment needs a `name` (free text)");
+    if (raw.description !== undefined && typeof raw.description !== "string") this.report([...at, "description"], "expected text");
+    if (raw.type !== undefined && raw.type !== "dynamic" && raw.type !== "static") this.report([...at, "type"], "expected dynamic or static", undefined, false, raw.type);
+    for (const k of ["active", "analytics"] as const) if (raw[k] !== undefined && typeof raw[k] !== "boolean") this.report([...at, k], "expected true or false", undefined, false, raw[k]);
+    this.filterCount = 0;
+    const root = this.groupBody(raw, at, false);
+    if (root && this.filterCount === 0 && this.problems.length === before) this.report(at, "the segment has no filters", "add `filters:` or `groups:` with at least one filter");
+    if (this.problems.length !== before || !root) return undefined;
+    const { line, col } = this.src.locate(at);
+    return {
+      code: code as string,
+      name: raw.name as string,
+      description: raw.description as string | undefined,
+      type: (raw.type as "dynamic" | "static" | undefined) ?? "dynamic",
+      active: (raw.active as boolean | undefined) ?? true,
+      analytics: (raw.analytics as boolean | undefined) ?? false,
+      root,
+      file: this.src.file,
+      pos: { file: this.src.file, line, col, path: formatPath(at) },
+      hash: hashOf(raw),
+    };
+  }
+
+  private groupBody(raw: Record<string, unknown>, at: Path, isGroup: boolean): GroupNode | undefined {
+    const match = raw.match ?? "all";
+    if (match !== "all" && match !== "any") this.report([...at, "match"], "expected all or any", undefined, false, match);
+    if (isGroup && raw.not !== undefined && typeof raw.not !== "boolean") this.report([...at, "not"], "expected true or false");
+    const children: GroupNode["children"] = [];
+    if (raw.filters !== undefined) {
+      if (!Array.isArray(raw.filters)) this.report([...at, "filters"], "expected a list of filters");
+      else raw.filters.forEach((f, i) => {
+        const node = this.filter(f, [...at, "filters", i]);
+        if (node) children.push(node);
+      });
+    }
+    if (raw.groups !== undefined) {
+      if (!Array.isArray(raw.groups)) this.report([...at, "groups"], "expected a list of groups");
+      else raw.groups.forEach((g, i) => {
+        const gat = [...at, "groups", i];
+        if (!isMap(g)) {
+          this.report(gat, "expected a group: a mapping with filters and/or groups");
+          return;
+        }
+        this.keys(g, GROUP_KEYS, gat, "group");
+        const node = this.groupBody(g, gat, true);
+        if (node) children.push(node);
+      });
+    }
+    const empty = (!Array.isArray(raw.filters) || raw.filters.length === 0) && (!Array.isArray(raw.groups) || raw.groups.length === 0);
+    if (empty && isGroup) this.report(at, MSG_EMPTY_GROUP);
+    const { line, col } = this.src.locate(at);
+    return {
+      kind: "group", match: match === "any" ? "any" : "all", not: raw.not === true, children,
+      pos: { file: this.src.file, line, col, path: formatPath(at) },
+    };
+  }
+
+  private filter(raw: unknown, at: Path): FilterNode | undefined {
+    this.filterCount++;
+    if (!isMap(raw)) {
+      this.report(at, "expected a filter: { field: ..., <operator>: ... }");
+      return undefined;
+    }
+    this.keys(raw, FILTER_KEYS, at, "filter");
+    const before = this.problems.length;
+    const field = raw.field;
+    if (typeof field !== "string") {
+      this.report(at, "the filter has no `field`", "e.g. { field: city, ne: Moscow }");
+      return undefined;
+    }
+    const ref = resolveField(field);
+    if (!ref) {
+      this.report([...at, "field"], `unknown field \`${field}\``, choiceHint(field, allFieldNames(), 0) ?? "run `segment fields` for the list", false);
+      return undefined;
+    }
+    if (ref.kind === "rfm") {
+      this.report([...at, "field"], `\`${field}\` is not available yet: RFM fields come with the RFM feature`, "use orders.count, orders.revenue and orders.last_at meanwhile");
+      return undefined;
+    }
+    const ops = OPERATORS.filter((o) => o in raw);
+    if (ops.length !== 1) {
+      this.report(at, ops.length === 0 ? MSG_ONE_OP : `${MSG_ONE_OP}, found ${ops.join(" and ")}`, ops.length === 0 ? `operators: ${OPERATORS.join(", ")}` : "split it into two filters in an `all` group");
+      return undefined;
+    }
+    const op = ops[0];
+    const ignoreYear = raw.ignore_year === true;
+    if (raw.ignore_year !== undefined && typeof raw.ignore_year !== "boolean") this.report([...at, "ignore_year"], "expected true or false");
+    const cls = fieldClass(ref);
+    if (ignoreYear && cls !== undefined && cls !== "date") this.report([...at, "ignore_year"], `\`ignore_year\` applies to date fields, and \`${field}\` is not one`);
+    if (ref.kind === "segment") {
+      if (op !== "in" && op !== "not_in") this.report([...at, op], "`segment` takes `in` or `not_in` with a list of segment codes", undefined, true);
+      else if (!Array.isArray(raw[op]) || raw[op].length === 0 || raw[op].some((c: unknown) => typeof c !== "string")) this.report([...at, op], "expected a list of segment codes");
+      else raw[op].forEach((c: string, i: number) => this.references.push({ code: c, pos: this.pos([...at, op, i]) }));
+    } else if (cls !== undefined) {
+      const allowed = ref.kind === "fact-column" ? [...OPS_BY_CLASS[cls], ...(cls === "list" ? [] : ["all" as const])] : OPS_BY_CLASS[cls];
+      if (!allowed.includes(op)) {
+        this.report([...at, op], `\`${op}\` does not apply to \`${field}\` (${describeClass(cls)})`, `operators for it: ${allowed.join(", ")}`, true);
+      } else {
+        const checked = checkOperand(op, raw[op], cls, ignoreYear);
+        if (isOperandError(checked)) this.report([...at, op], checked.message, checked.hint, false, raw[op]);
+        else if (checked.shape === "range" && !ignoreYear) this.checkRangeOrder(checked.low, checked.high, [...at, op]);
+      }
+    } else {
+      // A custom field: its type is known only once the data is read; the shape is checked now.
+      const checked = checkOperand(op, raw[op], op === "gt" || op === "gte" || op === "lt" || op === "lte" || op === "between" ? "number" : "string", ignoreYear);
+      if (isOperandError(checked) && !(op === "gt" || op === "gte" || op === "lt" || op === "lte" || op === "between")) this.report([...at, op], checked.message, checked.hint, false, raw[op]);
+    }
+    const where: Condition[] = [];
+    if (raw.where !== undefined) {
+      if (ref.kind !== "metric" && ref.kind !== "fact-column") {
+        this.report([...at, "where"], "`where` qualifies fact fields only (orders.*, visits.*, carts.*, emails.*)", undefined, true);
+      } else this.where(raw.where, ref.table, [...at, "where"], where);
+    }
+    if (this.problems.length !== before) return undefined;
+    return { kind: "filter", field, op, operand: raw[op], where, ignoreYear, pos: this.pos(at) };
+  }
+
+  private checkRangeOrder(low: Scalar, high: Scalar, at: Path): void {
+    // Only ends whose order does not depend on the as-of day are checked here: numbers,
+    // absolute days, and offsets in days or weeks (months and years vary in length).
+    const key = (v: Scalar): number | undefined => {
+      if (typeof v === "number") return v;
+      if (typeof v !== "object" || v === null) return undefined;
+      if (v.kind === "day") return v.day;
+      if (v.kind === "relative" && (v.unit === "d" || v.unit === "w")) return 1e9 + v.n * (v.unit === "w" ? 7 : 1);
+      return undefined;
+    };
+    const l = key(low), h = key(high);
+    const comparable = l !== undefined && h !== undefined && (l >= 1e8) === (h >= 1e8);
+    if (comparable && l > h) this.report(at, "`between` low is after high, so nothing could match", "write [low, high] with the earlier or smaller end first");
+  }
+
+  private where(raw: unknown, table: FactTable, at: Path, out: Condition[]): void {
+    if (!isMap(raw)) {
+      this.report(at, "`where` maps column names to a list of values or to { operator: value }");
+      return;
+    }
+    const columns = factColumns(table);
+    for (const [column, spec] of Object.entries(raw)) {
+      const cat = [...at, column];
+      const col = columns.get(column);
+      if (!col) {
+        this.report(cat, `\`${column}\` is not a column of ${table}`, choiceHint(column, [...columns.keys()], 20), true);
+        continue;
+      }
+      const cls = classOf(col.type);
+      let op: Op;
+      let operand: unknown;
+      if (Array.isArray(spec) || !isMap(spec)) {
+        op = "in";
+        operand = Array.isArray(spec) ? spec : [spec];
+      } else {
+        const ops = OPERATORS.filter((o) => o in spec);
+        const unknown = Object.keys(spec).filter((k) => !(OPERATORS as readonly string[]).includes(k));
+        for (const k of unknown) this.report([...cat, k], `unknown operator \`${k}\``, choiceHint(k, OPERATORS, 0), true);
+        if (ops.length !== 1) {
+          if (unknown.length === 0) this.report(cat, "a `where` condition takes exactly one operator", `e.g. ${column}: { ne: x }`);
+          continue;
+        }
+        op = ops[0];
+        operand = spec[op];
+      }
+      const allowed = OPS_BY_CLASS[cls];
+      if (!allowed.includes(op)) {
+        this.report(cat, `\`${op}\` does not apply to \`${table}.${column}\` (${describeClass(cls)})`, `operators for it: ${allowed.join(", ")}`);
+        continue;
+      }
+      const checked = checkOperand(op, operand, cls, false);
+      if (isOperandError(checked)) {
+        this.report(cat, checked.message, checked.hint, false, operand);
+        continue;
+      }
+      if (checked.shape === "range") this.checkRangeOrder(checked.low, checked.high, cat);
+      out.push({ column, op, operand, pos: this.pos(cat) });
+    }
+  }
+}
+
+/** The comparison class of a resolved field, undefined for custom fields (known after reading). */
+export function fieldClass(ref: FieldRef): TypeClass | undefined {
+  switch (ref.kind) {
+    case "customer": case "metric": case "fact-column": return classOf(ref.type);
+    case "age": return "number";
+    default: return undefined;
+  }
+}
+
+/** A few words on a class, for messages. */
+export function describeClass(cls: TypeClass): string {
+  return { string: "a text field", list: "a list field", number: "a number field", bool: "a true/false field", date: "a date field" }[cls];
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (isMap(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+  return JSON.stringify(v) ?? "null";
+}
+
+function hashOf(raw: unknown): string {
+  return createHash("sha256").update(canonicalJson(raw)).digest("hex");
+}

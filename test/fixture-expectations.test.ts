@@ -1,0 +1,36 @@
+/**
+ * The fixtures' generator knows by construction which customers each classic question must
+ * find (fixtures/expected.json, made with the data, not by this product). Each question is
+ * asked here through the binary and must give exactly that list.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify } from "yaml";
+import { describe, expect, it } from "vitest";
+import { ROOT, segment, tempDir } from "./helpers.js";
+
+interface Expected {
+  as_of: string;
+  segments: Record<string, { description: string; definition: Record<string, unknown>; count: number; members: string[] }>;
+}
+
+const expected = (JSON.parse(readFileSync(path.join(ROOT, "fixtures", "expected.json"), "utf8")) as { shop: Expected }).shop;
+
+describe("fixtures/expected.json answers, through segment preview", () => {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, "segments"));
+  writeFileSync(path.join(dir, "segment.config.yaml"), `data: ${path.join(ROOT, "fixtures", "shop")}\nsegments: segments\n`);
+  for (const [code, seg] of Object.entries(expected.segments)) {
+    writeFileSync(path.join(dir, "segments", `${code}.yaml`), stringify({ code, name: seg.description, ...seg.definition }));
+  }
+  for (const [code, seg] of Object.entries(expected.segments)) {
+    it(`${code}: ${seg.description}`, () => {
+      const r = segment(["preview", code, "--json", "--limit", "0", "--as-of", expected.as_of], dir);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const got = JSON.parse(r.stdout) as { code: string; count: number; members: string[] };
+      expect(got.members).toEqual(seg.members);
+      expect(got.count).toBe(seg.count);
+    });
+  }
+});
