@@ -27,7 +27,8 @@ export function formatProblem(p: Problem): string {
     where += ": ";
   }
   const path = p.path ? `${p.path}: ` : "";
-  const value = p.value !== undefined ? ` (value ${JSON.stringify(p.value)})` : "";
+  // Lists and objects arrive as JSON text already; plain values are quoted.
+  const value = p.value === undefined ? "" : /^[[{]/.test(p.value) ? ` (value ${p.value})` : ` (value ${JSON.stringify(p.value)})`;
   const hint = p.hint ? `\n  ${p.hint}` : "";
   return `${where}${path}${p.message}${value}${hint}`;
 }

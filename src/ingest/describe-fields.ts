@@ -35,6 +35,7 @@ export async function describeFields(project: Project): Promise<FieldInfo[]> {
   const customers = await project.customers();
   const out: FieldInfo[] = [{ field: "id", type: "id", source: customers.derived ? "derived from facts" : "customers", nulls: 0, rows: customers.length, samples: customers.ids.slice(0, SAMPLES) }];
   for (const [name, col] of customers.columns) {
+    if (name === "id") continue;
     out.push({ field: name, type: col.type, source: name.startsWith("custom.") ? "customers (custom)" : "customers", nulls: nullCount(col), rows: col.length, samples: samplesOf(col) });
     if (name === "birthday") out.push({ field: "age", type: "integer", source: "customers (from birthday)", nulls: nullCount(col), rows: col.length, samples: [] });
   }

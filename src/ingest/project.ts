@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Config } from "../config/load-config.js";
 import { DataError, type Problem } from "../errors.js";
 import { writeFileAtomic } from "../fs-atomic.js";
+import { BitSet } from "../table/bitset.js";
 import { ColumnBuilder, Dictionary, type Column } from "../table/column.js";
 import { BadRows, type BadRowPolicy } from "./bad-rows.js";
 import { inferType } from "./infer-type.js";
@@ -195,7 +196,7 @@ export class Project {
       for (const b of builders.values()) while (b.length < rows) b.push(null);
       for (const b of custom.values()) while (b.length < rows) b.push(null);
     }
-    const columns = new Map<string, Column>();
+    const columns = new Map<string, Column>([["id", idColumn(ids)]]);
     for (const [name, b] of builders) columns.set(name, b.finish());
     for (const [name, b] of custom) {
       const raw = b.finish();
@@ -225,7 +226,7 @@ export class Project {
     }
     const index = new Map<string, number>();
     ids.values.forEach((id, i) => index.set(id, i));
-    return { length: ids.values.length, ids: ids.values, index, columns: new Map(), derived: true };
+    return { length: ids.values.length, ids: ids.values, index, columns: new Map([["id", idColumn(ids.values)]]), derived: true };
   }
 
   /** Orders of a line-item export, grouped by order_id; order columns from each order's first row. */
@@ -325,6 +326,14 @@ class StringSlots {
   slice(start: number, end: number): Array<string | null> {
     return this.codes.slice(start, end).map((c) => (c < 0 ? null : this.dict.values[c]));
   }
+}
+
+/** The id column: ids are unique, so the dictionary is the ids themselves. */
+function idColumn(ids: string[]): Column {
+  const n = ids.length;
+  const codes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = i;
+  return { kind: "string", type: "id", codes, dict: ids, validity: BitSet.full(n), length: n };
 }
 
 function backfilled(b: ColumnBuilder, rows: number): ColumnBuilder {

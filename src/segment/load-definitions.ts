@@ -72,7 +72,7 @@ export function parseDefinitions(files: DefinitionFile[]): SegmentDef[] {
   for (const r of refs) {
     if (!byCode.has(r.code)) problems.push({ ...posOf(r.pos), value: r.code, message: `unknown segment \`${r.code}\``, hint: choiceHint(r.code, codes) });
   }
-  if (problems.length === 0) problems.push(...findCycles(defs, byCode));
+  problems.push(...findCycles(defs, byCode));
   if (problems.length) throw new DefinitionError(problems);
   return defs;
 }

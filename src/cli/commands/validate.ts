@@ -1,11 +1,17 @@
 /**
- * `segment validate [--exports]`: checks the config and, with `--exports`, reads every
- * export through and reports every problem against DATA.md and the mapping.
+ * `segment validate [FILE...] [--exports]`: checks the config and the segment definitions
+ * (the folder's, plus any files named); with `--exports` also reads every export through,
+ * reports every problem against DATA.md and the mapping, and checks the definitions against
+ * the data (custom fields and their inferred types).
  *
- * Cost: with --exports, one streaming pass over every export; memory grows with customers.
+ * Cost: without --exports, reads no data; with it, one streaming pass over every export.
  */
 import type { Command } from "commander";
-import { DataError, type Problem } from "../../errors.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { DataError, UsageError, type Problem } from "../../errors.js";
+import { compileSegments } from "../../segment/compile.js";
+import { asOfDay, loadDefinitions } from "../../segment/evaluate-all.js";
 import { Project } from "../../ingest/project.js";
 import { EXPORT_NAMES, type FactExportName } from "../../ingest/schema.js";
 import type { Io } from "../io.js";
@@ -13,11 +19,13 @@ import { configFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
-Exit codes: 0 all good; 2 a config problem; 3 a data problem (every one is listed).
+Exit codes: 0 all good; 2 a config or definition problem; 3 a data problem (every one
+is listed).
 
 Examples:
-  $ segment validate
-  $ segment validate --exports
+  $ segment validate                      # config and every definition in the segments folder
+  $ segment validate draft.yaml           # also a file not yet in the folder
+  $ segment validate --exports            # and every row of every export
   $ segment validate --exports --json
 `;
 
@@ -28,6 +36,7 @@ interface ValidateOptions extends GlobalOptions {
 /** What validate found. */
 export interface ValidateResult {
   ok: boolean;
+  segments: number;
   rows: Record<string, number>;
   orphans: Record<string, number>;
   problems: Problem[];
@@ -37,22 +46,34 @@ export interface ValidateResult {
 export function register(program: Command, io: () => Io): void {
   program
     .command("validate")
-    .description("check the config, and with --exports every export against DATA.md and the mapping")
+    .argument("[files...]", "definition files to check besides the segments folder")
+    .description("check the config and the definitions, and with --exports every export")
     .option("--exports", "also read every export through and check each row")
     .addHelpText("after", HELP)
-    .action(async (_opts, cmd: Command) => {
-      await run(cmd.optsWithGlobals() as ValidateOptions, io());
+    .action(async (files: string[], _opts, cmd: Command) => {
+      await run(cmd.optsWithGlobals() as ValidateOptions, io(), files);
     });
 }
 
 /** Runs the command; throws a DataError listing every problem when the exports have any. */
-export async function run(opts: ValidateOptions, io: Io): Promise<ValidateResult> {
+export async function run(opts: ValidateOptions, io: Io, files: string[] = []): Promise<ValidateResult> {
   const config = configFrom(opts);
-  const result: ValidateResult = { ok: true, rows: {}, orphans: {}, problems: [] };
+  const extra = files.map((f) => {
+    try {
+      return { file: path.relative(process.cwd(), path.resolve(f)) || f, text: readFileSync(f, "utf8") };
+    } catch {
+      throw new UsageError(`cannot read ${f}`);
+    }
+  });
+  // Definition problems are thrown here, all at once, before any data is read.
+  const defs = loadDefinitions(config, extra);
+  const result: ValidateResult = { ok: true, segments: defs.length, rows: {}, orphans: {}, problems: [] };
   if (opts.exports) {
     const project = new Project(config, { maxBadRows: 0, collectAll: true });
     try {
-      await project.customers();
+      const customers = await project.customers();
+      // Checks that need the data: custom fields exist and take the operators used on them.
+      compileSegments(defs, customers, { asOfDay: asOfDay(opts.asOf, config.timezone), timezone: config.timezone });
       for (const name of EXPORT_NAMES) {
         if (name === "customers") continue;
         if (!project.hasFacts(name)) continue;
@@ -71,7 +92,7 @@ export async function run(opts: ValidateOptions, io: Io): Promise<ValidateResult
   if (opts.json) io.out(JSON.stringify(result, null, 2) + "\n");
   else {
     const checked = opts.exports ? Object.entries(result.rows).map(([k, n]) => `${k} ${n} rows`).join(", ") : "";
-    if (result.ok) io.info(`${io.style.green("ok")}: config ${config.file ?? "(defaults)"}${checked ? `; ${checked}` : ""}`);
+    if (result.ok) io.info(`${io.style.green("ok")}: config ${config.file ?? "(defaults)"}; ${defs.length} segment${defs.length === 1 ? "" : "s"}${checked ? `; ${checked}` : ""}`);
     const orphans = Object.entries(result.orphans).filter(([, n]) => n > 0);
     if (orphans.length) io.info(`orphans (facts of unknown customers, not an error): ${orphans.map(([k, n]) => `${k} ${n}`).join(", ")}`);
   }
