@@ -23,6 +23,15 @@ const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytic
 const GROUP_KEYS = ["match", "not", "filters", "groups"];
 const FILTER_KEYS = ["field", "where", "ignore_year", ...OPERATORS];
 
+/** Operator names people write from other tools, and what they mean here. */
+const OPERATOR_ALIASES: Record<string, Op> = {
+  equals: "eq", equal: "eq", is: "eq", "==": "eq", "=": "eq",
+  not_equals: "ne", not_equal: "ne", is_not: "ne", neq: "ne", "!=": "ne",
+  greater_than: "gt", ">": "gt", ">=": "gte", less_than: "lt", "<": "lt", "<=": "lte",
+  has: "contains", contain: "contains", regex: "matches", match: "matches", range: "between",
+  is_empty: "empty", null: "empty", any: "in", one_of: "in", none: "not_in", nin: "not_in", has_all: "all",
+};
+
 const MSG_EMPTY_GROUP = "a group needs at least one filter or group";
 const MSG_ONE_OP = "a filter needs exactly one operator";
 
@@ -159,10 +168,16 @@ class Validator {
     });
   }
 
-  private keys(obj: Record<string, unknown>, allowed: readonly string[], at: Path, what: string): void {
+  /** Reports unknown keys; returns how many there were. */
+  private keys(obj: Record<string, unknown>, allowed: readonly string[], at: Path, what: string): number {
+    let unknown = 0;
     for (const k of Object.keys(obj)) {
-      if (!allowed.includes(k)) this.report([...at, k], `unknown key \`${k}\` in a ${what}`, choiceHint(k, allowed, 20), true);
+      if (allowed.includes(k)) continue;
+      unknown++;
+      const alias = what === "filter" ? OPERATOR_ALIASES[k.toLowerCase()] : undefined;
+      this.report([...at, k], `unknown key \`${k}\` in a ${what}`, alias ? `did you mean \`${alias}\`?` : choiceHint(k, allowed, 20), true);
     }
+    return unknown;
   }
 
   segment(raw: unknown, at: Path): SegmentDef | undefined {
@@ -239,8 +254,8 @@ class Validator {
       this.report(at, "expected a filter: { field: ..., <operator>: ... }");
       return undefined;
     }
-    this.keys(raw, FILTER_KEYS, at, "filter");
     const before = this.problems.length;
+    const unknownKeys = this.keys(raw, FILTER_KEYS, at, "filter");
     const field = raw.field;
     if (typeof field !== "string") {
       this.report(at, "the filter has no `field`", "e.g. { field: city, ne: Moscow }");
@@ -256,6 +271,7 @@ class Validator {
       return undefined;
     }
     const ops = OPERATORS.filter((o) => o in raw);
+    if (ops.length === 0 && unknownKeys > 0) return undefined;
     if (ops.length !== 1) {
       this.report(at, ops.length === 0 ? MSG_ONE_OP : `${MSG_ONE_OP}, found ${ops.join(" and ")}`, ops.length === 0 ? `operators: ${OPERATORS.join(", ")}` : "split it into two filters in an `all` group");
       return undefined;

@@ -10,8 +10,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { cellText, funnel, traceCustomer } from "../../evaluate/evaluate-plan.js";
-import { parseDefinitions, type DefinitionFile } from "../../segment/load-definitions.js";
-import { evaluateProject, type Evaluation } from "../../segment/evaluate-all.js";
+import type { DefinitionFile } from "../../segment/load-definitions.js";
+import { evaluateProject, loadDefinitions, type Evaluation } from "../../segment/evaluate-all.js";
 import { explainPlans } from "../../segment/explain.js";
 import { formatDay } from "../../table/time.js";
 import type { Io } from "../io.js";
@@ -67,8 +67,10 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
   let codes: string[];
   if (/\.ya?ml$/i.test(target) || (existsSync(target) && statSync(target).isFile())) {
     if (!existsSync(target)) throw new UsageError(`no such file: ${target}`);
-    files = [{ file: path.relative(process.cwd(), path.resolve(target)) || target, text: readFileSync(target, "utf8") }];
-    codes = parseDefinitions(files).map((d) => d.code);
+    const file = path.relative(process.cwd(), path.resolve(target)) || target;
+    files = [{ file, text: readFileSync(target, "utf8") }];
+    // Parsed with the folder, so the file's segments may reference saved ones.
+    codes = loadDefinitions(config, files).filter((d) => d.file === file).map((d) => d.code);
     if (codes.length === 0) throw new UsageError(`${target} holds no segment definitions`);
   } else codes = [target];
 
