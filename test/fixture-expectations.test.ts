@@ -34,3 +34,30 @@ describe("fixtures/expected.json answers, through segment preview", () => {
     });
   }
 });
+
+describe("the other fixtures, through their mapping configs", () => {
+  const all = JSON.parse(readFileSync(path.join(ROOT, "fixtures", "expected.json"), "utf8")) as {
+    "crm-ru": { birthday_next_3_days: string[]; registered_nov_2026_moscow: string[]; clients_without_orders: string[] };
+    shopify: { customers_without_orders: string[] };
+  };
+  const preview = (config: string, code: string) => {
+    const r = segment(["preview", code, "--json", "--limit", "0", "--as-of", "2026-11-23", "--config", config]);
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as { members: string[] }).members;
+  };
+
+  it("crm-ru (windows-1251, DD.MM.YYYY, Europe/Moscow): birthdays and November registrations", () => {
+    const config = "fixtures/crm-ru/segment.config.yaml";
+    expect(preview(config, "birthday-soon")).toEqual(all["crm-ru"].birthday_next_3_days);
+    expect(preview(config, "new-this-month")).toEqual(all["crm-ru"].registered_nov_2026_moscow);
+  });
+
+  it("shopify (orders from line items): customers without orders", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "segments"));
+    writeFileSync(path.join(dir, "segments", "none.yaml"), "code: none\nname: No orders\nfilters: [{ field: orders.count, eq: 0 }]\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), readFileSync(path.join(ROOT, "fixtures", "shopify", "segment.config.yaml"), "utf8")
+      .replace(/^data: .*$/m, `data: ${path.join(ROOT, "fixtures", "shopify")}`).replace(/^segments: .*$/m, "segments: segments"));
+    expect(preview(path.join(dir, "segment.config.yaml"), "none")).toEqual(all.shopify.customers_without_orders);
+  });
+});
