@@ -19,13 +19,13 @@ beforeAll(() => {
   // c1 " Moscow " with tags vip;wholesale; c2 "moscow", born 29 Feb; c3 Paris, born 31 Dec;
   // c4 no city and an empty tag list; c5 São Paulo, born 2 Jan; c6 has no facts at all.
   w("customers.csv", [
-    "id,city,tags,email_marketing,birthday,created_at,score,joined,vip",
-    'c1, Moscow ,vip;wholesale,true,1990-05-31,2026-11-22T22:30:00Z,10,2026-01-15,yes',
-    "c2,moscow,,false,2000-02-29,2026-11-23T10:00:00Z,2.5,,no",
-    "c3,Paris,VIP,,1985-12-31,2025-01-01T00:00:00Z,,2025-12-31,",
-    "c4,,;,yes,,2026-04-30T12:00:00Z,7,,no",
-    "c5,São Paulo,new,no,2001-01-02,2026-05-31T00:00:00Z,3,2026-02-28,yes",
-    "c6,Berlin,,,2010-11-24,2026-10-31T23:59:59Z,,,",
+    "id,city,tags,email_marketing,birthday,created_at,score,joined,vip,seen",
+    'c1, Moscow ,vip;wholesale,true,1990-05-31,2026-11-22T22:30:00Z,10,2026-01-15,yes,2026-11-22 22:30:00',
+    "c2,moscow,,false,2000-02-29,2026-11-23T10:00:00Z,2.5,,no,2026-11-22 20:00:00",
+    "c3,Paris,VIP,,1985-12-31,2025-01-01T00:00:00Z,,2025-12-31,,",
+    "c4,,;,yes,,2026-04-30T12:00:00Z,7,,no,",
+    "c5,São Paulo,new,no,2001-01-02,2026-05-31T00:00:00Z,3,2026-02-28,yes,",
+    "c6,Berlin,,,2010-11-24,2026-10-31T23:59:59Z,,,,",
   ].join("\n") + "\n");
   w("orders.csv", [
     "id,customer_id,created_at,status,total,store",
@@ -174,6 +174,10 @@ describe("dates: relative units, month-end clamping, time zones, ignore_year", (
     expect(await one({ field: "created_at", eq: "2026-11-22" }, "2026-11-23", "America/New_York")).toEqual(["c1"]);
     // c6 created 2026-10-31T23:59:59Z is November in Moscow.
     expect(await one({ field: "created_at", between: ["2026-11-01", "2026-11-30"] }, "2026-11-23", "Europe/Moscow")).toEqual(["c1", "c2", "c6"]);
+    // A zone-less datetime in an export is UTC (DATA.md), whatever the config's zone:
+    // 2026-11-22 22:30 UTC is 23 Nov in Moscow, 20:00 UTC is still 22 Nov there.
+    expect(await one({ field: "custom.seen", eq: "today" }, "2026-11-23", "Europe/Moscow")).toEqual(["c1"]);
+    expect(await one({ field: "custom.seen", eq: "today" }, "2026-11-23", "UTC")).toEqual([]);
     // A datetime operand is turned into its day in the zone too.
     expect(await one({ field: "created_at", eq: "2026-11-22T22:00:00Z" }, "2026-11-23", "Europe/Moscow")).toEqual(["c1", "c2"]);
   });

@@ -126,7 +126,7 @@ export function evaluateFilter(f: PlanFilter, cand: BitSet, state: EvalState): B
     case "column":
       return columnKernel(src.column, src.cls === "date", src.ignoreYear, src.tester, cand, state);
     case "metric":
-      return columnKernel(state.metric(src.spec.id, src.metric), src.cls === "date", false, src.tester, cand, state);
+      return columnKernel(state.metric(src.spec.id, src.metric), src.cls === "date", src.ignoreYear, src.tester, cand, state);
     case "exists": {
       const out = new BitSet(cand.size);
       cand.forEach((i) => {

@@ -135,7 +135,8 @@ export class Project {
       this.bad.take(source.name, problem, raw);
     };
     for await (const batch of readRecords(source, onBad)) {
-      if (!plan || plan.width !== batch.header.length) plan = planHeader(batch.header, source, this.config.timezone, wanted);
+      // Zone-less datetimes are UTC unless their column names a zone (DATA.md).
+      if (!plan || plan.width !== batch.header.length) plan = planHeader(batch.header, source, "UTC", wanted);
       if (!checked) {
         checkHeader(source, plan, batch.header, this.report.ordersFromItems);
         checked = true;
@@ -200,7 +201,7 @@ export class Project {
     for (const [name, b] of builders) columns.set(name, b.finish());
     for (const [name, b] of custom) {
       const raw = b.finish();
-      columns.set(`custom.${name}`, typeCustomColumn(raw as Extract<Column, { kind: "string" }>, source.options.decimal, this.config.timezone));
+      columns.set(`custom.${name}`, typeCustomColumn(raw as Extract<Column, { kind: "string" }>, source.options.decimal, "UTC"));
     }
     return { length: ids.length, ids, index, columns, derived: false };
   }

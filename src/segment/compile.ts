@@ -19,7 +19,7 @@ import { checkOperand, classOf, isOperandError, OPS_BY_CLASS, type Operand, type
 /** Where a filter's values come from. */
 export type ValueSource =
   | { kind: "column"; column: Column | undefined; cls: TypeClass; ignoreYear: boolean; tester: Tester }
-  | { kind: "metric"; spec: AggSpec; metric: Metric; cls: TypeClass; tester: Tester }
+  | { kind: "metric"; spec: AggSpec; metric: Metric; cls: TypeClass; ignoreYear: boolean; tester: Tester }
   | { kind: "exists"; specs: AggSpec[]; negate: boolean }
   | { kind: "segment"; codes: string[]; negate: boolean };
 
@@ -131,7 +131,7 @@ class Compiler {
         const measure: Measure[] = ref.metric === "count" ? [] : ref.metric === "first_at" ? ["first"] : ref.metric === "last_at" ? ["last"] : ref.metric === "avg_check" ? ["revenue"] : ref.metric === "revenue" ? ["revenue"] : ["quantity"];
         const spec = this.spec(ref.table, f.where, [], measure);
         const tester = compileTester(cls, f.op, operand, this.ctx, f.ignoreYear);
-        return { kind: "filter", filter: f, label: `${f.field}${whereText(f.where)} ${this.operandText(f.op, operand, f.ignoreYear)}`, source: { kind: "metric", spec, metric: ref.metric, cls, tester } };
+        return { kind: "filter", filter: f, label: `${f.field}${whereText(f.where)} ${this.operandText(f.op, operand, f.ignoreYear)}`, source: { kind: "metric", spec, metric: ref.metric, cls, ignoreYear: f.ignoreYear, tester } };
       }
       case "fact-column": {
         const cls = classOf(ref.type);
