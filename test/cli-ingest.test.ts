@@ -199,6 +199,7 @@ describe("--max-bad-rows", () => {
     expect(tooFew.code).toBe(3);
     const r = segment(["fields", "--json", "--max-bad-rows", "2"], dir);
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/skipped 2 unreadable orders rows \(--max-bad-rows\): see .*rejected-orders\.csv/);
     const fields = JSON.parse(r.stdout) as Array<{ field: string; rows?: number }>;
     expect(fields.find((f) => f.field === "orders.status")?.rows).toBe(806);
     const rejected = readFileSync(path.join(dir, "out", "rejected-orders.csv"), "utf8").trim().split("\n");

@@ -111,8 +111,8 @@ export class Project {
   }
 
   /** Writes `out/rejected-<export>.csv` for every export that had rows skipped. */
-  writeRejected(outDir = this.config.out): string[] {
-    const written: string[] = [];
+  writeRejected(outDir = this.config.out): Array<{ name: ExportName; file: string }> {
+    const written: Array<{ name: ExportName; file: string }> = [];
     for (const [name, rows] of this.bad.rejected) {
       if (rows.length === 0) continue;
       mkdirSync(outDir, { recursive: true });
@@ -120,7 +120,7 @@ export class Project {
       const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
       const body = ["line,column,reason,row", ...rows.map((r) => [r.line ?? "", r.column, r.reason, r.raw].map((v) => q(String(v))).join(","))].join("\n") + "\n";
       writeFileAtomic(file, body);
-      written.push(file);
+      written.push({ name, file });
     }
     return written;
   }

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { describeFields, type FieldInfo } from "../../ingest/describe-fields.js";
 import { Project } from "../../ingest/project.js";
 import type { Io } from "../io.js";
+import { reportIngest } from "../report-ingest.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
@@ -40,9 +41,7 @@ export async function run(opts: GlobalOptions, io: Io): Promise<FieldInfo[]> {
   } else {
     io.out(renderTable(fields));
   }
-  for (const file of project.writeRejected()) io.warn(`skipped rows written to ${file}`);
-  const orphans = Object.entries(project.report.orphans).filter(([, n]) => n && n > 0);
-  if (orphans.length) io.info(io.style.dim(`orphans (facts of unknown customers): ${orphans.map(([k, n]) => `${k} ${n}`).join(", ")}`));
+  reportIngest(project, io);
   return fields;
 }
 

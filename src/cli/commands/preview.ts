@@ -15,6 +15,7 @@ import { evaluateProject, loadDefinitions, type Evaluation } from "../../segment
 import { explainPlans } from "../../segment/explain.js";
 import { formatDay } from "../../table/time.js";
 import type { Io } from "../io.js";
+import { reportIngest } from "../report-ingest.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
@@ -82,14 +83,13 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
     return { code, count: rows.length, members: shown.map((i) => ev.customers.ids[i]) };
   });
 
+  reportIngest(ev.project, io);
   if (opts.json) {
     io.out(JSON.stringify(results.length === 1 ? results[0] : results) + "\n");
     return results;
   }
   if (opts.explain) io.out(explainPlans(ev.compiled, new Set(codes)));
   for (const r of results) io.out(renderPreview(r, ev, opts.customer));
-  const orphans = Object.entries(ev.project.report.orphans).filter(([, n]) => n && n > 0);
-  if (orphans.length) io.info(io.style.dim(`orphans (facts of unknown customers, ignored): ${orphans.map(([k, n]) => `${k} ${n}`).join(", ")}`));
   return results;
 }
 
