@@ -5,7 +5,7 @@
  * Cost: reads every export once, streaming; memory grows with customers, not with facts.
  */
 import type { Command } from "commander";
-import { describeFields, type FieldInfo } from "../../ingest/describe-fields.js";
+import { describeFields, type FieldInfo } from "../../segment/describe-fields.js";
 import { Project } from "../../ingest/project.js";
 import type { Io } from "../io.js";
 import { reportIngest } from "../report-ingest.js";

@@ -1,0 +1,103 @@
+/**
+ * The fields a segment can filter on, as the data has them: type, source export, null count
+ * and a few sample values. Customer fields come from the typed columns; fact columns are
+ * counted in one streaming pass over each fact export.
+ */
+import { cellAt, nullCount, type Column } from "../table/column.js";
+import { formatDay } from "../table/time.js";
+import type { ValueType } from "../ingest/parse-value.js";
+import type { Project } from "../ingest/project.js";
+import type { TypedBatch } from "../ingest/typed-batch.js";
+import { FACT_EXPORT, ITEM_COLUMNS, type FactTable } from "./fields.js";
+
+/** One filterable field. */
+export interface FieldInfo {
+  field: string;
+  type: ValueType | "aggregate";
+  source: string;
+  /** Null values among the rows of its source; undefined for aggregates. */
+  nulls?: number;
+  rows?: number;
+  samples: string[];
+}
+
+const SAMPLES = 3;
+
+/** Lists every field available for filters on this project's data. */
+export async function describeFields(project: Project): Promise<FieldInfo[]> {
+  const customers = await project.customers();
+  const out: FieldInfo[] = [{ field: "id", type: "id", source: customers.derived ? "derived from facts" : "customers", nulls: 0, rows: customers.length, samples: customers.ids.slice(0, SAMPLES) }];
+  for (const [name, col] of customers.columns) {
+    if (name === "id") continue;
+    out.push({ field: name, type: col.type, source: name.startsWith("custom.") ? "customers (custom)" : "customers", nulls: nullCount(col), rows: col.length, samples: samplesOf(col) });
+    if (name === "birthday") out.push({ field: "age", type: "integer", source: "customers (from birthday)", nulls: nullCount(col), rows: col.length, samples: [] });
+  }
+  for (const table of Object.keys(FACT_EXPORT) as FactTable[]) {
+    const exportName = FACT_EXPORT[table];
+    if (!project.hasFacts(exportName)) continue;
+    const src = exportName === "orders" && project.report.ordersFromItems ? "order_items (grouped by order_id)" : exportName;
+    const { rows, stats } = await columnStats(project.facts(exportName));
+    for (const m of ["count", "first_at", "last_at", ...(table === "orders" ? ["revenue", "avg_check"] : [])]) {
+      out.push({ field: `${table}.${m}`, type: "aggregate", source: src, samples: [] });
+    }
+    if (table === "orders" && project.sources.order_items) out.push({ field: "orders.quantity", type: "aggregate", source: "order_items", samples: [] });
+    for (const [name, s] of stats) {
+      if (name === "id" || name === "customer_id") continue;
+      out.push({ field: `${table}.${name}`, type: s.type, source: src, nulls: s.nulls, rows, samples: [...s.samples] });
+    }
+    if (table === "orders" && project.sources.order_items) {
+      const items = await columnStats(project.facts("order_items", ITEM_COLUMNS));
+      for (const [name, s] of items.stats) {
+        // orders.quantity is the metric (sum of item quantities); the item column is for `where` only.
+        if (!(ITEM_COLUMNS as readonly string[]).includes(name) || name === "quantity") continue;
+        out.push({ field: `orders.${name}`, type: s.type, source: "order_items", nulls: s.nulls, rows: items.rows, samples: [...s.samples] });
+      }
+    }
+  }
+  out.push({ field: "segment", type: "list", source: "segment definitions", samples: [] });
+  return out;
+}
+
+interface ColumnStats {
+  type: ValueType;
+  nulls: number;
+  samples: Set<string>;
+}
+
+/** Row count, and per column its null count and first distinct values, over a stream of batches. */
+async function columnStats(batches: AsyncIterable<TypedBatch>): Promise<{ rows: number; stats: Map<string, ColumnStats> }> {
+  const stats = new Map<string, ColumnStats>();
+  let rows = 0;
+  for await (const batch of batches) {
+    rows += batch.length;
+    for (const [name, col] of Object.entries(batch.columns)) {
+      let s = stats.get(name);
+      if (!s) stats.set(name, (s = { type: col.type, nulls: 0, samples: new Set() }));
+      for (let r = 0; r < batch.length; r++) {
+        const v = col.values[r];
+        const isNull = v === null || (typeof v === "number" && (Number.isNaN(v) || (col.type === "bool" && v < 0)));
+        if (isNull) s.nulls++;
+        else if (s.samples.size < SAMPLES) s.samples.add(showValue(col.type, v as number | string | string[]));
+      }
+    }
+  }
+  return { rows, stats };
+}
+
+function samplesOf(col: Column): string[] {
+  const seen = new Set<string>();
+  for (let i = col.validity.next(0); i !== -1 && seen.size < SAMPLES; i = col.validity.next(i + 1)) {
+    const v = cellAt(col, i);
+    if (v !== null) seen.add(showValue(col.type, v as number | string | string[] | boolean));
+  }
+  return [...seen];
+}
+
+/** Renders a typed value for display: dates as YYYY-MM-DD, datetimes as ISO UTC. */
+export function showValue(type: ValueType, v: number | string | string[] | boolean): string {
+  if (type === "date" && typeof v === "number") return formatDay(v);
+  if (type === "datetime" && typeof v === "number") return new Date(v).toISOString();
+  if (type === "bool" && typeof v === "number") return v === 1 ? "true" : "false";
+  if (Array.isArray(v)) return v.join(";");
+  return String(v).replace(/\r?\n/g, "\\n");
+}
