@@ -14,8 +14,9 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
   const parser = parse({
     delimiter: opts.delimiter,
     relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
+    // Empty lines come through as [""] and are skipped below: counting them here keeps line
+    // numbers right without csv-parse's per-record info objects (13% of the read time).
+    skip_empty_lines: false,
     bom: true,
   });
   const text = readText(opts.file, opts.display, opts.encoding);
@@ -25,10 +26,7 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
       for await (const chunk of text) {
         if (parser.destroyed) break;
         // Wait for room, or for the parser to fail: a failed parser never drains.
-        if (!parser.write(chunk)) await new Promise((r) => {
-          parser.once("drain", r);
-          parser.once("close", r);
-        });
+        if (!parser.write(chunk)) await roomOrClose(parser);
       }
       if (!parser.destroyed) parser.end();
     } catch (e) {
@@ -41,16 +39,14 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
   let rows: RawCell[][] = [];
   let lines: number[] = [];
   let prevEnd = 0;
-  let prevEmpty = 0;
   let yielded = false;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) {
-      const { record, info } = item;
+    for await (const record of parser as AsyncIterable<string[]>) {
       // csv-parse's own line count takes a CRLF inside quotes for two lines, so lines are
-      // counted here: skipped empty lines, then the newlines inside the record's fields.
-      const line = prevEnd + 1 + (info.empty_lines - prevEmpty);
-      prevEmpty = info.empty_lines;
+      // counted here from the newlines inside each record's fields.
+      const line = prevEnd + 1;
       prevEnd = line + newlinesIn(record);
+      if (record.length === 1 && record[0] === "") continue;
       if (!header) {
         header = record;
         continue;
@@ -97,4 +93,17 @@ function newlinesIn(record: string[]): number {
     for (let i = field.indexOf("\n"); i !== -1; i = field.indexOf("\n", i + 1)) n++;
   }
   return n;
+}
+
+/** Resolves when the parser has room again or has closed (a failed parser never drains). */
+function roomOrClose(parser: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      parser.off("drain", done);
+      parser.off("close", done);
+      resolve();
+    };
+    parser.on("drain", done);
+    parser.on("close", done);
+  });
 }

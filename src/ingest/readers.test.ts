@@ -48,6 +48,12 @@ describe("fromCsv", () => {
     expect(r.lines).toEqual([2, 3, 5]);
   });
 
+  it("skips empty lines and keeps counting them", async () => {
+    const r = await readAll(fromCsv, file("a,b\r\n1,2\r\n\r\n\n3,\"x\ny\"\n\n5,6\n", ".csv"));
+    expect(r.rows).toEqual([["1", "2"], ["3", "x\ny"], ["5", "6"]]);
+    expect(r.lines).toEqual([2, 5, 8]);
+  });
+
   it("reads gzip, another delimiter and windows-1251", async () => {
     const text = "id;city\n1;Москва\n";
     const cp1251 = Buffer.from([...Buffer.from("id;city\n1;"), 0xcc, 0xee, 0xf1, 0xea, 0xe2, 0xe0, 0x0a]);
