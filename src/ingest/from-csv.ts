@@ -17,6 +17,8 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
     // Empty lines come through as [""] and are skipped below: counting them here keeps line
     // numbers right without csv-parse's per-record info objects (13% of the read time).
     skip_empty_lines: false,
+    // Both line ends, even mixed in one file (exports glued from several sources have them).
+    record_delimiter: ["\r\n", "\n"],
     bom: true,
   });
   const text = readText(opts.file, opts.display, opts.encoding);
