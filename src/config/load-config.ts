@@ -177,7 +177,7 @@ function validateSource(raw: unknown, name: ExportName, at: string[], report: Re
     } else out.format = raw.format;
   }
   if (raw.delimiter !== undefined) {
-    if (typeof raw.delimiter !== "string" || [...raw.delimiter].length !== 1 || raw.delimiter === '"') {
+    if (typeof raw.delimiter !== "string" || [...raw.delimiter].length !== 1 || raw.delimiter === '"' || raw.delimiter === "\n" || raw.delimiter === "\r") {
       report([...at, "delimiter"], "expected one character, such as \",\", \";\" or \"\\t\"");
     } else out.delimiter = raw.delimiter;
   }

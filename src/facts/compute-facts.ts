@@ -14,6 +14,7 @@ import { FACT_EXPORT, type FactTable } from "../segment/fields.js";
 import { SCHEMAS } from "../ingest/schema.js";
 import { needsItems, type AggResult, type AggSpec, type RowCondition } from "./fact-spec.js";
 import { ConditionCache, conditionMask } from "./row-mask.js";
+import { detach } from "../table/detach.js";
 
 /** Aggregates by spec id, plus counts for summaries. */
 export interface FactResults {
@@ -188,7 +189,7 @@ function indexOrders(
   for (let r = 0; r < batch.length; r++) {
     const id = ids.values[r];
     if (id === null || orderIndex.has(id)) continue;
-    orderIndex.set(id, orderCustomer.length);
+    orderIndex.set(detach(id), orderCustomer.length);
     orderCustomer.push(batch.customer[r]);
     orderTs.push(tsValues ? tsValues[r] : NaN);
     passMasks.forEach((m, k) => orderPass[k].push(m ? m[r] : 1));

@@ -2,6 +2,7 @@
 import type { TypedValues } from "../ingest/typed-batch.js";
 import { dayInZone } from "../table/time.js";
 import { monthDayKey } from "../evaluate/tester.js";
+import { detach } from "../table/detach.js";
 import type { RowCondition } from "./fact-spec.js";
 
 /** Distinct strings remembered per condition; past this, strings are tested afresh. */
@@ -37,7 +38,7 @@ export function conditionMask(cond: RowCondition, col: TypedValues | undefined, 
         let hit = memo.get(v);
         if (hit === undefined) {
           hit = tester.test(v);
-          if (memo.size < STRING_CACHE_LIMIT) memo.set(v, hit);
+          if (memo.size < STRING_CACHE_LIMIT) memo.set(detach(v), hit);
         }
         out[r] = hit ? 1 : 0;
       }

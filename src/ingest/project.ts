@@ -9,6 +9,7 @@ import type { Config } from "../config/load-config.js";
 import { DataError, type Problem } from "../errors.js";
 import { writeFileAtomic } from "../fs-atomic.js";
 import { BitSet } from "../table/bitset.js";
+import { detach } from "../table/detach.js";
 import { ColumnBuilder, Dictionary, type Column } from "../table/column.js";
 import { BadRows, type BadRowPolicy } from "./bad-rows.js";
 import { inferType } from "./infer-type.js";
@@ -176,8 +177,9 @@ export class Project {
           }, id);
           continue;
         }
-        index.set(id, ids.length);
-        ids.push(id);
+        const kept = detach(id);
+        index.set(kept, ids.length);
+        ids.push(kept);
         firstLine.push(line);
         keep[r] = 1;
       }
@@ -273,8 +275,9 @@ class OrderAccumulator {
       let o = this.index.get(id);
       if (o === undefined) {
         o = this.ids.length;
-        this.index.set(id, o);
-        this.ids.push(id);
+        const kept = detach(id);
+        this.index.set(kept, o);
+        this.ids.push(kept);
         const cid = custId && custId.type === "id" ? custId.values[r] : null;
         const row = cid === null ? undefined : customers.index.get(cid);
         if (row === undefined) this.orphans++;

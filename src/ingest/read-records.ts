@@ -1,5 +1,5 @@
 /** Picks the reader for a source's format. */
-import { fromCsv } from "./from-csv.js";
+import { fromCsvScan } from "./scan-csv.js";
 import { fromJsonArray, fromNdjson } from "./from-json.js";
 import type { BadRowHandler, RecordBatch } from "./records.js";
 import type { ResolvedSource } from "./sources.js";
@@ -11,7 +11,7 @@ export function readRecords(source: ResolvedSource, onBad: BadRowHandler, batchS
     delimiter: source.options.delimiter, onBad, batchSize,
   };
   switch (source.format) {
-    case "csv": return fromCsv(opts);
+    case "csv": return fromCsvScan(opts);
     case "json": return fromJsonArray(opts);
     case "ndjson": return fromNdjson(opts);
   }

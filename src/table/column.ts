@@ -4,6 +4,7 @@
  * lists as offsets into a flat code array; nulls in a separate validity bitmap.
  */
 import { BitSet } from "./bitset.js";
+import { detach } from "./detach.js";
 import type { ValueType } from "../ingest/parse-value.js";
 
 interface Base {
@@ -116,8 +117,9 @@ export class Dictionary {
     let c = this.codes.get(s);
     if (c === undefined) {
       c = this.values.length;
-      this.values.push(s);
-      this.codes.set(s, c);
+      const kept = detach(s);
+      this.values.push(kept);
+      this.codes.set(kept, c);
     }
     return c;
   }
