@@ -108,18 +108,36 @@ class Growable<T extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
   }
 }
 
-/** A string dictionary that hands out one code per distinct value. */
+/**
+ * A string dictionary that hands out one code per distinct value. With `adaptive`, a
+ * dictionary that turns out to be mostly distinct values (emails, phones, names) stops
+ * looking values up and appends each one: the hash map of a million near-unique strings
+ * cost more than a third of loading the customers. Codes stay valid either way; the
+ * dictionary may then hold repeats, which kernels simply test more than once.
+ */
 export class Dictionary {
   readonly values: string[] = [];
-  private readonly codes = new Map<string, number>();
+  private codes: Map<string, number> | undefined = new Map<string, number>();
+  private seen = 0;
+
+  constructor(private readonly adaptive = false) {}
+
   /** The code of `s`, adding it when new. */
   encode(s: string): number {
-    let c = this.codes.get(s);
+    const codes = this.codes;
+    if (codes === undefined) {
+      this.values.push(detach(s));
+      return this.values.length - 1;
+    }
+    this.seen++;
+    let c = codes.get(s);
     if (c === undefined) {
       c = this.values.length;
       const kept = detach(s);
       this.values.push(kept);
-      this.codes.set(kept, c);
+      codes.set(kept, c);
+      // Past 64k distinct values, more than 3 in 4 of them new: not worth a hash map.
+      if (this.adaptive && c >= 65_536 && c * 4 > this.seen * 3) this.codes = undefined;
     }
     return c;
   }
@@ -146,12 +164,12 @@ export class ColumnBuilder {
       case "bool":
         this.bytes = new Growable((n) => new Uint8Array(n)); break;
       case "string": case "id":
-        this.codes = new Growable((n) => new Uint32Array(n)); this.dict = new Dictionary(); break;
+        this.codes = new Growable((n) => new Uint32Array(n)); this.dict = new Dictionary(true); break;
       case "list":
         this.codes = new Growable((n) => new Uint32Array(n));
         this.offsets = new Growable((n) => new Uint32Array(n));
         this.offsets.push(0);
-        this.dict = new Dictionary();
+        this.dict = new Dictionary(true);
         break;
     }
   }
