@@ -6,6 +6,7 @@
  */
 import { DefinitionError, type Problem } from "../errors.js";
 import type { CustomerTable } from "../ingest/project.js";
+import type { ValueType } from "../ingest/parse-value.js";
 import { choiceHint } from "../suggest.js";
 import { ColumnBuilder, type Column } from "../table/column.js";
 import { civilFromDays, formatDay } from "../table/time.js";
@@ -173,7 +174,7 @@ class Compiler {
   /** The shared aggregate for a table, `where` and extra conditions. */
   private spec(table: FactTable, where: Condition[], extra: Condition[], measures: Measure[]): AggSpec {
     const columns = factColumns(table);
-    const conds = [...where, ...extra].map((c) => this.condition(table, c, columns.get(c.column)!));
+    const conds = [...where, ...extra].map((c) => this.condition(c, columns.get(c.column)!));
     const rowConds = conds.filter((c) => c.level === "row").sort(byKey);
     const itemConds = conds.filter((c) => c.level === "item").sort(byKey);
     const key = `${table}|${rowConds.map((c) => c.key).join("&")}|${itemConds.map((c) => c.key).join("&")}`;
@@ -183,7 +184,7 @@ class Compiler {
     return spec;
   }
 
-  private condition(table: FactTable, c: Condition, col: { type: import("../ingest/parse-value.js").ValueType; level: "row" | "item" }): RowCondition {
+  private condition(c: Condition, col: { type: ValueType; level: "row" | "item" }): RowCondition {
     const cls = classOf(col.type);
     const iy = c.ignoreYear === true;
     const operand = checkOperand(c.op, c.operand, cls, iy) as Operand;

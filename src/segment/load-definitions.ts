@@ -295,9 +295,11 @@ class Validator {
         else if (checked.shape === "range" && !ignoreYear) this.checkRangeOrder(checked.low, checked.high, [...at, op]);
       }
     } else {
-      // A custom field: its type is known only once the data is read; the shape is checked now.
-      const checked = checkOperand(op, raw[op], op === "gt" || op === "gte" || op === "lt" || op === "lte" || op === "between" ? "number" : "string", ignoreYear);
-      if (isOperandError(checked) && !(op === "gt" || op === "gte" || op === "lt" || op === "lte" || op === "between")) this.report([...at, op], checked.message, checked.hint, false, raw[op]);
+      // A custom field: its type is known only once the data is read (compile checks the
+      // operand then). The shape of operands that do not depend on it is checked now.
+      const typeDependent = op === "gt" || op === "gte" || op === "lt" || op === "lte" || op === "between";
+      const checked = typeDependent ? undefined : checkOperand(op, raw[op], "string", ignoreYear);
+      if (checked && isOperandError(checked)) this.report([...at, op], checked.message, checked.hint, false, raw[op]);
     }
     const where: Condition[] = [];
     if (raw.where !== undefined) {
