@@ -1,0 +1,294 @@
+#!/usr/bin/env node
+// The bench: npm run bench [-- --scale small|medium|medium-x10|large] [--regen]
+//                          [--warmup N] [--only TEXT] [--cpu-prof]
+//
+// 1. Builds dist/ if dist/cli/main.js is missing.
+// 2. Generates bench/data/<scale>/ (bench/generate.mjs) if it is missing, was made for
+//    other counts or seed, or --regen is given, and prints how long that took.
+// 3. Writes bench/data/<scale>/segment.config.yaml (data: that folder, segments: the
+//    repository's segments/, timezone UTC) and all-segments.yaml (every example segment
+//    in one file, so one `preview` evaluates them all in one run).
+// 4. Runs each command through bench/measure.mjs in a child process, `--warmup` times
+//    unmeasured (default 1 on small, 0 otherwise) and then once measured: wall time, peak
+//    RSS of the child, CPU time, bytes of input it reads, rows/s.
+// 5. Prints a table and writes bench/results-<scale>.json (git-ignored).
+//
+// --only A,B runs the commands whose label contains A or B (`startup` is always run);
+// --cpu-prof passes --cpu-prof to the measured runs (profiles in bench/data/<scale>/profiles/).
+// A child's warnings on stderr (e.g. MaxListenersExceededWarning) are kept in the results.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_SEED, FILES, SCALES, generate } from './generate.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const REPO = join(BENCH, '..');
+const MEASURE = join(BENCH, 'measure.mjs');
+const SEGMENTS = join(REPO, 'segments');
+const AS_OF = '2026-11-23';
+
+/** Export name -> [file, manifest row key]. */
+const EXPORTS = {
+  customers: ['customers.csv', 'customers'],
+  orders: ['orders.csv', 'orders'],
+  order_items: ['order_items.csv', 'items'],
+  visits: ['visits.ndjson', 'visits'],
+  carts: ['carts.json', 'carts'],
+  email_events: ['email_events.csv.gz', 'email_events'],
+};
+const TABLE_EXPORT = { orders: 'orders', visits: 'visits', carts: 'carts', emails: 'email_events', rfm: 'orders' };
+const ITEM_COLUMNS = new Set(['product_id', 'sku', 'name', 'category', 'quantity', 'price']);
+
+function parseArgs(argv) {
+  const o = { scale: 'small', regen: false, warmup: undefined, only: undefined, cpuProf: false };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === '--scale') o.scale = argv[++k];
+    else if (a === '--regen') o.regen = true;
+    else if (a === '--warmup') o.warmup = Number(argv[++k]);
+    else if (a === '--only') o.only = argv[++k];
+    else if (a === '--cpu-prof') o.cpuProf = true;
+    else throw new Error(`unknown argument ${a} (see the header of bench/run.mjs)`);
+  }
+  if (!SCALES[o.scale]) throw new Error(`unknown scale ${o.scale}: one of ${Object.keys(SCALES).join(', ')}`);
+  o.warmup ??= o.scale === 'small' ? 1 : 0;
+  if (!Number.isInteger(o.warmup) || o.warmup < 0) throw new Error('--warmup takes a whole number');
+  return o;
+}
+
+function ensureBuilt() {
+  if (existsSync(join(REPO, 'dist', 'cli', 'main.js'))) return;
+  console.log('dist/cli/main.js is missing: running npm run build');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+/** Which code is measured: the commit, whether src/ has uncommitted changes, when dist/ was built. */
+function codeVersion() {
+  const git = (...args) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' }).stdout?.trim() ?? '';
+  let newest = 0;
+  for (const f of readdirSync(join(REPO, 'dist'), { recursive: true })) newest = Math.max(newest, statSync(join(REPO, 'dist', f)).mtimeMs);
+  return { commit: git('rev-parse', '--short', 'HEAD') || null, srcDirty: git('status', '--porcelain', '--', 'src') !== '', distBuilt: new Date(newest).toISOString() };
+}
+
+async function ensureData(scale, regen) {
+  const dir = join(BENCH, 'data', scale);
+  const counts = SCALES[scale];
+  const manifestFile = join(dir, 'manifest.json');
+  let manifest;
+  if (!regen && existsSync(manifestFile) && FILES.every((f) => existsSync(join(dir, f)))) {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    if (manifest.seed !== DEFAULT_SEED || JSON.stringify(manifest.requested) !== JSON.stringify(counts)) manifest = undefined;
+  }
+  if (manifest) {
+    console.log(`data: ${dir} (generated earlier in ${manifest.seconds.total} s; --regen to redo)`);
+    return { dir, manifest, generatedNow: false };
+  }
+  console.log(`generating ${scale} into ${dir}: ${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
+  manifest = await generate({ out: dir, counts, log: (s) => console.log(s) });
+  console.log(`generated ${(manifest.totalBytes / 1e6).toFixed(0)} MB in ${manifest.seconds.total} s`);
+  return { dir, manifest, generatedNow: true };
+}
+
+/** The example segments, parsed: code -> definition. */
+function loadSegments() {
+  const defs = new Map();
+  for (const f of readdirSync(SEGMENTS).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+    const v = parse(readFileSync(join(SEGMENTS, f), 'utf8'));
+    for (const d of Array.isArray(v) ? v : [v]) defs.set(d.code, d);
+  }
+  return defs;
+}
+
+/** The exports one segment reads (customers always), following `segment` references. */
+function exportsOf(code, defs, seen = new Set()) {
+  const out = new Set(['customers']);
+  if (seen.has(code)) return out;
+  seen.add(code);
+  const walk = (node) => {
+    for (const f of node.filters ?? []) {
+      const field = String(f.field);
+      if (field === 'segment') {
+        for (const c of [...(f.in ?? []), ...(f.not_in ?? [])]) for (const e of exportsOf(c, defs, seen)) out.add(e);
+        continue;
+      }
+      const [table, rest] = field.split('.', 2);
+      if (!rest || !TABLE_EXPORT[table]) continue;
+      out.add(TABLE_EXPORT[table]);
+      const whereKeys = Object.keys(f.where ?? {});
+      if (table === 'orders' && (ITEM_COLUMNS.has(rest) || whereKeys.some((k) => ITEM_COLUMNS.has(k)))) out.add('order_items');
+    }
+    for (const g of node.groups ?? []) walk(g);
+  };
+  walk(defs.get(code));
+  return out;
+}
+
+function writeProject(dir, defs) {
+  const config = [
+    '# Written by bench/run.mjs: the bench data with the repository\'s example segments.',
+    'data: .',
+    `segments: ${JSON.stringify(SEGMENTS)}`,
+    'state: .segment',
+    'out: out',
+    'timezone: UTC',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'segment.config.yaml'), config);
+  writeFileSync(join(dir, 'all-segments.yaml'), '# Written by bench/run.mjs: every example segment, for one preview run.\n' + stringify([...defs.values()]));
+  mkdirSync(join(dir, 'no-segments'), { recursive: true });
+}
+
+/** Runs one command through measure.mjs; resolves with what it cost. */
+function runOnce(dir, args, nodeFlags) {
+  const tmp = join(tmpdir(), `segment-bench-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [...nodeFlags, MEASURE, ...args], {
+      cwd: dir,
+      env: { ...process.env, SEGMENT_BENCH_OUT: tmp, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stdout = [];
+    let stdoutBytes = 0;
+    let stderr = '';
+    child.stdout.on('data', (b) => {
+      stdoutBytes += b.length;
+      if (stdoutBytes < 1 << 20) stdout.push(b);
+    });
+    child.stderr.on('data', (b) => { stderr = (stderr + b.toString()).slice(-4000); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - t0;
+      let usage = {};
+      try {
+        usage = JSON.parse(readFileSync(tmp, 'utf8'));
+        rmSync(tmp);
+      } catch { /* the child died before its exit handler */ }
+      resolvePromise({ code, wallMs, usage, stdout: Buffer.concat(stdout).toString(), stdoutBytes, stderr });
+    });
+  });
+}
+
+function fmtBytes(n) {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
+}
+
+function printTable(rows) {
+  const head = ['command', 'wall s', 'cpu s', 'peak RSS MB', 'input', 'rows', 'rows/s', 'members'];
+  const body = rows.map((r) => [
+    r.label,
+    (r.wallMs / 1000).toFixed(2),
+    r.cpuMs === null ? '' : (r.cpuMs / 1000).toFixed(2),
+    r.maxRssMB === null ? '' : r.maxRssMB.toFixed(0),
+    r.inputBytes ? fmtBytes(r.inputBytes) : '',
+    r.rows ? r.rows.toLocaleString('en-US') : '',
+    r.rowsPerSec ? Math.round(r.rowsPerSec).toLocaleString('en-US') : '',
+    r.members ?? '',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  ensureBuilt();
+  const { dir, manifest, generatedNow } = await ensureData(opts.scale, opts.regen);
+  const defs = loadSegments();
+  writeProject(dir, defs);
+
+  const all = Object.keys(EXPORTS);
+  const asOf = ['--json', '--as-of', AS_OF];
+  const commands = [
+    { label: 'startup (segment --version)', args: ['--version'], exports: [] },
+    { label: 'validate --exports', args: ['validate', '--exports'], exports: all },
+    { label: 'fields --json', args: ['fields', '--json'], exports: all },
+    ...[...defs.keys()].map((code) => ({ label: `preview ${code}`, args: ['preview', code, ...asOf], exports: [...exportsOf(code, defs)] })),
+    {
+      label: `preview all ${defs.size} in one run`,
+      args: ['preview', 'all-segments.yaml', ...asOf, '--segments', 'no-segments'],
+      exports: [...new Set([...defs.keys()].flatMap((c) => [...exportsOf(c, defs)]))],
+    },
+  ].filter((c) => !opts.only || c.label.startsWith('startup') || opts.only.split(',').some((t) => c.label.includes(t)));
+
+  const profDir = join(dir, 'profiles');
+  const flags = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const customers = manifest.rows.customers;
+  const results = [];
+  console.log(`\nscale ${opts.scale}: ${fmtBytes(manifest.totalBytes)} of exports; ${opts.warmup} warm-up run(s) per command, then one measured\n`);
+  for (const cmd of commands) {
+    process.stdout.write(`  ${cmd.label.padEnd(36)} `);
+    for (let w = 0; w < opts.warmup; w++) await runOnce(dir, cmd.args, []);
+    const loadBefore = loadavg()[0];
+    const version = codeVersion();
+    const run = await runOnce(dir, cmd.args, flags);
+    const inputBytes = cmd.exports.reduce((s, e) => s + manifest.bytes[EXPORTS[e][0]], 0);
+    const rows = cmd.exports.reduce((s, e) => s + manifest.rows[EXPORTS[e][1]], 0);
+    const u = run.usage;
+    let members;
+    let counts;
+    if (run.code === 0 && cmd.args[0] === 'preview') {
+      const out = JSON.parse(run.stdout);
+      if (Array.isArray(out)) {
+        counts = Object.fromEntries(out.map((x) => [x.code, x.count]));
+        members = `${out.length} segments`;
+      } else {
+        counts = { [out.code]: out.count };
+        members = `${out.count} (${((100 * out.count) / customers).toFixed(1)}%)`;
+      }
+    }
+    const r = {
+      label: cmd.label,
+      args: cmd.args,
+      exitCode: run.code,
+      wallMs: +run.wallMs.toFixed(1),
+      cpuMs: u.userMs === undefined ? null : +(u.userMs + u.sysMs).toFixed(1),
+      maxRssMB: u.maxRSS === undefined ? null : +(u.maxRSS / 1024).toFixed(1),
+      exports: cmd.exports,
+      inputBytes,
+      rows,
+      rowsPerSec: rows ? +(rows / (run.wallMs / 1000)).toFixed(0) : 0,
+      readBytes: u.rchar ?? null,
+      stdoutBytes: run.stdoutBytes,
+      // 1-minute load average before and after: above ~1 on this 2-core box, something else was running
+      load1: [+loadBefore.toFixed(2), +loadavg()[0].toFixed(2)],
+      code: version,
+      members,
+      counts,
+      warnings: [...new Set(run.stderr.split('\n').filter((l) => /Warning/.test(l)).map((l) => l.replace(/^\(node:\d+\) /, '')))],
+    };
+    results.push(r);
+    const status = run.code === 0 ? '' : `  EXIT ${run.code}: ${run.stderr.trim().split('\n').slice(0, 3).join(' | ')}`;
+    const warn = r.warnings.length ? `  (stderr: ${r.warnings.join(' | ').slice(0, 100)})` : '';
+    console.log(`${(r.wallMs / 1000).toFixed(2).padStart(8)} s  ${String(r.maxRssMB ?? '?').padStart(8)} MB  load ${r.load1.join('->')}${status}${warn}`);
+    globalThis.gc?.();
+  }
+
+  console.log('');
+  printTable(results);
+  const builds = new Set(results.map((r) => r.code.distBuilt));
+  if (builds.size > 1) console.log(`\nwarning: dist/ was rebuilt during the bench (${[...builds].join(', ')}): the commands did not all run the same code`);
+  const report = {
+    scale: opts.scale,
+    asOf: AS_OF,
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform },
+    data: { dir, seed: manifest.seed, rows: manifest.rows, bytes: manifest.bytes, totalBytes: manifest.totalBytes },
+    generation: { seconds: manifest.seconds, generatedNow },
+    warmup: opts.warmup,
+    results,
+  };
+  const file = join(BENCH, `results-${opts.scale}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nwritten ${file}`);
+  if (results.some((r) => r.exitCode !== 0)) process.exitCode = 1;
+}
+
+await main();
