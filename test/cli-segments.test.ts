@@ -1,5 +1,5 @@
 /** The segment language through the binary: golden member lists, preview's outputs, definition errors. */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixtureCopy, ROOT, segment, tempDir } from "./helpers.js";
@@ -86,6 +86,19 @@ describe("segment preview", () => {
     // C0190 registered 2026-11-01T01:30+03:00: October in UTC, November in Moscow.
     expect(utc).not.toContain("C0190");
     expect(msk).toContain("C0190");
+  });
+
+  it("warns when item conditions cannot match for want of an order_items export", () => {
+    const dir = fixtureCopy("shop");
+    rmSync(path.join(dir, "order_items.csv"));
+    mkdirSync(path.join(dir, "segments"));
+    writeFileSync(path.join(dir, "segments", "t.yaml"), readFileSync(path.join(ROOT, "segments", "tea-repeat-offer.yaml")));
+    const r = segment(["preview", "tea-repeat-offer", "--json", ...AS_OF], dir);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).count).toBe(0);
+    expect(r.stderr).toMatch(/warning: conditions on order items .* no order_items export/);
+    // With the items there, no such warning.
+    expect(segment(["preview", "tea-repeat-offer", "--json", ...AS_OF]).stderr).not.toMatch(/warning/);
   });
 
   it("an unknown code or a bad --as-of is a usage error", () => {

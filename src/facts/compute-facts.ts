@@ -21,6 +21,8 @@ export interface FactResults {
   results: Map<number, AggResult>;
   /** Items whose order_id matched no order. */
   unmatchedItems: number;
+  /** Things the user should know: conditions that could not match for want of data. */
+  warnings: string[];
 }
 
 function emptyResult(n: number, spec: AggSpec): AggResult {
@@ -54,7 +56,7 @@ class BatchMasks {
 export async function computeFacts(project: Project, specs: AggSpec[], customerCount: number, timezone: string): Promise<FactResults> {
   const results = new Map<number, AggResult>();
   for (const s of specs) results.set(s.id, emptyResult(customerCount, s));
-  const out: FactResults = { results, unmatchedItems: 0 };
+  const out: FactResults = { results, unmatchedItems: 0, warnings: [] };
   const cache = new ConditionCache();
   for (const table of Object.keys(FACT_EXPORT) as FactTable[]) {
     const mine = specs.filter((s) => s.table === table);
@@ -129,7 +131,13 @@ async function ordersPass(project: Project, specs: AggSpec[], results: Map<numbe
     if (join) indexOrders(batch, masks, itemLevel, orderIndex, orderCustomer, orderTs, orderPass, tsValues);
   }
   if (!join) return;
-  if (!project.sources.order_items) return;
+  if (!project.sources.order_items) {
+    if (itemLevel.some((s) => s.itemConds.length > 0)) out.warnings.push("conditions on order items (category, sku, ...) match no order: the data has no order_items export");
+    return;
+  }
+  if (orderIndex.size === 0 && (project.report.rows.orders ?? 0) > 0) {
+    out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
+  }
   const hit = itemLevel.map(() => new Uint8Array(orderCustomer.length));
   const itemCols = ["order_id", "quantity", "price", ...columnsOf(itemLevel, "item")];
   for await (const batch of project.typedBatches(project.sources.order_items, itemCols)) {

@@ -25,6 +25,8 @@ export interface Evaluation {
   asOfDay: number;
   /** Members by segment code, for the segments evaluated. */
   members: Map<string, BitSet>;
+  /** Warnings from the fact pass, for the command to show. */
+  warnings: string[];
 }
 
 /** Options of an evaluation. */
@@ -93,7 +95,7 @@ export async function evaluateProject(config: Config, opts: EvaluateOptions = {}
     state.segments.set(plan.def.code, set);
     members.set(plan.def.code, set);
   }
-  return { project, customers, compiled, state, asOfDay: day, members };
+  return { project, customers, compiled, state, asOfDay: day, members, warnings: facts.warnings };
 }
 
 /** Evaluates every defined segment; returns the member ids per code (in customer order). */

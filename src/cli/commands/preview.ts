@@ -84,6 +84,7 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
   });
 
   reportIngest(ev.project, io);
+  for (const w of ev.warnings) io.warn(w);
   if (opts.json) {
     io.out(JSON.stringify(results.length === 1 ? results[0] : results) + "\n");
     return results;
