@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { DataError, type Problem } from "../errors.js";
 import { fromCsv } from "./from-csv.js";
+import { fromCsvScan } from "./scan-csv.js";
 import { fromJsonArray, fromNdjson } from "./from-json.js";
 import type { RawCell, RecordReader } from "./records.js";
 
@@ -39,17 +40,22 @@ async function dataError(p: Promise<unknown>): Promise<Problem> {
   throw new Error("expected a DataError");
 }
 
-describe("fromCsv", () => {
+// Both CSV readers must pass the same cases: the scanner that reads exports, and csv-parse,
+// kept as its oracle.
+describe.each([
+  ["fromCsv (csv-parse)", fromCsv],
+  ["fromCsvScan", fromCsvScan],
+] as Array<[string, RecordReader]>)("%s", (_name, reader) => {
   it("reads RFC 4180 quoting, CRLF and a BOM", async () => {
     const f = file("\ufeffid,name,note\r\n1,\"O'Brien, \"\"Jr.\"\"\",x\r\n2,\"two\r\nlines\",\r\n3,Zoë,\r\n", ".csv");
-    const r = await readAll(fromCsv, f);
+    const r = await readAll(reader, f);
     expect(r.header).toEqual(["id", "name", "note"]);
     expect(r.rows).toEqual([["1", "O'Brien, \"Jr.\"", "x"], ["2", "two\r\nlines", ""], ["3", "Zoë", ""]]);
     expect(r.lines).toEqual([2, 3, 5]);
   });
 
   it("skips empty lines and keeps counting them", async () => {
-    const r = await readAll(fromCsv, file("a,b\r\n1,2\r\n\r\n\n3,\"x\ny\"\n\n5,6\n", ".csv"));
+    const r = await readAll(reader, file("a,b\r\n1,2\r\n\r\n\n3,\"x\ny\"\n\n5,6\n", ".csv"));
     expect(r.rows).toEqual([["1", "2"], ["3", "x\ny"], ["5", "6"]]);
     expect(r.lines).toEqual([2, 5, 8]);
   });
@@ -57,12 +63,12 @@ describe("fromCsv", () => {
   it("reads gzip, another delimiter and windows-1251", async () => {
     const text = "id;city\n1;Москва\n";
     const cp1251 = Buffer.from([...Buffer.from("id;city\n1;"), 0xcc, 0xee, 0xf1, 0xea, 0xe2, 0xe0, 0x0a]);
-    expect((await readAll(fromCsv, file(gzipSync(text), ".csv.gz"), { delimiter: ";" })).rows).toEqual([["1", "Москва"]]);
-    expect((await readAll(fromCsv, file(cp1251, ".csv"), { delimiter: ";", encoding: "windows-1251" })).rows).toEqual([["1", "Москва"]]);
+    expect((await readAll(reader, file(gzipSync(text), ".csv.gz"), { delimiter: ";" })).rows).toEqual([["1", "Москва"]]);
+    expect((await readAll(reader, file(cp1251, ".csv"), { delimiter: ";", encoding: "windows-1251" })).rows).toEqual([["1", "Москва"]]);
   });
 
   it("reports a row with the wrong number of fields and goes on", async () => {
-    const r = await readAll(fromCsv, file("a,b\n1,2\n3\n4,5\n", ".csv"));
+    const r = await readAll(reader, file("a,b\n1,2\n3\n4,5\n", ".csv"));
     expect(r.rows).toEqual([["1", "2"], ["4", "5"]]);
     expect(r.bad).toHaveLength(1);
     expect(r.bad[0]).toMatchObject({ line: 3, col: 2 });
@@ -70,35 +76,35 @@ describe("fromCsv", () => {
   });
 
   it("stops at broken quoting with the line", async () => {
-    const p = await dataError(readAll(fromCsv, file('a,b\n1,2\n3,"x"y\n', ".csv")));
+    const p = await dataError(readAll(reader, file('a,b\n1,2\n3,"x"y\n', ".csv")));
     expect(p).toMatchObject({ line: 3 });
     expect(p.message).toMatch(/broken quoting/);
   });
 
   it("stops at invalid UTF-8 with line and column", async () => {
     const bytes = Buffer.concat([Buffer.from("a,b\n1,ok\n2,x"), Buffer.from([0xff, 0xfe]), Buffer.from("\n")]);
-    const p = await dataError(readAll(fromCsv, file(bytes, ".csv")));
+    const p = await dataError(readAll(reader, file(bytes, ".csv")));
     expect(p).toMatchObject({ line: 3, col: 4, value: "fffe0a" });
     expect(p.hint).toMatch(/encoding/);
   });
 
   it("stops at a gzip stream cut short", async () => {
     const gz = gzipSync("a,b\n" + "1,2\n".repeat(10000));
-    const p = await dataError(readAll(fromCsv, file(gz.subarray(0, gz.length - 20), ".csv.gz")));
+    const p = await dataError(readAll(reader, file(gz.subarray(0, gz.length - 20), ".csv.gz")));
     expect(p.message).toMatch(/gzip stream ends early/);
   });
 
   it("yields a header-only file once, and refuses an empty one", async () => {
-    const r = await readAll(fromCsv, file("a,b\n", ".csv"));
+    const r = await readAll(reader, file("a,b\n", ".csv"));
     expect(r.header).toEqual(["a", "b"]);
     expect(r.rows).toEqual([]);
-    await dataError(readAll(fromCsv, file("", ".csv")));
+    await dataError(readAll(reader, file("", ".csv")));
   });
 
   it("batches rows", async () => {
     const f = file("a\n" + Array.from({ length: 10 }, (_, i) => `${i}\n`).join(""), ".csv");
     let batches = 0;
-    for await (const _b of fromCsv({ file: f, display: "x", encoding: "utf-8", delimiter: ",", onBad: () => undefined, batchSize: 3 })) batches++;
+    for await (const _b of reader({ file: f, display: "x", encoding: "utf-8", delimiter: ",", onBad: () => undefined, batchSize: 3 })) batches++;
     expect(batches).toBe(4);
   });
 });

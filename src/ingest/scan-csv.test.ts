@@ -82,71 +82,7 @@ function scanChunks(text: string, delimiter: string, cuts: number[] = []) {
   return { records, starts, problem: undefined };
 }
 
-describe("fromCsvScan: the cases of fromCsv", () => {
-  it("reads RFC 4180 quoting, CRLF and a BOM", async () => {
-    const f = file("\ufeffid,name,note\r\n1,\"O'Brien, \"\"Jr.\"\"\",x\r\n2,\"two\r\nlines\",\r\n3,Zoë,\r\n", ".csv");
-    const r = await readAll(fromCsvScan, f);
-    expect(r.header).toEqual(["id", "name", "note"]);
-    expect(r.rows).toEqual([["1", "O'Brien, \"Jr.\"", "x"], ["2", "two\r\nlines", ""], ["3", "Zoë", ""]]);
-    expect(r.lines).toEqual([2, 3, 5]);
-  });
-
-  it("skips empty lines and keeps counting them", async () => {
-    const r = await readAll(fromCsvScan, file("a,b\r\n1,2\r\n\r\n\n3,\"x\ny\"\n\n5,6\n", ".csv"));
-    expect(r.rows).toEqual([["1", "2"], ["3", "x\ny"], ["5", "6"]]);
-    expect(r.lines).toEqual([2, 5, 8]);
-  });
-
-  it("reads gzip, another delimiter and windows-1251", async () => {
-    const text = "id;city\n1;Москва\n";
-    const cp1251 = Buffer.from([...Buffer.from("id;city\n1;"), 0xcc, 0xee, 0xf1, 0xea, 0xe2, 0xe0, 0x0a]);
-    expect((await readAll(fromCsvScan, file(gzipSync(text), ".csv.gz"), { delimiter: ";" })).rows).toEqual([["1", "Москва"]]);
-    expect((await readAll(fromCsvScan, file(cp1251, ".csv"), { delimiter: ";", encoding: "windows-1251" })).rows).toEqual([["1", "Москва"]]);
-  });
-
-  it("reports a row with the wrong number of fields and goes on", async () => {
-    const r = await readAll(fromCsvScan, file("a,b\n1,2\n3\n4,5\n", ".csv"));
-    expect(r.rows).toEqual([["1", "2"], ["4", "5"]]);
-    expect(r.bad).toHaveLength(1);
-    expect(r.bad[0]).toMatchObject({ line: 3, col: 2 });
-    expect(r.bad[0].message).toMatch(/1 fields, the header has 2/);
-  });
-
-  it("stops at broken quoting with the line", async () => {
-    const p = await dataError(readAll(fromCsvScan, file('a,b\n1,2\n3,"x"y\n', ".csv")));
-    expect(p).toMatchObject({ line: 3 });
-    expect(p.message).toMatch(/broken quoting/);
-  });
-
-  it("stops at invalid UTF-8 with line and column", async () => {
-    const bytes = Buffer.concat([Buffer.from("a,b\n1,ok\n2,x"), Buffer.from([0xff, 0xfe]), Buffer.from("\n")]);
-    const p = await dataError(readAll(fromCsvScan, file(bytes, ".csv")));
-    expect(p).toMatchObject({ line: 3, col: 4, value: "fffe0a" });
-    expect(p.hint).toMatch(/encoding/);
-  });
-
-  it("stops at a gzip stream cut short", async () => {
-    const gz = gzipSync("a,b\n" + "1,2\n".repeat(10000));
-    const p = await dataError(readAll(fromCsvScan, file(gz.subarray(0, gz.length - 20), ".csv.gz")));
-    expect(p.message).toMatch(/gzip stream ends early/);
-  });
-
-  it("yields a header-only file once, and refuses an empty one", async () => {
-    const r = await readAll(fromCsvScan, file("a,b\n", ".csv"));
-    expect(r.header).toEqual(["a", "b"]);
-    expect(r.rows).toEqual([]);
-    expect(r.batchSizes).toEqual([0]);
-    const p = await dataError(readAll(fromCsvScan, file("", ".csv")));
-    expect(p.message).toMatch(/the file is empty/);
-    await dataError(readAll(fromCsvScan, file("\n\r\n\n", ".csv")));
-  });
-
-  it("batches rows", async () => {
-    const f = file("a\n" + Array.from({ length: 10 }, (_, i) => `${i}\n`).join(""), ".csv");
-    expect((await readAll(fromCsvScan, f, { batchSize: 3 })).batchSizes).toEqual([3, 3, 3, 1]);
-    expect((await readAll(fromCsvScan, f, { batchSize: 5 })).batchSizes).toEqual([5, 5]);
-  });
-});
+// The cases of fromCsv run against both readers in readers.test.ts.
 
 describe("fromCsvScan: edges", () => {
   it("reports a quote inside an unquoted field as broken quoting, by its field", async () => {
