@@ -173,26 +173,16 @@ export class CsvScanner {
           i += wide ? 2 : 1;
           continue;
         }
-        if (c === LF) {
-          fields[nf++] = part;
-          part = "";
-          records.push(fields.slice(0, nf));
-          starts.push(recordLine);
-          nf = 0;
-          recordLine = ++line;
-          state = FIELD;
-          i++;
-          continue;
-        }
-        if (c === CR) {
+        if (c === LF || c === CR) {
+          // Both line ends finish the record in CLOSED_CR; an LF is left for it to read.
           state = CLOSED_CR;
-          i++;
+          if (c === CR) i++;
           continue;
         }
         throw this.broken(line, nf, `Invalid Closing Quote: got ${JSON.stringify(String.fromCodePoint(text.codePointAt(i) ?? c))}`);
       }
 
-      // CLOSED_CR: a CR after a closing quote must be the first half of CRLF.
+      // CLOSED_CR: after a closing quote (and a CR, which must be the first half of CRLF).
       if (text.charCodeAt(i) !== LF) throw this.broken(line, nf, "Invalid Closing Quote: got \"\\r\"");
       fields[nf++] = part;
       part = "";
