@@ -78,6 +78,15 @@ function timestampOf(table: FactTable): string {
   return SCHEMAS[FACT_EXPORT[table]].timestamp!;
 }
 
+/** Adds the batch's rows that pass `mask` (all when undefined) and have a known customer. */
+function accumulateBatch(res: AggResult, customer: Int32Array, mask: Uint8Array | undefined, ts: Float64Array | undefined, totals: Float64Array | undefined): void {
+  for (let r = 0; r < customer.length; r++) {
+    const cust = customer[r];
+    if (cust < 0 || (mask && !mask[r])) continue;
+    accumulate(res, cust, ts ? ts[r] : NaN, totals ? totals[r] : NaN);
+  }
+}
+
 /** Adds a passing row to an aggregate. */
 function accumulate(res: AggResult, cust: number, ts: number, total: number): void {
   res.count[cust]++;
@@ -92,15 +101,7 @@ async function simplePass(project: Project, table: FactTable, specs: AggSpec[], 
     const masks = new BatchMasks(batch, timezone, cache);
     const ts = batch.columns[tsName];
     const tsValues = ts && ts.type === "datetime" ? ts.values : undefined;
-    for (const spec of specs) {
-      const mask = masks.all(spec.rowConds);
-      const res = results.get(spec.id)!;
-      for (let r = 0; r < batch.length; r++) {
-        const cust = batch.customer[r];
-        if (cust < 0 || (mask && !mask[r])) continue;
-        accumulate(res, cust, tsValues ? tsValues[r] : NaN, NaN);
-      }
-    }
+    for (const spec of specs) accumulateBatch(results.get(spec.id)!, batch.customer, masks.all(spec.rowConds), tsValues, undefined);
   }
 }
 
@@ -120,15 +121,7 @@ async function ordersPass(project: Project, specs: AggSpec[], results: Map<numbe
     const tsValues = ts && ts.type === "datetime" ? ts.values : undefined;
     const total = batch.columns.total;
     const totals = total && total.type === "decimal" ? total.values : undefined;
-    for (const spec of orderLevel) {
-      const mask = masks.all(spec.rowConds);
-      const res = results.get(spec.id)!;
-      for (let r = 0; r < batch.length; r++) {
-        const cust = batch.customer[r];
-        if (cust < 0 || (mask && !mask[r])) continue;
-        accumulate(res, cust, tsValues ? tsValues[r] : NaN, totals ? totals[r] : NaN);
-      }
-    }
+    for (const spec of orderLevel) accumulateBatch(results.get(spec.id)!, batch.customer, masks.all(spec.rowConds), tsValues, totals);
     if (join) indexOrders(batch, masks, itemLevel, orderIndex, orderCustomer, orderTs, orderPass, tsValues);
   }
   if (!join) return;
