@@ -39,6 +39,8 @@ export interface EvaluateOptions {
   codes?: string[];
   /** Reuse an opened project (and its loaded customers). */
   project?: Project;
+  /** Definitions already read and validated (by the caller); otherwise they are read here. */
+  definitions?: SegmentDef[];
 }
 
 /** Parses `--as-of`, or takes today in the zone. */
@@ -76,7 +78,7 @@ export function withDependencies(defs: SegmentDef[], codes: string[] | undefined
 /** Evaluates segments and returns everything computed. */
 export async function evaluateProject(config: Config, opts: EvaluateOptions = {}): Promise<Evaluation> {
   const day = asOfDay(opts.asOf, config.timezone);
-  const all = loadDefinitions(config, opts.files);
+  const all = opts.definitions ?? loadDefinitions(config, opts.files);
   if (opts.codes) {
     const known = new Set(all.map((d) => d.code));
     const missing = opts.codes.filter((c) => !known.has(c));

@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { cellText, funnel, traceCustomer } from "../../evaluate/evaluate-plan.js";
+import type { SegmentDef } from "../../segment/ast.js";
 import type { DefinitionFile } from "../../segment/load-definitions.js";
 import { evaluateProject, loadDefinitions, type Evaluation } from "../../segment/evaluate-all.js";
 import { explainPlans } from "../../segment/explain.js";
@@ -65,17 +66,19 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number >= 0, not "${opts.limit}"`);
   const config = configFrom(opts);
   let files: DefinitionFile[] = [];
+  let definitions: SegmentDef[] | undefined;
   let codes: string[];
   if (/\.ya?ml$/i.test(target) || (existsSync(target) && statSync(target).isFile())) {
     if (!existsSync(target)) throw new UsageError(`no such file: ${target}`);
     const file = path.relative(process.cwd(), path.resolve(target)) || target;
     files = [{ file, text: readFileSync(target, "utf8") }];
     // Parsed with the folder, so the file's segments may reference saved ones.
-    codes = loadDefinitions(config, files).filter((d) => d.file === file).map((d) => d.code);
+    definitions = loadDefinitions(config, files);
+    codes = definitions.filter((d) => d.file === file).map((d) => d.code);
     if (codes.length === 0) throw new UsageError(`${target} holds no segment definitions`);
   } else codes = [target];
 
-  const ev = await evaluateProject(config, { asOf: opts.asOf, files, codes });
+  const ev = await evaluateProject(config, { asOf: opts.asOf, files, codes, definitions });
   const results: PreviewResult[] = codes.map((code) => {
     const set = ev.members.get(code)!;
     const rows = set.toArray();
