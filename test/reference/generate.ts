@@ -9,7 +9,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import {
   addMonths, civil, CUSTOMER_COLUMNS, DAY_MS, dayOf, dayText, FACTS, ITEM_COLUMNS, monthDay, NaiveEvaluator,
-  operatorOf, parseDay, parseInstant, resolveDateOperand, resolveField, scalarValue, wallToInstant, zoneDay, zoneOffsetMinutes,
+  operatorOf, parseDay, parseInstant, resolveDateOperand, resolveField, scalarValue, wallFields, wallToInstant, zoneDay, zoneOffsetMinutes,
   type CustomType, type FilterDef, type GroupDef, type Kind, type Row, type SegmentDef, type ShopData, type Value,
 } from "./naive-evaluator.js";
 
@@ -163,6 +163,15 @@ const OTHER_ZONES = ["UTC", "Asia/Tokyo", "America/Los_Angeles", "Europe/Berlin"
 /** Offsets (minutes) a timestamp may be written with, besides Z and the dataset zone's own. */
 const OFFSETS = [180, -300, -240, 330, 60, 120, -480, 540, 0];
 
+/** Share of fact timestamps dated after the as-of day (to be left out by both evaluators). */
+export const AFTER_AS_OF_P = 0.065;
+/** Of those, the share in the first hour of the next local day (the rest are days or weeks later). */
+const NEXT_DAY_FIRST_HOUR_P = 0.45;
+/** Share of fact timestamps forced into the last local hour of the as-of day itself (they count). */
+export const AS_OF_LAST_HOUR_P = 0.03;
+/** How many days after the as-of day a later fact lands. */
+const LATER_DAYS = [1, 1, 2, 3, 6, 7, 8, 13, 14, 21, 30, 31, 45, 60, 90, 120, 365];
+
 class TimeGen {
   private readonly anchors: number[];
   constructor(private readonly rng: Rng, readonly asOfDay: number, readonly zone: string) {
@@ -209,6 +218,48 @@ class TimeGen {
 
   cell(spread = 900): string {
     return this.text(this.instant(spread));
+  }
+
+  /**
+   * A fact's timestamp (orders, visits, carts, email events): mostly at or before the as-of
+   * day, as `cell`; AFTER_AS_OF_P of them after it (left out of every aggregate), and
+   * AS_OF_LAST_HOUR_P in the last local hour of the as-of day (kept).
+   */
+  factCell(spread: number): string {
+    const r = this.rng.next();
+    if (r < AFTER_AS_OF_P) return this.text(this.afterAsOf());
+    if (r < AFTER_AS_OF_P + AS_OF_LAST_HOUR_P) return this.text(this.lastHourOfAsOfDay());
+    return this.cell(spread);
+  }
+
+  /** An instant whose day in the dataset zone is after the as-of day: often 00:00-00:59 local the next day. */
+  afterAsOf(): number {
+    const rng = this.rng;
+    const next = this.asOfDay + 1;
+    let ms: number;
+    if (rng.chance(NEXT_DAY_FIRST_HOUR_P)) {
+      const tod = rng.chance(0.5) ? rng.pick([0, 1, 59, 60, 15 * 60, 30 * 60, 59 * 60 + 59]) : rng.int(0, 3599);
+      ms = wallToInstant(next * DAY_MS + tod * 1000, this.zone);
+      if (rng.chance(0.15)) ms += rng.int(0, 999);
+      // Guards against a DST change at midnight (none in the zones used): stay in that first hour.
+      while (zoneDay(ms, this.zone) <= this.asOfDay) ms += 60_000;
+    } else {
+      const day = this.asOfDay + (rng.chance(0.7) ? rng.pick(LATER_DAYS) : rng.int(1, 200));
+      const tod = rng.chance(0.5) ? rng.pick(TIMES_OF_DAY) : rng.int(0, 86_399);
+      ms = wallToInstant(day * DAY_MS + tod * 1000, rng.chance(0.75) ? this.zone : rng.pick(OTHER_ZONES));
+      while (zoneDay(ms, this.zone) <= this.asOfDay) ms += DAY_MS;
+    }
+    return ms;
+  }
+
+  /** An instant at 23:00-23:59 local on the as-of day itself. */
+  lastHourOfAsOfDay(): number {
+    const rng = this.rng;
+    const tod = 23 * 3600 + (rng.chance(0.5) ? rng.pick([0, 30 * 60, 59 * 60, 59 * 60 + 59]) : rng.int(0, 3599));
+    let ms = wallToInstant(this.asOfDay * DAY_MS + tod * 1000, this.zone);
+    if (rng.chance(0.15)) ms += rng.int(0, 999);
+    while (zoneDay(ms, this.zone) > this.asOfDay) ms -= 60_000;
+    return ms;
   }
 }
 
@@ -399,7 +450,7 @@ export function generateShop(seed: number, sc: Scenario): ShopData {
     orders.push({
       id,
       customer_id: customerId,
-      created_at: times.cell(800),
+      created_at: times.factCell(800),
       status: rng.chance(0.05) ? null : rng.weighted(STATUSES),
       total: total === null ? null : money(total, rng),
       store: cell(rng, STORES, 0.1),
@@ -436,7 +487,7 @@ function visitRow(rng: Rng, customerId: string, times: TimeGen, catalogue: Produ
   const p = rng.pick(catalogue);
   return {
     customer_id: customerId,
-    visited_at: times.cell(400),
+    visited_at: times.factCell(400),
     source: cell(rng, VISIT_SOURCES, 0.15),
     medium: cell(rng, MEDIUMS, 0.3),
     campaign: cell(rng, CAMPAIGNS, 0.4),
@@ -450,7 +501,7 @@ function visitRow(rng: Rng, customerId: string, times: TimeGen, catalogue: Produ
 function cartRow(rng: Rng, customerId: string, times: TimeGen): Row {
   return {
     customer_id: customerId,
-    updated_at: times.cell(300),
+    updated_at: times.factCell(300),
     status: cell(rng, ["abandoned", "converted", "Abandoned"], 0.05),
     total: rng.chance(0.1) ? null : money(quarterAmount(rng, 0, 1500), rng),
   };
@@ -460,7 +511,7 @@ function emailRow(rng: Rng, customerId: string, times: TimeGen): Row {
   return {
     customer_id: customerId,
     type: rng.weighted(EMAIL_TYPES),
-    at: times.cell(500),
+    at: times.factCell(500),
     campaign: cell(rng, CAMPAIGNS, 0.2),
   };
 }
@@ -572,6 +623,8 @@ export class SegmentGenerator {
     if (rng.chance(0.2)) def.analytics = rng.chance(0.5);
     const shape = rng.weighted([["filters", 4], ["groups", 3], ["both", 3]]);
     if (rng.chance(0.6)) def.match = rng.chance(0.5) ? "any" : "all";
+    // The segment itself is the outermost group and may be negated (rarely an explicit `not: false`).
+    if (rng.chance(0.14)) def.not = rng.chance(0.9);
     if (shape !== "groups") def.filters = this.filters(rng.int(1, 3));
     if (shape !== "filters") def.groups = Array.from({ length: rng.int(1, shape === "both" ? 2 : 3) }, () => this.group(1));
     return def;
@@ -949,8 +1002,11 @@ export function writeSegments(defs: SegmentDef[], dir: string, seed: number): vo
   }
 }
 
-/** Every operator, field kind and structure a set of definitions uses (for the coverage check). */
-export function coverage(defs: SegmentDef[], data: ShopData): Set<string> {
+/**
+ * Every operator, field kind and structure a set of definitions uses (for the coverage
+ * check); given the scenario, also where the shop's fact timestamps fall around the as-of day.
+ */
+export function coverage(defs: SegmentDef[], data: ShopData, sc?: Scenario): Set<string> {
   const seen = new Set<string>();
   const walk = (g: GroupDef, depth: number) => {
     if (g.match === "any") seen.add("match:any");
@@ -999,13 +1055,47 @@ export function coverage(defs: SegmentDef[], data: ShopData): Set<string> {
   for (const d of defs) {
     walk(d, 0);
     if (d.type === "static") seen.add("type:static");
+    if (d.not === true) seen.add("segment:not");
   }
+  const negated = new Set(defs.filter((d) => d.not === true).map((d) => d.code));
   const inactive = new Set(defs.filter((d) => d.active === false).map((d) => d.code));
   const refs = (g: GroupDef): string[] => [
     ...(g.filters ?? []).filter((f) => f.field === "segment").flatMap((f) => (f.in ?? f.not_in) as string[]),
     ...(g.groups ?? []).flatMap(refs),
   ];
   if (defs.some((d) => d.active !== false && refs(d).some((c) => inactive.has(c)))) seen.add("segment:inactive-referenced");
+  if (defs.some((d) => refs(d).some((c) => negated.has(c)))) seen.add("segment:references-not");
+  if (sc) for (const c of timeCoverage(data, sc)) seen.add(c);
+  return seen;
+}
+
+/**
+ * Where the fact timestamps of a shop fall around the as-of day, per export: `after-as-of`
+ * (left out), `after-as-of:first-hour` (00:00-00:59 local on the next day), `after-as-of:later`
+ * (a later day), `as-of:last-hour` (23:00-23:59 local on the as-of day, kept); and
+ * `after-as-of:order-with-items` when a left-out order has items.
+ */
+export function timeCoverage(data: ShopData, sc: Scenario): Set<string> {
+  const seen = new Set<string>();
+  const asOfDay = parseDay(sc.asOf)!;
+  const leftOutOrders = new Set<string>();
+  for (const spec of Object.values(FACTS)) {
+    for (const r of data[spec.export]) {
+      const cellText = r[spec.timestamp];
+      if (cellText === null || cellText === undefined || cellText.trim() === "") continue;
+      const ms = parseInstantSafe(cellText);
+      const w = wallFields(ms, sc.timezone);
+      const day = dayOf(w.y, w.m, w.d);
+      if (day > asOfDay) {
+        seen.add(`facts:${spec.export}:after-as-of`);
+        seen.add(day === asOfDay + 1 && w.h === 0 ? `facts:${spec.export}:after-as-of:first-hour` : `facts:${spec.export}:after-as-of:later`);
+        if (spec.export === "orders" && r.id) leftOutOrders.add(r.id.trim());
+      } else if (day === asOfDay && w.h === 23) {
+        seen.add(`facts:${spec.export}:as-of:last-hour`);
+      }
+    }
+  }
+  if (data.order_items.some((it) => leftOutOrders.has((it.order_id ?? "").trim()))) seen.add("facts:after-as-of:order-with-items");
   return seen;
 }
 

@@ -5,6 +5,10 @@
  * rather than fast. It shares no code with src/ (its date arithmetic is its own, on
  * Date.UTC and Intl), so the differential test compares two independent readings of the
  * spec.
+ *
+ * The as-of day is "now" (SEGMENTS.md, Dates): fact rows dated after it in the configured
+ * zone are dropped when the indexes are built (Shop), so every aggregate, column filter and
+ * `where` only ever sees the kept rows; `leftOut` counts the dropped ones per export.
  */
 
 // ---------------------------------------------------------------------------------------
@@ -103,6 +107,7 @@ export interface GroupDef {
   filters?: FilterDef[];
   groups?: GroupDef[];
 }
+/** A segment is the outermost group: `filters`, `groups`, `match` and `not: true` as any group. */
 export interface SegmentDef extends GroupDef {
   code: string;
   name: string;
@@ -450,22 +455,50 @@ export interface PassingOrder {
   items: Row[];
 }
 
-/** Indexes of fact rows by customer id and of items by order id; built once per dataset. */
+/** The exports of fact rows (the ones with a timestamp that the as-of day cuts). */
+export type FactExport = "orders" | "visits" | "carts" | "email_events";
+
+/**
+ * Is a fact's timestamp cell on a calendar day (in the zone) after the as-of day? An empty
+ * cell is not: it cannot be shown to be after. (Nor is an unreadable one; it is kept and
+ * fails where it is read.)
+ */
+export function isAfterAsOf(cell: string | null | undefined, ctx: EvalContext): boolean {
+  if (cell === null || cell === undefined || cell.trim() === "") return false;
+  const ms = parseInstant(cell);
+  return ms !== undefined && zoneDay(ms, ctx.zone) > ctx.asOfDay;
+}
+
+/**
+ * Indexes of fact rows by customer id and of items by order id; built once per dataset and
+ * as-of day. Fact rows dated after the as-of day go to `leftOutByCustomer` instead, so
+ * nothing downstream sees them; items are only reached through a kept order (`itemsOf`),
+ * so the items of a left-out order are left out with it.
+ */
 export class Shop {
   readonly byCustomer = new Map<string, Map<string, Row[]>>();
+  /** Fact rows dated after the as-of day, by table then customer id (for explain only). */
+  readonly leftOutByCustomer = new Map<string, Map<string, Row[]>>();
+  /** How many rows of each fact export are dated after the as-of day, whether or not their customer is known. */
+  readonly leftOut: Record<FactExport, number> = { orders: 0, visits: 0, carts: 0, email_events: 0 };
   readonly itemsByOrder = new Map<string, Row[]>();
   readonly customerIds: Set<string>;
 
-  constructor(readonly data: ShopData) {
+  constructor(readonly data: ShopData, ctx: EvalContext) {
     this.customerIds = new Set(data.customers.map((c) => (c.id ?? "").trim()));
     for (const [table, spec] of Object.entries(FACTS)) {
-      const m = new Map<string, Row[]>();
+      const kept = new Map<string, Row[]>();
+      const gone = new Map<string, Row[]>();
       for (const r of data[spec.export]) {
         const cid = (r.customer_id ?? "").trim();
+        const after = isAfterAsOf(r[spec.timestamp], ctx);
+        if (after) this.leftOut[spec.export as FactExport] += 1;
+        const m = after ? gone : kept;
         if (!m.has(cid)) m.set(cid, []);
         m.get(cid)!.push(r);
       }
-      this.byCustomer.set(table, m);
+      this.byCustomer.set(table, kept);
+      this.leftOutByCustomer.set(table, gone);
     }
     for (const it of data.order_items) {
       const oid = (it.order_id ?? "").trim();
@@ -474,8 +507,14 @@ export class Shop {
     }
   }
 
+  /** The customer's kept rows of a fact table (none dated after the as-of day). */
   rowsOf(table: string, customerId: string): Row[] {
     return this.byCustomer.get(table)?.get(customerId) ?? [];
+  }
+
+  /** The customer's rows of a fact table that are dated after the as-of day. */
+  leftOutRowsOf(table: string, customerId: string): Row[] {
+    return this.leftOutByCustomer.get(table)?.get(customerId) ?? [];
   }
 
   itemsOf(order: Row): Row[] {
@@ -671,11 +710,16 @@ export class NaiveEvaluator {
   private readonly inProgress = new Set<string>();
 
   constructor(data: ShopData, segments: SegmentDef[], opts: { asOf: string; timezone: string }) {
-    this.shop = new Shop(data);
     const asOfDay = parseDay(opts.asOf);
     if (asOfDay === undefined) throw new Error(`bad as-of ${opts.asOf}`);
     this.ctx = { asOfDay, zone: opts.timezone };
+    this.shop = new Shop(data, this.ctx);
     for (const s of segments) this.defs.set(s.code, s);
+  }
+
+  /** Rows of each fact export dated after the as-of day and left out (orphans included). */
+  get leftOut(): Record<FactExport, number> {
+    return { ...this.shop.leftOut };
   }
 
   /** Member ids of every segment, by code. */
@@ -756,6 +800,15 @@ export class NaiveEvaluator {
         lines.push(...this.describeField(f, customer, id).map((l) => `      ${l}`));
       });
       (g.groups ?? []).forEach((sub, i) => walk(sub, `${path}groups[${i}].`));
+      if (g.not === true) {
+        let result: string;
+        try {
+          result = String(this.group(g, customer));
+        } catch (e) {
+          result = `error: ${(e as Error).message}`;
+        }
+        lines.push(`  ${path === "" ? "(the segment itself)" : path.slice(0, -1)} not: true, match ${g.match ?? "all"} -> naive ${result}`);
+      }
     };
     walk(def, "");
     return lines;
@@ -801,10 +854,20 @@ export class NaiveEvaluator {
           for (const i of items) out.push(`    item ${i}`);
         }
         if (rows.length > 12) out.push(`  ... ${rows.length - 12} more`);
+        const gone = this.shop.leftOutRowsOf(ref.table, id);
+        if (gone.length > 0) {
+          const ts = FACTS[ref.table].timestamp;
+          out.push(`${gone.length} ${ref.table} rows after the as-of day, left out: ${gone.slice(0, 6).map((r) => JSON.stringify(r[ts])).join(", ")}${gone.length > 6 ? ", ..." : ""}`);
+        }
         return out;
       }
     }
   }
+}
+
+/** Convenience: rows of each fact export dated after the as-of day (SEGMENTS.md: commands report them). */
+export function leftOutNaive(data: ShopData, opts: { asOf: string; timezone: string }): Record<FactExport, number> {
+  return new NaiveEvaluator(data, [], opts).leftOut;
 }
 
 /** Convenience: member ids of every segment. */
