@@ -54,7 +54,7 @@ describe("segment preview", () => {
     expect(r.stdout).toContain("segment tea-repeat-offer (dynamic): Chinese tea, repeat offer");
     expect(r.stdout).toContain("[#1.count]");
     expect(r.stdout).toContain("[#1.last_at]");
-    expect(r.stdout).toContain('#1 orders where item category in ["Chinese tea"]: count, last (joins order_items by order_id)');
+    expect(r.stdout).toContain('#1 orders where item category in ["chinese tea"]: count, last (joins order_items by order_id)');
     expect(r.stdout).not.toContain("#2 ");
   });
 

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load-config.js";
-import { evaluateAll } from "../src/segment/evaluate-all.js";
+import { evaluateAll } from "../src/engine/engine.js";
 import { generateShop, scenario, SegmentGenerator, segmentYaml, writeSegments, writeShopCsv, type Scenario } from "./reference/generate.js";
 import { NaiveEvaluator, type FilterDef, type GroupDef, type SegmentDef, type ShopData } from "./reference/naive-evaluator.js";
 
@@ -56,8 +56,8 @@ function buildCase(index: number): Case {
 
 /** Runs the real evaluator on the segments written to `folder` under the case's directory. */
 async function runReal(c: Case, folder: string): Promise<Map<string, string[]>> {
-  const config = loadConfig({ config: writeConfig(c.dir, folder, c.sc.timezone) });
-  const out = await evaluateAll(config, { asOf: c.sc.asOf });
+  const config = loadConfig({ config: writeConfig(c.dir, folder, c.sc.timezone) }, c.dir);
+  const out = await evaluateAll(config, { cwd: c.dir, now: 0 }, { asOf: c.sc.asOf });
   return new Map([...out].map(([code, ids]) => [code, [...ids].sort()]));
 }
 

@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load-config.js";
 import { DefinitionError } from "../src/errors.js";
-import { evaluateAll } from "../src/segment/evaluate-all.js";
+import { evaluateAll } from "../src/engine/engine.js";
 import { tempDir } from "./helpers.js";
 
 const dir = tempDir("segment-semantics-");
@@ -73,9 +73,9 @@ async function members(filters: unknown[] | Record<string, unknown>, asOf = "202
   writeFileSync(path.join(seg, "t.yaml"), stringify([{ code: "t", name: "test", ...body }, ...extra]));
   writeFileSync(path.join(dir, "segment.config.yaml"), `data: data\nsegments: ${path.basename(seg)}\ntimezone: ${timezone}\n`);
   const config = loadConfig({}, dir);
-  const result = await evaluateAll(config, { asOf });
+  const result = await evaluateAll(config, { cwd: dir, now: 0 }, { asOf });
   rmSync(seg, { recursive: true });
-  return result.get("t")!;
+  return [...result.get("t")!];
 }
 const one = (f: Record<string, unknown>, asOf?: string, tz?: string) => members([f], asOf, tz);
 

@@ -14,6 +14,10 @@ export interface Io {
   warn(line: string): void;
   /** Writes data to stdout. */
   out(text: string): void;
+  /** The working folder, read once by the process entry. */
+  cwd: string;
+  /** The clock, epoch ms. */
+  now(): number;
 }
 
 /** Colour is on only for a TTY, and never with NO_COLOR, TERM=dumb, --no-color or --quiet. */
@@ -41,5 +45,7 @@ export function makeIo(opts: { quiet: boolean; color: boolean }): Io {
     out(text) {
       process.stdout.write(text);
     },
+    cwd: process.cwd(),
+    now: () => Date.now(),
   };
 }

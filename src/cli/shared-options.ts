@@ -35,7 +35,7 @@ export function addSharedOptions(cmd: Command): Command {
 }
 
 /** Loads the config with the shared flags applied. */
-export function configFrom(opts: GlobalOptions): Config {
+export function configFrom(opts: GlobalOptions, cwd: string): Config {
   let maxBadRows: number | undefined;
   if (opts.maxBadRows !== undefined) {
     maxBadRows = Number(opts.maxBadRows);
@@ -44,5 +44,5 @@ export function configFrom(opts: GlobalOptions): Config {
   return loadConfig({
     config: opts.config, data: opts.data, segments: opts.segments, state: opts.state,
     out: opts.out, timezone: opts.timezone, maxBadRows,
-  });
+  }, cwd);
 }

@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, type Problem } from "../errors.js";
-import { compileDateFormat, FORMAT_TOKENS } from "../ingest/parse-value.js";
-import { EXPORT_NAMES, SCHEMAS, type ExportName } from "../ingest/schema.js";
+import { compileDateFormat, FORMAT_TOKENS } from "../schema/parse-value.js";
+import { EXPORT_NAMES, SCHEMAS, type ExportName } from "../schema/exports.js";
 import { choiceHint } from "../suggest.js";
 import { isValidZone } from "../table/time.js";
 import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
@@ -74,7 +74,7 @@ const MSG_NOT_MAP = "expected a mapping of keys to values";
 const msgUnknownKey = (key: string) => `unknown key \`${key}\``;
 
 /** Loads the project config; missing default file means defaults, a missing named file is an error. */
-export function loadConfig(overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+export function loadConfig(overrides: ConfigOverrides, cwd: string): Config {
   const named = overrides.config !== undefined;
   const file = path.resolve(cwd, overrides.config ?? DEFAULT_CONFIG_FILE);
   let raw: unknown = {};

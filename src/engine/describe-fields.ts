@@ -3,12 +3,12 @@
  * and a few sample values. Customer fields come from the typed columns; fact columns are
  * counted in one streaming pass over each fact export.
  */
-import { cellAt, nullCount, type Column } from "../table/column.js";
-import { formatDay } from "../table/time.js";
-import type { ValueType } from "../ingest/parse-value.js";
+import { nullCount, type Column } from "../table/column.js";
+import { cellText, oneLine, valueText } from "../table/value-text.js";
+import type { ValueType } from "../table/value-type.js";
 import type { Project } from "../ingest/project.js";
 import type { TypedBatch } from "../ingest/typed-batch.js";
-import { FACT_EXPORT, ITEM_COLUMNS, type FactTable } from "./fields.js";
+import { FACT_EXPORT, ITEM_COLUMNS, type FactTable } from "../segment/fields.js";
 
 /** One filterable field. */
 export interface FieldInfo {
@@ -74,10 +74,8 @@ async function columnStats(batches: AsyncIterable<TypedBatch>): Promise<{ rows: 
       let s = stats.get(name);
       if (!s) stats.set(name, (s = { type: col.type, nulls: 0, samples: new Set() }));
       for (let r = 0; r < batch.length; r++) {
-        const v = col.values[r];
-        const isNull = v === null || (typeof v === "number" && (Number.isNaN(v) || (col.type === "bool" && v < 0)));
-        if (isNull) s.nulls++;
-        else if (s.samples.size < SAMPLES) s.samples.add(showValue(col.type, v as number | string | string[]));
+        if (!col.validity.has(r)) s.nulls++;
+        else if (s.samples.size < SAMPLES) s.samples.add(oneLine(valueText(col.type, col.type === "bool" ? col.values[r] === 1 : col.values[r])));
       }
     }
   }
@@ -87,17 +85,7 @@ async function columnStats(batches: AsyncIterable<TypedBatch>): Promise<{ rows: 
 function samplesOf(col: Column): string[] {
   const seen = new Set<string>();
   for (let i = col.validity.next(0); i !== -1 && seen.size < SAMPLES; i = col.validity.next(i + 1)) {
-    const v = cellAt(col, i);
-    if (v !== null) seen.add(showValue(col.type, v as number | string | string[] | boolean));
+    seen.add(oneLine(cellText(col, i)));
   }
   return [...seen];
-}
-
-/** Renders a typed value for display: dates as YYYY-MM-DD, datetimes as ISO UTC. */
-export function showValue(type: ValueType, v: number | string | string[] | boolean): string {
-  if (type === "date" && typeof v === "number") return formatDay(v);
-  if (type === "datetime" && typeof v === "number") return new Date(v).toISOString();
-  if (type === "bool" && typeof v === "number") return v === 1 ? "true" : "false";
-  if (Array.isArray(v)) return v.join(";");
-  return String(v).replace(/\r?\n/g, "\\n");
 }

@@ -1,81 +1,83 @@
 /**
- * The single streaming pass per fact export: computes exactly the aggregates the compiled
- * segments asked for, into typed arrays indexed by customer row. No fact row is kept.
+ * The single streaming pass per fact export: computes exactly the aggregates of a plan,
+ * into typed arrays indexed by customer row. No fact row is kept. Rows dated on or after
+ * the plan's `factsBefore` (the end of the as-of day in the zone) are left out of every
+ * aggregate and counted.
  *
  * Orders with item conditions (or `orders.quantity`) need a second stream, over
  * order_items, joined to orders by `order_id`. For that join the orders pass keeps, per
  * order: its customer row, its timestamp, and one byte per item-level aggregate saying
- * whether the order passed that aggregate's order-level conditions. That is the only memory
- * that grows with orders: about 150 bytes per order as measured by the bench (the id string
- * and its map entry dominate; typed arrays for the rest would save a little).
+ * whether the order passed that aggregate's order-level conditions (and the as-of day).
+ * That is the only memory that grows with orders: about 150 bytes per order as measured by
+ * the bench (the id string and its map entry dominate).
  */
-import type { FactBatch, Project } from "../ingest/project.js";
+import type { FactBatch } from "../ingest/project.js";
 import type { TypedBatch } from "../ingest/typed-batch.js";
-import { FACT_EXPORT, type FactTable } from "../segment/fields.js";
-import { SCHEMAS } from "../ingest/schema.js";
-import { needsItems, type AggResult, type AggSpec, type RowCondition } from "./fact-spec.js";
-import { ConditionCache, conditionMask } from "./row-mask.js";
+import type { FactExportName } from "../schema/exports.js";
+import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
+import type { AggregatePlan, ConditionPlan, Plan } from "../segment/plan.js";
 import { detach } from "../table/detach.js";
+import { emptyResult, type AggResult } from "./aggregates.js";
+import { ConditionCache, conditionMask } from "./row-mask.js";
 
-/** Aggregates by spec id, plus counts for summaries. */
+/** What the fact pass reads: the fact exports as typed batches with customer rows. */
+export interface FactSource {
+  hasFacts(name: FactExportName): boolean;
+  /** Streams a fact export; `wanted` limits the columns typed (customer_id and the timestamp always come). */
+  facts(name: FactExportName, wanted?: readonly string[]): AsyncIterable<FactBatch>;
+  /** Streams order_items for the item join, or undefined when there is no such export. */
+  orderItems(wanted: readonly string[]): AsyncIterable<TypedBatch> | undefined;
+}
+
+/** Aggregates by id, plus what the pass saw. */
 export interface FactResults {
   results: Map<number, AggResult>;
+  /** Rows dated after the as-of day, left out, per fact table read. */
+  leftOut: Partial<Record<FactTable, number>>;
   /** Items whose order_id matched no order. */
   unmatchedItems: number;
   /** Things the user should know: conditions that could not match for want of data. */
   warnings: string[];
 }
 
-function emptyResult(n: number, spec: AggSpec): AggResult {
-  const has = (m: string) => spec.needs.has(m as never);
-  return {
-    count: new Int32Array(n),
-    first: has("first") ? new Float64Array(n).fill(NaN) : new Float64Array(0),
-    last: has("last") ? new Float64Array(n).fill(NaN) : new Float64Array(0),
-    revenue: has("revenue") ? new Float64Array(n) : new Float64Array(0),
-    quantity: has("quantity") ? new Float64Array(n) : new Float64Array(0),
-  };
-}
-
 /** ANDs the masks of conditions over a batch, evaluating each distinct condition once. */
 class BatchMasks {
   private readonly masks = new Map<string, Uint8Array>();
-  constructor(private readonly batch: TypedBatch, private readonly timezone: string, private readonly cache: ConditionCache) {}
-  all(conds: RowCondition[]): Uint8Array | undefined {
-    if (conds.length === 0) return undefined;
-    const out = new Uint8Array(this.batch.length).fill(1);
+  constructor(private readonly batch: TypedBatch, private readonly timezone: string, private readonly cache: ConditionCache, private readonly dated: Uint8Array | undefined) {}
+  /** The rows passing every condition (and dated on or before the as-of day when `dated` is set). */
+  all(conds: ConditionPlan[], withDate = true): Uint8Array | undefined {
+    const base = withDate ? this.dated : undefined;
+    if (conds.length === 0) return base;
+    const out = base ? base.slice() : new Uint8Array(this.batch.length).fill(1);
     for (const c of conds) {
       let m = this.masks.get(c.key);
-      if (!m) this.masks.set(c.key, (m = conditionMask(c, this.batch.columns[c.column], this.batch.length, this.timezone, this.cache, c.ignoreYear)));
+      if (!m) this.masks.set(c.key, (m = conditionMask(c, this.batch.columns[c.column], this.batch.length, this.timezone, this.cache)));
       for (let r = 0; r < out.length; r++) out[r] &= m[r];
     }
     return out;
   }
 }
 
-/** Runs one pass per fact table that any spec needs, and the item pass when asked. */
-export async function computeFacts(project: Project, specs: AggSpec[], customerCount: number, timezone: string): Promise<FactResults> {
+/** Runs one pass per fact table that any aggregate needs, and the item pass when asked. */
+export async function computeFacts(source: FactSource, plan: Plan, customerCount: number): Promise<FactResults> {
   const results = new Map<number, AggResult>();
-  for (const s of specs) results.set(s.id, emptyResult(customerCount, s));
-  const out: FactResults = { results, unmatchedItems: 0, warnings: [] };
+  for (const a of plan.aggregates) results.set(a.id, emptyResult(customerCount, a.measures));
+  const out: FactResults = { results, leftOut: {}, unmatchedItems: 0, warnings: [] };
   const cache = new ConditionCache();
-  for (const table of Object.keys(FACT_EXPORT) as FactTable[]) {
-    const mine = specs.filter((s) => s.table === table);
-    if (mine.length === 0 || !project.hasFacts(FACT_EXPORT[table])) continue;
-    if (table === "orders") await ordersPass(project, mine, results, timezone, cache, out);
-    else await simplePass(project, table, mine, results, timezone, cache);
+  for (const table of FACT_TABLES) {
+    const mine = plan.aggregates.filter((a) => a.table === table);
+    if (mine.length === 0 || !source.hasFacts(FACT_EXPORT[table])) continue;
+    const pass = new Pass(table, mine, results, plan, cache, out);
+    if (table === "orders") await pass.orders(source);
+    else await pass.simple(source);
   }
   return out;
 }
 
-function columnsOf(specs: AggSpec[], level: "row" | "item"): string[] {
+function columnsOf(aggs: AggregatePlan[], level: "row" | "item"): string[] {
   const cols = new Set<string>();
-  for (const s of specs) for (const c of level === "row" ? s.rowConds : s.itemConds) cols.add(c.column);
+  for (const a of aggs) for (const c of level === "row" ? a.rowConditions : a.itemConditions) cols.add(c.column);
   return [...cols];
-}
-
-function timestampOf(table: FactTable): string {
-  return SCHEMAS[FACT_EXPORT[table]].timestamp!;
 }
 
 /** Adds the batch's rows that pass `mask` (all when undefined) and have a known customer. */
@@ -95,105 +97,139 @@ function accumulate(res: AggResult, cust: number, ts: number, total: number): vo
   if (res.revenue.length && !Number.isNaN(total)) res.revenue[cust] += total;
 }
 
-async function simplePass(project: Project, table: FactTable, specs: AggSpec[], results: Map<number, AggResult>, timezone: string, cache: ConditionCache): Promise<void> {
-  const tsName = timestampOf(table);
-  for await (const batch of project.facts(FACT_EXPORT[table], columnsOf(specs, "row"))) {
-    const masks = new BatchMasks(batch, timezone, cache);
-    const ts = batch.columns[tsName];
-    const tsValues = ts && ts.type === "datetime" ? ts.values : undefined;
-    for (const spec of specs) accumulateBatch(results.get(spec.id)!, batch.customer, masks.all(spec.rowConds), tsValues, undefined);
-  }
+/** A number column of a batch as values with NaN for null (or undefined when absent or of another type). */
+function numbers(batch: TypedBatch, name: string, type: "datetime" | "decimal" | "integer"): Float64Array | undefined {
+  const col = batch.columns[name];
+  if (!col || col.type !== type) return undefined;
+  const values = col.values.slice();
+  for (let r = 0; r < batch.length; r++) if (!col.validity.has(r)) values[r] = NaN;
+  return values;
 }
 
-async function ordersPass(project: Project, specs: AggSpec[], results: Map<number, AggResult>, timezone: string, cache: ConditionCache, out: FactResults): Promise<void> {
-  const orderLevel = specs.filter((s) => s.itemConds.length === 0);
-  const itemLevel = specs.filter(needsItems);
-  const join = itemLevel.length > 0;
-  const wanted = [...columnsOf(specs, "row"), "total", ...(join ? ["id"] : [])];
-  // The item join's per-order state (see the file comment).
-  const orderIndex = new Map<string, number>();
-  const orderCustomer: number[] = [];
-  const orderTs: number[] = [];
-  const orderPass = itemLevel.map(() => [] as number[]);
-  for await (const batch of project.facts("orders", wanted)) {
-    const masks = new BatchMasks(batch, timezone, cache);
-    const ts = batch.columns.created_at;
-    const tsValues = ts && ts.type === "datetime" ? ts.values : undefined;
-    const total = batch.columns.total;
-    const totals = total && total.type === "decimal" ? total.values : undefined;
-    for (const spec of orderLevel) accumulateBatch(results.get(spec.id)!, batch.customer, masks.all(spec.rowConds), tsValues, totals);
-    if (join) indexOrders(batch, masks, itemLevel, orderIndex, orderCustomer, orderTs, orderPass, tsValues);
+/** One fact table's pass over its aggregates. */
+class Pass {
+  constructor(
+    private readonly table: FactTable,
+    private readonly aggs: AggregatePlan[],
+    private readonly results: Map<number, AggResult>,
+    private readonly plan: Plan,
+    private readonly cache: ConditionCache,
+    private readonly out: FactResults,
+  ) {
+    out.leftOut[table] = 0;
   }
-  if (!join) return;
-  if (!project.sources.order_items) {
-    if (itemLevel.some((s) => s.itemConds.length > 0)) out.warnings.push("conditions on order items (category, sku, ...) match no order: the data has no order_items export");
-    return;
-  }
-  if (orderIndex.size === 0 && (project.report.rows.orders ?? 0) > 0) {
-    out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
-  }
-  const hit = itemLevel.map(() => new Uint8Array(orderCustomer.length));
-  const itemCols = ["order_id", "quantity", "price", ...columnsOf(itemLevel, "item")];
-  for await (const batch of project.typedBatches(project.sources.order_items, itemCols)) {
-    const masks = new BatchMasks(batch, timezone, cache);
-    const ids = batch.columns.order_id;
-    const qty = batch.columns.quantity;
-    const price = batch.columns.price;
-    const qtyValues = qty && qty.type === "integer" ? qty.values : undefined;
-    const priceValues = price && price.type === "decimal" ? price.values : undefined;
-    const ordinals = new Int32Array(batch.length).fill(-1);
-    if (ids && ids.type === "id") {
-      for (let r = 0; r < batch.length; r++) {
-        const id = ids.values[r];
-        const o = id === null ? undefined : orderIndex.get(id);
-        if (o === undefined) out.unmatchedItems++;
-        else ordinals[r] = o;
-      }
+
+  /** 1 for rows dated before the cut-off (or undated), 0 for rows left out; counts the latter. */
+  private dated(ts: Float64Array | undefined, length: number): Uint8Array | undefined {
+    if (!ts) return undefined;
+    const before = this.plan.factsBefore;
+    const out = new Uint8Array(length);
+    let left = 0;
+    for (let r = 0; r < length; r++) {
+      // An undated row cannot be shown to be after the as-of day: it is kept.
+      if (ts[r] >= before) left++;
+      else out[r] = 1;
     }
-    itemLevel.forEach((spec, k) => {
-      const mask = masks.all(spec.itemConds);
-      const res = results.get(spec.id)!;
-      const pass = orderPass[k];
+    this.out.leftOut[this.table]! += left;
+    return left === 0 ? undefined : out;
+  }
+
+  async simple(source: FactSource): Promise<void> {
+    const tsName = this.aggs[0].timestamp;
+    for await (const batch of source.facts(FACT_EXPORT[this.table], columnsOf(this.aggs, "row"))) {
+      const ts = numbers(batch, tsName, "datetime");
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length));
+      for (const a of this.aggs) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions), ts, undefined);
+    }
+  }
+
+  async orders(source: FactSource): Promise<void> {
+    // Aggregates without item conditions take their order measures from the orders alone,
+    // even when they join the items for `quantity`.
+    const orderLevel = this.aggs.filter((a) => a.itemConditions.length === 0);
+    const itemLevel = this.aggs.filter((a) => a.joinsItems);
+    const join = itemLevel.length > 0;
+    const wanted = [...columnsOf(this.aggs, "row"), "total", ...(join ? ["id"] : [])];
+    // The item join's per-order state (see the file comment).
+    const orderIndex = new Map<string, number>();
+    const orderCustomer: number[] = [];
+    const orderTs: number[] = [];
+    const orderPass = itemLevel.map(() => [] as number[]);
+    let orderRows = 0;
+    for await (const batch of source.facts("orders", wanted)) {
+      orderRows += batch.length;
+      const ts = numbers(batch, "created_at", "datetime");
+      const totals = numbers(batch, "total", "decimal");
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length));
+      for (const a of orderLevel) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions), ts, totals);
+      if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions)), orderIndex, orderCustomer, orderTs, orderPass, ts);
+    }
+    if (!join) return;
+    const itemCols = ["order_id", "quantity", "price", ...columnsOf(itemLevel, "item")];
+    const items = source.orderItems(itemCols);
+    // Without order_items, bind has warned already (the schema says so).
+    if (!items) return;
+    if (orderIndex.size === 0 && orderRows > 0) {
+      this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
+    }
+    const hit = itemLevel.map(() => new Uint8Array(orderCustomer.length));
+    for await (const batch of items) {
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined);
+      const ids = batch.columns.order_id;
+      const qty = numbers(batch, "quantity", "integer");
+      const price = numbers(batch, "price", "decimal");
+      const ordinals = new Int32Array(batch.length).fill(-1);
+      if (ids && ids.type === "id") {
+        for (let r = 0; r < batch.length; r++) {
+          const o = ids.validity.has(r) ? orderIndex.get(ids.values[r]) : undefined;
+          if (o === undefined) this.out.unmatchedItems++;
+          else ordinals[r] = o;
+        }
+      }
+      itemLevel.forEach((a, k) => {
+        const mask = masks.all(a.itemConditions, false);
+        const res = this.results.get(a.id)!;
+        const pass = orderPass[k];
+        const hits = hit[k];
+        for (let r = 0; r < batch.length; r++) {
+          const o = ordinals[r];
+          if (o < 0 || !pass[o] || (mask && !mask[r])) continue;
+          hits[o] = 1;
+          const cust = orderCustomer[o];
+          if (cust < 0) continue;
+          // An item with no quantity is one unit; one with no price adds nothing to revenue.
+          const q = qty && !Number.isNaN(qty[r]) ? qty[r] : 1;
+          if (res.quantity.length) res.quantity[cust] += q;
+          if (a.itemConditions.length > 0 && res.revenue.length && price && !Number.isNaN(price[r])) res.revenue[cust] += price[r] * q;
+        }
+      });
+    }
+    itemLevel.forEach((a, k) => {
+      // Order-level measures of an aggregate with item conditions count the orders with a passing item.
+      if (a.itemConditions.length === 0) return;
+      const res = this.results.get(a.id)!;
       const hits = hit[k];
-      for (let r = 0; r < batch.length; r++) {
-        const o = ordinals[r];
-        if (o < 0 || !pass[o] || (mask && !mask[r])) continue;
-        hits[o] = 1;
+      for (let o = 0; o < hits.length; o++) {
         const cust = orderCustomer[o];
-        if (cust < 0) continue;
-        // An item with no quantity is one unit; one with no price adds nothing to revenue.
-        const q = qtyValues && !Number.isNaN(qtyValues[r]) ? qtyValues[r] : 1;
-        if (res.quantity.length) res.quantity[cust] += q;
-        if (spec.itemConds.length > 0 && res.revenue.length && priceValues && !Number.isNaN(priceValues[r])) res.revenue[cust] += priceValues[r] * q;
+        if (hits[o] && cust >= 0) accumulate(res, cust, orderTs[o], NaN);
       }
     });
   }
-  itemLevel.forEach((spec, k) => {
-    // Order-level measures of a spec with item conditions count the orders with a passing item.
-    if (spec.itemConds.length === 0) return;
-    const res = results.get(spec.id)!;
-    const hits = hit[k];
-    for (let o = 0; o < hits.length; o++) {
-      const cust = orderCustomer[o];
-      if (!hits[o] || cust < 0) continue;
-      accumulate(res, cust, orderTs[o], NaN);
-    }
-  });
 }
 
 function indexOrders(
-  batch: FactBatch, masks: BatchMasks, itemLevel: AggSpec[], orderIndex: Map<string, number>,
-  orderCustomer: number[], orderTs: number[], orderPass: number[][], tsValues: Float64Array | undefined,
+  batch: FactBatch, passMasks: Array<Uint8Array | undefined>, orderIndex: Map<string, number>,
+  orderCustomer: number[], orderTs: number[], orderPass: number[][], ts: Float64Array | undefined,
 ): void {
   const ids = batch.columns.id;
   if (!ids || ids.type !== "id") return;
-  const passMasks = itemLevel.map((s) => masks.all(s.rowConds));
   for (let r = 0; r < batch.length; r++) {
+    if (!ids.validity.has(r)) continue;
     const id = ids.values[r];
-    if (id === null || orderIndex.has(id)) continue;
+    if (orderIndex.has(id)) continue;
     orderIndex.set(detach(id), orderCustomer.length);
     orderCustomer.push(batch.customer[r]);
-    orderTs.push(tsValues ? tsValues[r] : NaN);
+    orderTs.push(ts ? ts[r] : NaN);
     passMasks.forEach((m, k) => orderPass[k].push(m ? m[r] : 1));
   }
 }

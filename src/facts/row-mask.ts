@@ -1,40 +1,42 @@
-/** Evaluates a row condition over one typed batch of a fact export, as a 0/1 mask. */
+/** Evaluates a fact condition over one typed batch of a fact export, as a 0/1 mask. */
 import type { TypedValues } from "../ingest/typed-batch.js";
+import { makeTester, type Tester } from "../rules/value-test.js";
+import { monthDayKey } from "../segment/operands.js";
+import type { ConditionPlan } from "../segment/plan.js";
 import { dayInZone } from "../table/time.js";
-import { monthDayKey } from "../evaluate/tester.js";
 import { detach } from "../table/detach.js";
-import type { RowCondition } from "./fact-spec.js";
 
 /** Distinct strings remembered per condition; past this, strings are tested afresh. */
 const STRING_CACHE_LIMIT = 100_000;
 
-/** Per-condition caches of string results, kept across batches. */
+/** Per-condition testers and string results, kept across batches. */
 export class ConditionCache {
-  private readonly byKey = new Map<string, Map<string, boolean>>();
-  /** The cache of one condition. */
-  for(key: string): Map<string, boolean> {
-    let m = this.byKey.get(key);
-    if (!m) this.byKey.set(key, (m = new Map()));
+  private readonly byKey = new Map<string, { tester: Tester; memo: Map<string, boolean> }>();
+  /** The tester and string memo of one condition. */
+  for(cond: ConditionPlan): { tester: Tester; memo: Map<string, boolean> } {
+    let m = this.byKey.get(cond.key);
+    if (!m) this.byKey.set(cond.key, (m = { tester: makeTester(cond.test), memo: new Map() }));
     return m;
   }
 }
 
 /** Computes the condition's 0/1 mask over a batch column (absent column: every value null). */
-export function conditionMask(cond: RowCondition, col: TypedValues | undefined, length: number, timezone: string, cache: ConditionCache, ignoreYear = false): Uint8Array {
+export function conditionMask(cond: ConditionPlan, col: TypedValues | undefined, length: number, timezone: string, cache: ConditionCache): Uint8Array {
   const out = new Uint8Array(length);
-  const { tester } = cond;
+  const { tester, memo } = cache.for(cond);
   const onNull = tester.onNull ? 1 : 0;
   if (!col) return out.fill(onNull);
+  const valid = col.validity;
+  const monthDay = cond.test.monthDay;
   switch (col.type) {
     case "id":
-    case "string": {
-      const memo = cache.for(cond.key);
+    case "string":
       for (let r = 0; r < length; r++) {
-        const v = col.values[r];
-        if (v === null) {
+        if (!valid.has(r)) {
           out[r] = onNull;
           continue;
         }
+        const v = col.values[r];
         let hit = memo.get(v);
         if (hit === undefined) {
           hit = tester.test(v);
@@ -43,37 +45,28 @@ export function conditionMask(cond: RowCondition, col: TypedValues | undefined, 
         out[r] = hit ? 1 : 0;
       }
       break;
-    }
     case "integer":
     case "decimal":
     case "date":
       for (let r = 0; r < length; r++) {
-        const v = col.values[r];
-        if (Number.isNaN(v)) out[r] = onNull;
-        else out[r] = tester.test(col.type === "date" && ignoreYear ? monthDayKey(v) : v) ? 1 : 0;
+        if (!valid.has(r)) out[r] = onNull;
+        else out[r] = tester.test(col.type === "date" && monthDay ? monthDayKey(col.values[r]) : col.values[r]) ? 1 : 0;
       }
       break;
     case "datetime":
       for (let r = 0; r < length; r++) {
-        const v = col.values[r];
-        if (Number.isNaN(v)) out[r] = onNull;
+        if (!valid.has(r)) out[r] = onNull;
         else {
-          const day = dayInZone(timezone, v);
-          out[r] = tester.test(ignoreYear ? monthDayKey(day) : day) ? 1 : 0;
+          const day = dayInZone(timezone, col.values[r]);
+          out[r] = tester.test(monthDay ? monthDayKey(day) : day) ? 1 : 0;
         }
       }
       break;
     case "bool":
-      for (let r = 0; r < length; r++) {
-        const v = col.values[r];
-        out[r] = v < 0 ? onNull : tester.test(v === 1) ? 1 : 0;
-      }
+      for (let r = 0; r < length; r++) out[r] = !valid.has(r) ? onNull : tester.test(col.values[r] === 1) ? 1 : 0;
       break;
     case "list":
-      for (let r = 0; r < length; r++) {
-        const v = col.values[r];
-        out[r] = v === null ? onNull : tester.test(v) ? 1 : 0;
-      }
+      for (let r = 0; r < length; r++) out[r] = !valid.has(r) ? onNull : tester.test(col.values[r]) ? 1 : 0;
       break;
   }
   return out;

@@ -1,6 +1,6 @@
 /** Counts rows that cannot be read, and either stops the command or skips them per `--max-bad-rows`. */
 import { DataError, type Problem } from "../errors.js";
-import type { ExportName } from "./schema.js";
+import type { ExportName } from "../schema/exports.js";
 
 /** One skipped row, for `out/rejected-<export>.csv`. */
 export interface RejectedRow {

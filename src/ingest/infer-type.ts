@@ -1,5 +1,6 @@
 /** Type inference for custom fields: the narrowest type every non-empty value parses as. */
-import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger, type ValueType } from "./parse-value.js";
+import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from "../schema/parse-value.js";
+import type { ValueType } from "../table/value-type.js";
 
 const BOOL_WORD = /^(true|false|yes|no)$/i;
 

@@ -3,21 +3,20 @@
  * exports. Customers are held in memory (they are what segments are made of); facts are
  * never materialised row by row, only streamed in typed batches.
  */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config/load-config.js";
 import { DataError, type Problem } from "../errors.js";
-import { writeFileAtomic } from "../fs-atomic.js";
 import { BitSet } from "../table/bitset.js";
 import { detach } from "../table/detach.js";
 import { ColumnBuilder, Dictionary, type Column } from "../table/column.js";
 import { BadRows, type BadRowPolicy } from "./bad-rows.js";
 import { inferType } from "./infer-type.js";
-import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger, type ValueType } from "./parse-value.js";
+import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from "../schema/parse-value.js";
+import type { ValueType } from "../table/value-type.js";
 import { readRecords } from "./read-records.js";
-import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type FactExportName } from "./schema.js";
+import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type FactExportName } from "../schema/exports.js";
 import { resolveSources, type ResolvedSource } from "./sources.js";
-import { planHeader, rawRowText, typeBatch, type HeaderPlan, type TypedBatch } from "./typed-batch.js";
+import { planHeader, rawRowText, typeBatch, type HeaderPlan, type TypedBatch, type TypedValues } from "./typed-batch.js";
 import { choiceHint } from "../suggest.js";
 
 /** The customers as typed columns, with an id -> row index map. */
@@ -56,13 +55,14 @@ export class Project {
   readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, ordersFromItems: false };
   private customerTable?: CustomerTable;
 
-  constructor(config: Config, policy?: BadRowPolicy) {
+  /** `cwd` is the folder that paths in messages are shown relative to. */
+  constructor(config: Config, cwd: string, policy?: BadRowPolicy) {
     this.config = config;
-    this.sources = resolveSources(config);
+    this.sources = resolveSources(config, cwd);
     this.bad = new BadRows(policy ?? { maxBadRows: config.maxBadRows });
     const items = this.sources.order_items;
     if (!this.sources.customers && !EXPORT_NAMES.some((n) => n !== "customers" && this.sources[n])) {
-      throw new DataError([{ file: path.relative(process.cwd(), config.data) || ".", message: MSG_NO_EXPORTS, hint: "put customers.csv (or orders.csv, ...) in the data folder, or set `data` in the config" }]);
+      throw new DataError([{ file: path.relative(cwd, config.data) || ".", message: MSG_NO_EXPORTS, hint: "put customers.csv (or orders.csv, ...) in the data folder, or set `data` in the config" }]);
     }
     this.report.ordersFromItems = !this.sources.orders && items !== undefined;
   }
@@ -94,36 +94,28 @@ export class Project {
     if (!source) return;
     const ts = SCHEMAS[name].timestamp;
     const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : [])])] : undefined;
-    let orphans = 0;
+    if (name !== "order_items") this.report.orphans[name] = 0;
     for await (const batch of this.typedBatches(source, cols)) {
       const customer = new Int32Array(batch.length).fill(-1);
       const ids = batch.columns.customer_id;
+      let orphans = 0;
       if (ids && (ids.type === "id" || ids.type === "string")) {
         for (let r = 0; r < batch.length; r++) {
-          const id = ids.values[r];
-          const row = id === null ? undefined : customers.index.get(id);
+          const row = ids.validity.has(r) ? customers.index.get(ids.values[r]) : undefined;
           if (row === undefined) orphans++;
           else customer[r] = row;
         }
       }
+      // Counted batch by batch, so the report is right however far a reader got.
+      if (name !== "order_items") this.report.orphans[name]! += orphans;
       yield { ...batch, customer };
     }
-    if (name !== "order_items") this.report.orphans[name] = orphans;
   }
 
-  /** Writes `out/rejected-<export>.csv` for every export that had rows skipped. */
-  writeRejected(outDir = this.config.out): Array<{ name: ExportName; file: string }> {
-    const written: Array<{ name: ExportName; file: string }> = [];
-    for (const [name, rows] of this.bad.rejected) {
-      if (rows.length === 0) continue;
-      mkdirSync(outDir, { recursive: true });
-      const file = path.join(outDir, `rejected-${name}.csv`);
-      const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-      const body = ["line,column,reason,row", ...rows.map((r) => [r.line ?? "", r.column, r.reason, r.raw].map((v) => q(String(v))).join(","))].join("\n") + "\n";
-      writeFileAtomic(file, body);
-      written.push({ name, file });
-    }
-    return written;
+  /** Streams order_items in typed batches (for the item join), or undefined when there is none. */
+  orderItems(wanted: readonly string[]): AsyncIterable<TypedBatch> | undefined {
+    const source = this.sources.order_items;
+    return source ? this.typedBatches(source, wanted) : undefined;
   }
 
   /** Typed batches of one source, with header checks and bad rows handled per policy. */
@@ -145,6 +137,7 @@ export class Project {
       const { typed, bad } = typeBatch(batch, plan, source);
       for (const b of bad) onBad(b.problem, rawRowText(batch.rows[b.row], source.options.delimiter));
       rows += typed.length;
+      this.report.rows[source.name] = rows;
       yield typed;
     }
     this.report.rows[source.name] = rows;
@@ -159,12 +152,11 @@ export class Project {
     let rows = 0;
     for await (const batch of this.typedBatches(source)) {
       const idCol = batch.columns.id;
-      const idValues = idCol && idCol.type === "id" ? idCol.values : [];
       const keep = new Uint8Array(batch.length);
       for (let r = 0; r < batch.length; r++) {
-        const id = idValues[r];
+        const id = idCol && idCol.type === "id" && idCol.validity.has(r) ? idCol.values[r] : undefined;
         const line = batch.lines[r];
-        if (id === null || id === undefined) {
+        if (id === undefined) {
           this.takeBad(source, { file: source.display, line, path: "id", message: "the customer id is empty", hint: "every customer needs an id" }, "");
           continue;
         }
@@ -224,7 +216,7 @@ export class Project {
       for await (const batch of this.typedBatches(source, ["customer_id"])) {
         const col = batch.columns.customer_id;
         if (!col || col.type !== "id") continue;
-        for (const id of col.values) if (id !== null) ids.encode(id);
+        for (let r = 0; r < batch.length; r++) if (col.validity.has(r)) ids.encode(col.values[r]);
       }
     }
     const index = new Map<string, number>();
@@ -262,36 +254,35 @@ class OrderAccumulator {
   }
 
   add(batch: TypedBatch, customers: CustomerTable): void {
-    const col = (name: string) => batch.columns[name];
-    const orderId = col("order_id");
-    const custId = col("customer_id");
-    const created = col("created_at");
-    const total = col("total");
-    const qty = col("quantity");
-    const price = col("price");
+    const orderId = idValues(batch, "order_id");
+    const custId = idValues(batch, "customer_id");
+    const created = numberValues(batch, "created_at", "datetime");
+    const total = numberValues(batch, "total", "decimal");
+    const qty = numberValues(batch, "quantity", "integer");
+    const price = numberValues(batch, "price", "decimal");
     for (let r = 0; r < batch.length; r++) {
-      const id = orderId && orderId.type === "id" ? orderId.values[r] : null;
-      if (id === null) continue;
+      const id = orderId(r);
+      if (id === undefined) continue;
       let o = this.index.get(id);
       if (o === undefined) {
         o = this.ids.length;
         const kept = detach(id);
         this.index.set(kept, o);
         this.ids.push(kept);
-        const cid = custId && custId.type === "id" ? custId.values[r] : null;
-        const row = cid === null ? undefined : customers.index.get(cid);
+        const cid = custId(r);
+        const row = cid === undefined ? undefined : customers.index.get(cid);
         if (row === undefined) this.orphans++;
         this.customer.push(row ?? -1);
-        this.created.push(created && created.type === "datetime" ? created.values[r] : NaN);
-        this.total.push(total && total.type === "decimal" ? total.values[r] : NaN);
+        this.created.push(created(r));
+        this.total.push(total(r));
         this.itemSum.push(0);
         this.lines.push(batch.lines[r]);
         this.status.push(batch.columns.status, r);
         this.store.push(batch.columns.store, r);
         this.channel.push(batch.columns.channel, r);
       }
-      const q = qty && qty.type === "integer" ? qty.values[r] : NaN;
-      const p = price && price.type === "decimal" ? price.values[r] : NaN;
+      const q = qty(r);
+      const p = price(r);
       if (!Number.isNaN(p)) this.itemSum[o] += p * (Number.isNaN(q) ? 1 : q);
     }
   }
@@ -299,19 +290,21 @@ class OrderAccumulator {
   *batches(size = 4096): Generator<FactBatch> {
     for (let start = 0; start < this.ids.length; start += size) {
       const end = Math.min(this.ids.length, start + size);
-      const totals = new Float64Array(end - start);
+      const n = end - start;
+      const totals = new Float64Array(n);
+      const created = Float64Array.from(this.created.slice(start, end));
       for (let o = start; o < end; o++) totals[o - start] = Number.isNaN(this.total[o]) ? this.itemSum[o] : this.total[o];
       yield {
-        length: end - start,
+        length: n,
         lines: Int32Array.from(this.lines.slice(start, end)),
         customer: Int32Array.from(this.customer.slice(start, end)),
         columns: {
-          id: { type: "id", values: this.ids.slice(start, end) },
-          created_at: { type: "datetime", values: Float64Array.from(this.created.slice(start, end)) },
-          total: { type: "decimal", values: totals },
-          status: { type: "string", values: this.status.slice(start, end) },
-          store: { type: "string", values: this.store.slice(start, end) },
-          channel: { type: "string", values: this.channel.slice(start, end) },
+          id: { type: "id", values: this.ids.slice(start, end), validity: BitSet.full(n) },
+          created_at: { type: "datetime", values: created, validity: validWhereNumber(created) },
+          total: { type: "decimal", values: totals, validity: BitSet.full(n) },
+          status: this.status.slice(start, end),
+          store: this.store.slice(start, end),
+          channel: this.channel.slice(start, end),
         },
         custom: {},
       };
@@ -319,16 +312,43 @@ class OrderAccumulator {
   }
 }
 
+/** Row accessor of an id column of a batch: the id, or undefined when null or absent. */
+function idValues(batch: TypedBatch, name: string): (r: number) => string | undefined {
+  const col = batch.columns[name];
+  if (!col || (col.type !== "id" && col.type !== "string")) return () => undefined;
+  return (r) => (col.validity.has(r) ? col.values[r] : undefined);
+}
+
+/** Row accessor of a number column of a batch: the value, or NaN when null or absent. */
+function numberValues(batch: TypedBatch, name: string, type: "integer" | "decimal" | "datetime"): (r: number) => number {
+  const col = batch.columns[name];
+  if (!col || col.type !== type) return () => NaN;
+  return (r) => (col.validity.has(r) ? col.values[r] : NaN);
+}
+
+function validWhereNumber(values: Float64Array): BitSet {
+  const v = BitSet.full(values.length);
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) v.delete(i);
+  return v;
+}
+
 /** A string per order, dictionary-encoded so repeated statuses cost a small integer each. */
 class StringSlots {
   private readonly dict = new Dictionary();
   private readonly codes: number[] = [];
   push(col: TypedBatch["columns"][string] | undefined, r: number): void {
-    const v = col && (col.type === "string" || col.type === "id") ? col.values[r] : null;
-    this.codes.push(v === null ? -1 : this.dict.encode(v));
+    const present = col !== undefined && (col.type === "string" || col.type === "id") && col.validity.has(r);
+    this.codes.push(present ? this.dict.encode(col.values[r] as string) : -1);
   }
-  slice(start: number, end: number): Array<string | null> {
-    return this.codes.slice(start, end).map((c) => (c < 0 ? null : this.dict.values[c]));
+  slice(start: number, end: number): TypedValues {
+    const codes = this.codes.slice(start, end);
+    const validity = BitSet.full(codes.length);
+    const values = codes.map((c, i) => {
+      if (c >= 0) return this.dict.values[c];
+      validity.delete(i);
+      return "";
+    });
+    return { type: "string", values, validity };
   }
 }
 
@@ -345,15 +365,9 @@ function backfilled(b: ColumnBuilder, rows: number): ColumnBuilder {
   return b;
 }
 
-function typedValue(col: TypedBatch["columns"][string], r: number): number | boolean | string | string[] | null {
-  switch (col.type) {
-    case "bool":
-      return col.values[r] < 0 ? null : col.values[r] === 1;
-    case "integer": case "decimal": case "date": case "datetime":
-      return Number.isNaN(col.values[r]) ? null : col.values[r];
-    default:
-      return col.values[r];
-  }
+function typedValue(col: TypedValues, r: number): number | boolean | string | string[] | null {
+  if (!col.validity.has(r)) return null;
+  return col.type === "bool" ? col.values[r] === 1 : col.values[r];
 }
 
 /** Types a custom field: infers its type from the distinct values, then parses each once. */

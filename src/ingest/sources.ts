@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Config, SourceConfig } from "../config/load-config.js";
 import { DataError, ConfigError } from "../errors.js";
-import { EXPORT_NAMES, type ExportName } from "./schema.js";
+import { EXPORT_NAMES, type ExportName } from "../schema/exports.js";
 
 /** An export file found and how to read it. */
 export interface ResolvedSource {
@@ -28,7 +28,7 @@ export function formatOf(file: string): "csv" | "json" | "ndjson" | undefined {
 }
 
 /** Resolves every export present in the data folder; `customers` may be absent. */
-export function resolveSources(config: Config, cwd = process.cwd()): Partial<Record<ExportName, ResolvedSource>> {
+export function resolveSources(config: Config, cwd: string): Partial<Record<ExportName, ResolvedSource>> {
   if (!existsSync(config.data) || !statSync(config.data).isDirectory()) {
     throw new ConfigError([{ file: config.file ? path.relative(cwd, config.file) : undefined, message: `data folder not found: ${config.data}`, hint: "set `data` in segment.config.yaml or pass --data" }]);
   }

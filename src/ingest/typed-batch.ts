@@ -6,17 +6,24 @@ import type { Problem } from "../errors.js";
 import type { ResolvedSource } from "./sources.js";
 import {
   compileDateFormat, parseBool, parseDate, parseDateTime, parseDecimal, parseId, parseInteger, parseList,
-  TYPE_EXPECTATION, type DateFormat, type ValueType,
-} from "./parse-value.js";
+  TYPE_EXPECTATION, type DateFormat,
+} from "../schema/parse-value.js";
 import type { RawCell, RecordBatch } from "./records.js";
-import { customFieldName, SCHEMAS } from "./schema.js";
+import type { ValueType } from "../table/value-type.js";
+import { BitSet } from "../table/bitset.js";
+import { rawCellText } from "../table/value-text.js";
+import { customFieldName, SCHEMAS } from "../schema/exports.js";
 
-/** Typed values of one column of a batch. Numbers, dates and datetimes use NaN for null. */
+/**
+ * Typed values of one column of a batch. Nulls are marked the way customer columns mark
+ * them: a clear bit in `validity` (the value slot then holds 0, "" or an empty list).
+ * Dates are day numbers, datetimes epoch ms.
+ */
 export type TypedValues =
-  | { type: "id" | "string"; values: Array<string | null> }
-  | { type: "integer" | "decimal" | "date" | "datetime"; values: Float64Array }
-  | { type: "bool"; values: Int8Array }
-  | { type: "list"; values: Array<string[] | null> };
+  | { type: "id" | "string"; values: string[]; validity: BitSet }
+  | { type: "integer" | "decimal" | "date" | "datetime"; values: Float64Array; validity: BitSet }
+  | { type: "bool"; values: Uint8Array; validity: BitSet }
+  | { type: "list"; values: string[][]; validity: BitSet };
 
 /** A batch of rows with typed canonical columns (and, for customers, raw custom-field text). */
 export interface TypedBatch {
@@ -138,15 +145,16 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
     switch (col.type) {
       case "id":
       case "string": {
-        const values = new Array<string | null>(n);
+        const values = new Array<string>(n);
+        const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
           const t = textOf(rows[r][col.index]);
-          if (t === undefined) {
-            reject(r, col, rows[r][col.index]);
-            values[r] = null;
-          } else values[r] = t === null ? null : col.type === "id" ? parseId(t) || null : t;
+          const v = t === undefined || t === null ? "" : col.type === "id" ? parseId(t) : t;
+          if (t === undefined) reject(r, col, rows[r][col.index]);
+          values[r] = v;
+          if (v === "") validity.delete(r);
         }
-        columns[col.name] = { type: col.type, values };
+        columns[col.name] = { type: col.type, values, validity };
         break;
       }
       case "integer":
@@ -154,6 +162,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
       case "date":
       case "datetime": {
         const values = new Float64Array(n);
+        const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
           const raw = rows[r][col.index];
           if (typeof raw === "number" && (col.type === "integer" || col.type === "decimal")) {
@@ -163,7 +172,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
           }
           const t = textOf(raw);
           if (t === null) {
-            values[r] = NaN;
+            validity.delete(r);
             continue;
           }
           let v: number | undefined;
@@ -175,14 +184,15 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
           }
           if (v === undefined) {
             reject(r, col, raw);
-            values[r] = NaN;
+            validity.delete(r);
           } else values[r] = v;
         }
-        columns[col.name] = { type: col.type, values };
+        columns[col.name] = { type: col.type, values, validity };
         break;
       }
       case "bool": {
-        const values = new Int8Array(n);
+        const values = new Uint8Array(n);
+        const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
           const raw = rows[r][col.index];
           if (typeof raw === "boolean") {
@@ -190,21 +200,18 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
             continue;
           }
           const t = textOf(raw);
-          if (t === null) {
-            values[r] = -1;
-            continue;
-          }
-          const v = t === undefined ? undefined : parseBool(t);
+          const v = t === null || t === undefined ? undefined : parseBool(t);
           if (v === undefined) {
-            reject(r, col, raw);
-            values[r] = -1;
+            if (t !== null) reject(r, col, raw);
+            validity.delete(r);
           } else values[r] = v ? 1 : 0;
         }
-        columns[col.name] = { type: "bool", values };
+        columns[col.name] = { type: "bool", values, validity };
         break;
       }
       case "list": {
-        const values = new Array<string[] | null>(n);
+        const values = new Array<string[]>(n);
+        const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
           const raw = rows[r][col.index];
           if (Array.isArray(raw)) {
@@ -220,12 +227,13 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
             continue;
           }
           const t = textOf(raw);
-          if (t === undefined) {
-            reject(r, col, raw, "expected a list of strings");
-            values[r] = null;
-          } else values[r] = t === null ? null : parseList(t, listSep);
+          if (t === undefined) reject(r, col, raw, "expected a list of strings");
+          if (t === undefined || t === null) {
+            values[r] = [];
+            validity.delete(r);
+          } else values[r] = parseList(t, listSep);
         }
-        columns[col.name] = { type: "list", values };
+        columns[col.name] = { type: "list", values, validity };
         break;
       }
     }
@@ -255,18 +263,22 @@ function compact(b: TypedBatch, keep: Uint8Array): TypedBatch {
   const pick = <T>(arr: ArrayLike<T>): T[] => idx.map((r) => arr[r]);
   const columns: Record<string, TypedValues> = {};
   for (const [name, col] of Object.entries(b.columns)) {
+    const validity = new BitSet(idx.length);
+    idx.forEach((r, k) => {
+      if (col.validity.has(r)) validity.add(k);
+    });
     switch (col.type) {
       case "integer": case "decimal": case "date": case "datetime":
-        columns[name] = { type: col.type, values: Float64Array.from(pick(col.values)) };
+        columns[name] = { type: col.type, values: Float64Array.from(pick(col.values)), validity };
         break;
       case "bool":
-        columns[name] = { type: "bool", values: Int8Array.from(pick(col.values)) };
+        columns[name] = { type: "bool", values: Uint8Array.from(pick(col.values)), validity };
         break;
       case "list":
-        columns[name] = { type: "list", values: pick(col.values) };
+        columns[name] = { type: "list", values: pick(col.values), validity };
         break;
       default:
-        columns[name] = { type: col.type, values: pick(col.values) };
+        columns[name] = { type: col.type, values: pick(col.values), validity };
     }
   }
   const custom: TypedBatch["custom"] = {};
@@ -276,5 +288,5 @@ function compact(b: TypedBatch, keep: Uint8Array): TypedBatch {
 
 /** Raw text of a row for the rejected-rows file. */
 export function rawRowText(row: RawCell[], delimiter: string): string {
-  return row.map((c) => (c === null || c === undefined ? "" : typeof c === "object" ? JSON.stringify(c) : String(c))).join(delimiter);
+  return row.map(rawCellText).join(delimiter);
 }

@@ -1,5 +1,5 @@
 /** The canonical exports of DATA.md: their columns, types and required columns. */
-import type { ValueType } from "./parse-value.js";
+import type { ValueType } from "../table/value-type.js";
 
 /** Names of the six exports. */
 export const EXPORT_NAMES = ["customers", "orders", "order_items", "visits", "carts", "email_events"] as const;

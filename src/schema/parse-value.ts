@@ -5,8 +5,7 @@
  */
 import { daysFromCivil, daysInMonth, wallTimeToUtc } from "../table/time.js";
 
-/** Logical types of columns. */
-export type ValueType = "id" | "string" | "integer" | "decimal" | "bool" | "date" | "datetime" | "list";
+import type { ValueType } from "../table/value-type.js";
 
 /** What a parser needs to know about its column and source. */
 export interface ParseOptions {

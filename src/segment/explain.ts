@@ -1,53 +1,42 @@
-/** The compiled plan as text: the kernel tree of each segment and the shared fact aggregates. */
-import type { AggSpec } from "../facts/fact-spec.js";
-import { needsItems } from "../facts/fact-spec.js";
-import type { CompiledPlans, PlanNode, SegmentPlan } from "./compile.js";
+/** The plan as text: the tree of each segment and the shared fact aggregates it reads. */
+import type { NodePlan, Plan, SegmentPlan } from "./plan.js";
 
-/** Renders plans and aggregates; tests assert on this text. */
-export function explainPlans(compiled: CompiledPlans, only?: Set<string>): string {
+/** Renders the plan's segments (all, or those in `only`) and the aggregates they use; tests assert on this text. */
+export function explainPlan(plan: Plan, only?: Set<string>): string {
   const lines: string[] = [];
   const used = new Set<number>();
-  for (const plan of compiled.plans) {
-    if (only && !only.has(plan.def.code)) continue;
-    lines.push(...explainSegment(plan, used));
+  for (const seg of plan.segments) {
+    if (only && !only.has(seg.code)) continue;
+    lines.push(...explainSegment(seg, used));
   }
-  const specs = compiled.specs.filter((s) => used.has(s.id));
-  if (specs.length) {
-    lines.push("fact aggregates (one streaming pass per export):");
-    for (const s of specs) lines.push(`  #${s.id} ${specText(s)}`);
+  const aggs = plan.aggregates.filter((a) => used.has(a.id));
+  if (aggs.length) {
+    lines.push(`fact aggregates (one streaming pass per export; facts dated after ${plan.asOf} ${plan.timezone} are left out):`);
+    for (const a of aggs) lines.push(`  #${a.id} ${a.label}: ${a.measures.join(", ")}${a.joinsItems ? " (joins order_items by order_id)" : ""}`);
   }
   return lines.join("\n") + "\n";
 }
 
-function explainSegment(plan: SegmentPlan, used: Set<number>): string[] {
-  const d = plan.def;
-  const lines = [`segment ${d.code} (${d.type}${d.active ? "" : ", inactive"}): ${d.name}`];
-  const walk = (node: PlanNode, depth: number) => {
+function explainSegment(seg: SegmentPlan, used: Set<number>): string[] {
+  const lines = [`segment ${seg.code} (${seg.type}${seg.active ? "" : ", inactive"}): ${seg.name}`];
+  const walk = (node: NodePlan, depth: number) => {
     const pad = "  ".repeat(depth);
     if (node.kind === "group") {
       lines.push(`${pad}${node.not ? "NOT " : ""}${node.match.toUpperCase()}${depth === 0 ? "" : ` (${node.label})`}`);
       for (const c of node.children) walk(c, depth + 1);
       return;
     }
-    const src = node.source;
+    const input = node.input;
     let via = "";
-    if (src.kind === "metric") {
-      used.add(src.spec.id);
-      via = `  [#${src.spec.id}.${src.metric}]`;
-    } else if (src.kind === "exists") {
-      src.specs.forEach((s) => used.add(s.id));
-      via = `  [${src.specs.map((s) => `#${s.id}.count ${src.negate ? "= 0" : "> 0"}`).join(" and ")}]`;
-    } else if (src.kind === "column" && src.column?.kind === "string") {
-      via = `  [dictionary of ${src.column.dict.length} values]`;
+    if (input.kind === "metric") {
+      used.add(input.aggregate);
+      via = `  [#${input.aggregate}.${input.metric}]`;
+    } else if (input.kind === "exists") {
+      input.aggregates.forEach((id) => used.add(id));
+      via = `  [${input.aggregates.map((id) => `#${id}.count ${input.negate ? "= 0" : "> 0"}`).join(" and ")}]`;
     }
     lines.push(`${pad}${node.label}${via}`);
   };
-  walk(plan.root, 1);
+  walk(seg.root, 1);
   return lines;
-}
-
-function specText(s: AggSpec): string {
-  const conds = [...s.rowConds, ...s.itemConds].map((c) => `${c.level === "item" ? "item " : ""}${c.label}`);
-  const measures = [...s.needs].join(", ");
-  return `${s.table}${conds.length ? ` where ${conds.join(" and ")}` : ""}: ${measures}${needsItems(s) ? " (joins order_items by order_id)" : ""}`;
 }

@@ -1,14 +1,19 @@
 /** The fields a filter may name, and what each one is. */
-import type { ValueType } from "../ingest/parse-value.js";
-import { SCHEMAS } from "../ingest/schema.js";
-
-/** Metrics computed per customer over a fact table. */
-export type Metric = "count" | "first_at" | "last_at" | "revenue" | "avg_check" | "quantity";
+import type { ValueType } from "../table/value-type.js";
+import { SCHEMAS } from "../schema/exports.js";
+import type { Metric } from "./plan.js";
 
 /** Fact tables of the language and the export each reads. */
 export const FACT_EXPORT = { orders: "orders", visits: "visits", carts: "carts", emails: "email_events" } as const;
 /** A fact table name. */
 export type FactTable = keyof typeof FACT_EXPORT;
+/** The fact tables, in the order passes run. */
+export const FACT_TABLES = Object.keys(FACT_EXPORT) as FactTable[];
+
+/** The timestamp column of each fact table: it dates a row (as-of cut-off, first_at, last_at). */
+export const TIMESTAMP: Record<FactTable, string> = {
+  orders: SCHEMAS.orders.timestamp!, visits: SCHEMAS.visits.timestamp!, carts: SCHEMAS.carts.timestamp!, emails: SCHEMAS.email_events.timestamp!,
+};
 
 /** Columns of order_items that orders filters may name. */
 export const ITEM_COLUMNS = ["product_id", "sku", "name", "category", "quantity", "price"] as const;

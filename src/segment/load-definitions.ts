@@ -19,7 +19,7 @@ export interface DefinitionFile {
 }
 
 const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytics", "match", "filters", "groups"];
+const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytics", "match", "not", "filters", "groups"];
 const GROUP_KEYS = ["match", "not", "filters", "groups"];
 const FILTER_KEYS = ["field", "where", "ignore_year", ...OPERATORS];
 
@@ -36,7 +36,7 @@ const MSG_EMPTY_GROUP = "a group needs at least one filter or group";
 const MSG_ONE_OP = "a filter needs exactly one operator";
 
 /** Lists the definition files of a folder (`*.yaml`, `*.yml`, sorted), read as text. */
-export function readDefinitionFolder(dir: string, cwd = process.cwd()): DefinitionFile[] {
+export function readDefinitionFolder(dir: string, cwd: string): DefinitionFile[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/i.test(f))
@@ -217,7 +217,8 @@ class Validator {
   private groupBody(raw: Record<string, unknown>, at: Path, isGroup: boolean): GroupNode | undefined {
     const match = raw.match ?? "all";
     if (match !== "all" && match !== "any") this.report([...at, "match"], "expected all or any", undefined, false, match);
-    if (isGroup && raw.not !== undefined && typeof raw.not !== "boolean") this.report([...at, "not"], "expected true or false");
+    // The segment is the outermost group: it takes `not` like any group.
+    if (raw.not !== undefined && typeof raw.not !== "boolean") this.report([...at, "not"], "expected true or false", undefined, false, raw.not);
     const children: GroupNode["children"] = [];
     if (raw.filters !== undefined) {
       if (!Array.isArray(raw.filters)) this.report([...at, "filters"], "expected a list of filters");

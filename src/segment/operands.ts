@@ -1,9 +1,49 @@
 /** Which operators each kind of field takes, and the checking of operands. */
-import { parseDate, parseDateTime, type ValueType } from "../ingest/parse-value.js";
+import { parseDate, parseDateTime } from "../schema/parse-value.js";
+import { addMonths, civilFromDays, dayInZone } from "../table/time.js";
+import type { ValueType } from "../table/value-type.js";
 import type { DateOperand, Op, Scalar } from "./ast.js";
+import type { TypeClass } from "./plan.js";
 
-/** Comparison classes of field types. */
-export type TypeClass = "string" | "list" | "number" | "bool" | "date";
+export type { TypeClass };
+
+/** Lower-cases and trims, as all string comparisons do. */
+export function fold(s: string): string {
+  return s.trim().toLowerCase();
+}
+
+/** Month-day key of a day number: 1231 for 31 December, 229 for 29 February. */
+export function monthDayKey(day: number): number {
+  const { m, d } = civilFromDays(day);
+  return m * 100 + d;
+}
+
+/** The as-of day and zone that relative dates resolve against. */
+export interface DateContext {
+  asOfDay: number;
+  timezone: string;
+}
+
+/** Resolves a date operand to a day number (or a month-day key with ignore_year). */
+export function resolveDate(op: DateOperand, ctx: DateContext, ignoreYear: boolean): number {
+  let day: number;
+  switch (op.kind) {
+    case "month-day":
+      return op.month * 100 + op.day;
+    case "day":
+      day = op.day;
+      break;
+    case "instant":
+      day = dayInZone(ctx.timezone, parseDateTime(op.text, ctx.timezone)!);
+      break;
+    case "relative":
+      if (op.unit === "d") day = ctx.asOfDay + op.n;
+      else if (op.unit === "w") day = ctx.asOfDay + 7 * op.n;
+      else day = addMonths(ctx.asOfDay, op.unit === "m" ? op.n : 12 * op.n);
+      break;
+  }
+  return ignoreYear ? monthDayKey(day) : day;
+}
 
 /** The comparison class of a value type. */
 export function classOf(type: ValueType): TypeClass {

@@ -5,7 +5,7 @@
  */
 import { BitSet } from "./bitset.js";
 import { detach } from "./detach.js";
-import type { ValueType } from "../ingest/parse-value.js";
+import type { ValueType } from "./value-type.js";
 
 interface Base {
   /** Rows whose value is present; a null is a clear bit. */

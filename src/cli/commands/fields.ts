@@ -5,8 +5,8 @@
  * Cost: reads every export once, streaming; memory grows with customers, not with facts.
  */
 import type { Command } from "commander";
-import { describeFields, type FieldInfo } from "../../segment/describe-fields.js";
-import { Project } from "../../ingest/project.js";
+import { describeFields, type FieldInfo } from "../../engine/describe-fields.js";
+import { Engine } from "../../engine/engine.js";
 import type { Io } from "../io.js";
 import { reportIngest } from "../report-ingest.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
@@ -34,14 +34,14 @@ export function register(program: Command, io: () => Io): void {
 
 /** Runs the command. */
 export async function run(opts: GlobalOptions, io: Io): Promise<FieldInfo[]> {
-  const project = new Project(configFrom(opts));
-  const fields = await describeFields(project);
+  const engine = new Engine(configFrom(opts, io.cwd), { cwd: io.cwd, now: io.now() });
+  const fields = await describeFields(engine.project);
   if (opts.json) {
     io.out(JSON.stringify(fields, null, 2) + "\n");
   } else {
     io.out(renderTable(fields));
   }
-  reportIngest(project, io);
+  reportIngest(engine, io);
   return fields;
 }
 

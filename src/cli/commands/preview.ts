@@ -8,13 +8,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
+import { Engine, type Evaluation } from "../../engine/engine.js";
 import { UsageError } from "../../errors.js";
-import { cellText, funnel, traceCustomer } from "../../evaluate/evaluate-plan.js";
+import { funnel, traceCustomer } from "../../evaluate/inspect.js";
 import type { SegmentDef } from "../../segment/ast.js";
-import type { DefinitionFile } from "../../segment/load-definitions.js";
-import { evaluateProject, loadDefinitions, type Evaluation } from "../../segment/evaluate-all.js";
-import { explainPlans } from "../../segment/explain.js";
-import { formatDay } from "../../table/time.js";
+import { explainPlan } from "../../segment/explain.js";
 import type { Io } from "../io.js";
 import { reportIngest } from "../report-ingest.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
@@ -28,7 +26,8 @@ Examples:
   $ segment preview tea-repeat-offer --as-of 2026-11-23
   $ segment preview draft.yaml --limit 20
   $ segment preview tea-repeat-offer --json --limit 0     # every member id
-  $ segment preview tea-repeat-offer --explain            # the compiled plan
+  $ segment preview tea-repeat-offer --explain            # the bound plan, as text
+  $ segment preview tea-repeat-offer --explain --json     # the plan itself, as JSON
   $ segment preview tea-repeat-offer --customer C0011     # why is C0011 in or out?
 `;
 
@@ -52,7 +51,7 @@ export function register(program: Command, io: () => Io): void {
     .argument("<target>", "segment code, or a YAML file with segment definitions")
     .description("count and list a segment's members now, with a per-filter funnel; touches no state")
     .option("--limit <n>", "members to list (0 with --json: all)", "10")
-    .option("--explain", "print the compiled plan: kernels and shared fact aggregates")
+    .option("--explain", "print the bound plan: each segment's tree and the shared fact aggregates (with --json: the plan as JSON)")
     .option("--customer <id>", "show each filter's value and verdict for one customer")
     .addHelpText("after", HELP)
     .action(async (target: string, _opts, cmd: Command) => {
@@ -64,48 +63,51 @@ export function register(program: Command, io: () => Io): void {
 export async function run(target: string, opts: PreviewOptions, io: Io): Promise<PreviewResult[]> {
   const limit = Number(opts.limit ?? "10");
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number >= 0, not "${opts.limit}"`);
-  const config = configFrom(opts);
-  let files: DefinitionFile[] = [];
-  let definitions: SegmentDef[] | undefined;
+  const config = configFrom(opts, io.cwd);
+  let definitions: SegmentDef[];
   let codes: string[];
-  if (/\.ya?ml$/i.test(target) || (existsSync(target) && statSync(target).isFile())) {
-    if (!existsSync(target)) throw new UsageError(`no such file: ${target}`);
-    const file = path.relative(process.cwd(), path.resolve(target)) || target;
-    files = [{ file, text: readFileSync(target, "utf8") }];
+  const targetPath = path.resolve(io.cwd, target);
+  if (/\.ya?ml$/i.test(target) || (existsSync(targetPath) && statSync(targetPath).isFile())) {
+    if (!existsSync(targetPath)) throw new UsageError(`no such file: ${target}`);
+    const file = path.relative(io.cwd, targetPath) || target;
     // Parsed with the folder, so the file's segments may reference saved ones.
-    definitions = loadDefinitions(config, files);
+    definitions = Engine.definitions(config, io.cwd, [{ file, text: readFileSync(targetPath, "utf8") }]);
     codes = definitions.filter((d) => d.file === file).map((d) => d.code);
     if (codes.length === 0) throw new UsageError(`${target} holds no segment definitions`);
-  } else codes = [target];
+  } else {
+    definitions = Engine.definitions(config, io.cwd);
+    codes = [target];
+  }
 
-  const ev = await evaluateProject(config, { asOf: opts.asOf, files, codes, definitions });
+  const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
+  const ev = await engine.evaluate({ definitions, codes, asOf: opts.asOf });
   const results: PreviewResult[] = codes.map((code) => {
-    const set = ev.members.get(code)!;
-    const rows = set.toArray();
-    const shown = opts.json && limit === 0 ? rows : rows.slice(0, limit);
-    return { code, count: rows.length, members: shown.map((i) => ev.customers.ids[i]) };
+    const members = ev.members.get(code)!;
+    const shown = opts.json && limit === 0 ? members : members.slice(0, limit);
+    return { code, count: members.length, members: [...shown] };
   });
 
-  reportIngest(ev.project, io);
+  reportIngest(engine, io, ev.facts, ev.plan.asOf);
   for (const w of ev.warnings) io.warn(w);
   if (opts.json) {
-    io.out(JSON.stringify(results.length === 1 ? results[0] : results) + "\n");
+    if (opts.explain) io.out(JSON.stringify(ev.plan, null, 2) + "\n");
+    else io.out(JSON.stringify(results.length === 1 ? results[0] : results) + "\n");
     return results;
   }
-  if (opts.explain) io.out(explainPlans(ev.compiled, new Set(codes)));
+  if (opts.explain) io.out(explainPlan(ev.plan, new Set(codes)));
   for (const r of results) io.out(renderPreview(r, ev, opts.customer));
   return results;
 }
 
 function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | undefined): string {
-  const plan = ev.compiled.plans.find((p) => p.def.code === r.code)!;
+  const def = ev.plan.segments.find((p) => p.code === r.code)!;
+  const root = ev.lowered.get(r.code)!;
   const lines: string[] = [];
-  const def = plan.def;
-  lines.push(`${def.code}: ${def.name} (${def.type}${def.active ? "" : ", inactive"}), as of ${formatDay(ev.asOfDay)} ${ev.state.timezone}`);
+  lines.push(`${def.code}: ${def.name} (${def.type}${def.active ? "" : ", inactive"}), as of ${ev.plan.asOf} ${ev.plan.timezone}`);
   lines.push(`${r.count} of ${ev.customers.length} customers`);
   lines.push("");
   lines.push("funnel (customers passing each node alone; in `all` groups, those left after it):");
-  const rows = funnel(plan.root, ev.state);
+  const rows = funnel(root, ev.state);
   const labelWidth = Math.min(90, Math.max(...rows.map((x) => x.depth * 2 + [...x.label].length)));
   for (const x of rows) {
     const label = "  ".repeat(x.depth) + x.label;
@@ -117,8 +119,8 @@ function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | unde
     lines.push("");
     if (row === undefined) lines.push(`customer ${customer}: not found in the customers`);
     else {
-      lines.push(`customer ${customer}: ${ev.members.get(r.code)!.has(row) ? "IN" : "OUT"}`);
-      for (const t of traceCustomer(plan.root, row, ev.state, (col, i) => cellText(col, i, ev.state.timezone))) {
+      lines.push(`customer ${customer}: ${ev.state.segments.get(r.code)!.has(row) ? "IN" : "OUT"}`);
+      for (const t of traceCustomer(root, row, ev.state)) {
         lines.push(`  ${"  ".repeat(t.depth)}${t.pass ? "pass" : "FAIL"}  ${t.label}${t.value !== undefined ? `  = ${t.value}` : ""}`);
       }
     }

@@ -10,10 +10,8 @@ import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError, type Problem } from "../../errors.js";
-import { compileSegments } from "../../segment/compile.js";
-import { asOfDay, loadDefinitions } from "../../segment/evaluate-all.js";
-import { Project } from "../../ingest/project.js";
-import { EXPORT_NAMES, type FactExportName } from "../../ingest/schema.js";
+import { Engine } from "../../engine/engine.js";
+import { EXPORT_NAMES, type FactExportName } from "../../schema/exports.js";
 import type { Io } from "../io.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
@@ -57,23 +55,23 @@ export function register(program: Command, io: () => Io): void {
 
 /** Runs the command; throws a DataError listing every problem when the exports have any. */
 export async function run(opts: ValidateOptions, io: Io, files: string[] = []): Promise<ValidateResult> {
-  const config = configFrom(opts);
+  const config = configFrom(opts, io.cwd);
   const extra = files.map((f) => {
     try {
-      return { file: path.relative(process.cwd(), path.resolve(f)) || f, text: readFileSync(f, "utf8") };
+      return { file: path.relative(io.cwd, path.resolve(io.cwd, f)) || f, text: readFileSync(path.resolve(io.cwd, f), "utf8") };
     } catch {
       throw new UsageError(`cannot read ${f}`);
     }
   });
   // Definition problems are thrown here, all at once, before any data is read.
-  const defs = loadDefinitions(config, extra);
+  const defs = Engine.definitions(config, io.cwd, extra);
   const result: ValidateResult = { ok: true, segments: defs.length, rows: {}, orphans: {}, problems: [] };
   if (opts.exports) {
-    const project = new Project(config, { maxBadRows: 0, collectAll: true });
+    const engine = new Engine(config, { cwd: io.cwd, now: io.now() }, { maxBadRows: 0, collectAll: true });
+    const project = engine.project;
     try {
-      const customers = await project.customers();
       // Checks that need the data: custom fields exist and take the operators used on them.
-      compileSegments(defs, customers, { asOfDay: asOfDay(opts.asOf, config.timezone), timezone: config.timezone });
+      await engine.plan({ definitions: defs, asOf: opts.asOf });
       for (const name of EXPORT_NAMES) {
         if (name === "customers") continue;
         if (!project.hasFacts(name)) continue;

@@ -1,0 +1,193 @@
+/**
+ * The pipeline, in one place: read and validate the definitions (before any data), open
+ * the exports, load the customers, bind the plan against their schema, compute the fact
+ * aggregates in one pass per export, and evaluate the segments in dependency order.
+ *
+ * The engine is given everything from outside (`cwd`, `now`); no library code below it
+ * reads the working folder, the clock or the environment. At its boundary memberships are
+ * customer ids (src/table/membership.ts): it returns them, and it takes stored ones for
+ * segments it must not recompute (a static segment's frozen members, an inactive one's
+ * last members), which segments referencing them then see.
+ */
+import path from "node:path";
+import type { Config } from "../config/load-config.js";
+import { DefinitionError, UsageError } from "../errors.js";
+import { computeFacts, type FactResults } from "../facts/compute-facts.js";
+import type { BadRowPolicy } from "../ingest/bad-rows.js";
+import { Project, type CustomerTable } from "../ingest/project.js";
+import { commitRejected, type RejectedFile } from "../ingest/rejected-rows.js";
+import { EvalState } from "../evaluate/eval-state.js";
+import { evaluateGroup } from "../evaluate/logical.js";
+import { lowerSegment, type LoweredGroup } from "../evaluate/lower.js";
+import { parseDate } from "../schema/parse-value.js";
+import type { SegmentDef } from "../segment/ast.js";
+import { bindPlan } from "../segment/bind.js";
+import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
+import { dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DefinitionFile } from "../segment/load-definitions.js";
+import type { DataSchema, Plan } from "../segment/plan.js";
+import { BitSet } from "../table/bitset.js";
+import { toMembership, type Membership } from "../table/membership.js";
+import { dayInZone } from "../table/time.js";
+
+/** What the engine is given from outside. */
+export interface EngineContext {
+  /** The folder relative paths and messages are resolved against. */
+  cwd: string;
+  /** "Now", epoch ms: the as-of day when none is given. */
+  now: number;
+}
+
+/** What to evaluate. */
+export interface EvaluateRequest {
+  /** Every defined segment, validated (see `definitions()`). */
+  definitions: SegmentDef[];
+  /** Only these codes and what they depend on; default every definition not stored. */
+  codes?: string[];
+  /** `YYYY-MM-DD`; default today in the configured zone. */
+  asOf?: string;
+  /** Members of segments not to recompute, by code. */
+  stored?: ReadonlyMap<string, Membership>;
+}
+
+/** Everything an evaluation produced. */
+export interface Evaluation {
+  plan: Plan;
+  customers: CustomerTable;
+  /** Members by code: every computed segment and every stored one. */
+  members: Map<string, Membership>;
+  /** Codes computed in this evaluation, in dependency order. */
+  computed: string[];
+  /** For commands that show more than members (preview's funnel and trace). */
+  state: EvalState;
+  lowered: Map<string, LoweredGroup>;
+  facts: FactResults;
+  /** Warnings for the command to show. */
+  warnings: string[];
+}
+
+/** Runs the pipeline for one project. */
+export class Engine {
+  readonly project: Project;
+
+  constructor(readonly config: Config, readonly ctx: EngineContext, policy?: BadRowPolicy) {
+    this.project = new Project(config, ctx.cwd, policy);
+  }
+
+  /** Reads and validates the definitions of the segments folder plus any extra files (which replace same-path files). */
+  static definitions(config: Config, cwd: string, extra: DefinitionFile[] = []): SegmentDef[] {
+    const extraPaths = new Set(extra.map((f) => path.resolve(cwd, f.file)));
+    const folder = readDefinitionFolder(config.segments, cwd).filter((f) => !extraPaths.has(path.resolve(cwd, f.file)));
+    return parseDefinitions([...folder, ...extra]);
+  }
+
+  /** The as-of day: `asOf` parsed, or today in the configured zone. */
+  asOfDay(asOf: string | undefined): number {
+    return asOfDayOf(asOf, this.config.timezone, this.ctx.now);
+  }
+
+  /** What bind needs to know of the data: loads the customers (once). */
+  async schema(): Promise<DataSchema> {
+    const customers = await this.project.customers();
+    const columns: DataSchema["customers"] = {};
+    for (const [name, col] of customers.columns) columns[name] = col.type;
+    const facts = FACT_TABLES.filter((t) => this.project.hasFacts(FACT_EXPORT[t]));
+    return { customers: columns, facts, orderItems: this.project.sources.order_items !== undefined };
+  }
+
+  /** Binds the definitions a request needs into a plan. */
+  async plan(req: EvaluateRequest): Promise<Plan> {
+    const stored = req.stored ?? new Map<string, Membership>();
+    const defs = toCompute(req.definitions, req.codes, stored);
+    return bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone });
+  }
+
+  /** Evaluates a request end to end. */
+  async evaluate(req: EvaluateRequest): Promise<Evaluation> {
+    return this.evaluatePlan(await this.plan(req), req.stored);
+  }
+
+  /** Evaluates a bound plan (which may have come from JSON) over this project's data. */
+  async evaluatePlan(plan: Plan, stored: ReadonlyMap<string, Membership> = new Map()): Promise<Evaluation> {
+    const customers = await this.project.customers();
+    const facts = await computeFacts(this.project, plan, customers.length);
+    const state = new EvalState(plan, customers, facts.results);
+    const members = new Map<string, Membership>();
+    for (const code of plan.stored) {
+      const given = stored.get(code);
+      if (!given) throw new Error(`the plan reads stored members of ${code}, and none were given`);
+      members.set(code, given);
+      state.segments.set(code, rowsOf(given, customers));
+    }
+    const lowered = new Map<string, LoweredGroup>();
+    for (const seg of plan.segments) {
+      const root = lowerSegment(seg);
+      lowered.set(seg.code, root);
+      const rows = evaluateGroup(root, BitSet.full(customers.length), state);
+      state.segments.set(seg.code, rows);
+      members.set(seg.code, toMembership(rows.toArray().map((i) => customers.ids[i])));
+    }
+    const warnings = [...plan.warnings, ...facts.warnings];
+    return { plan, customers, members, computed: plan.segments.map((s) => s.code), state, lowered, facts, warnings };
+  }
+
+  /** Moves the rejected-rows files of `--max-bad-rows` into place: call once the command has succeeded. */
+  commitRejected(): RejectedFile[] {
+    return commitRejected(this.project.bad, this.config.out);
+  }
+}
+
+/** Parses `--as-of`, or takes the day of `now` in the zone. */
+export function asOfDayOf(asOf: string | undefined, timezone: string, now: number): number {
+  if (asOf === undefined) return dayInZone(timezone, now);
+  const day = parseDate(asOf);
+  if (day === undefined) throw new UsageError(`--as-of takes a date YYYY-MM-DD, not "${asOf}"`);
+  return day;
+}
+
+/**
+ * The definitions to compute for `codes` (default: all): them and what they reference, in
+ * dependency order, leaving out stored segments (and what only they reference).
+ */
+export function toCompute(defs: SegmentDef[], codes: string[] | undefined, stored: ReadonlyMap<string, Membership>): SegmentDef[] {
+  const byCode = new Map(defs.map((d) => [d.code, d]));
+  if (codes) {
+    const missing = codes.filter((c) => !byCode.has(c));
+    if (missing.length) {
+      const known = [...byCode.keys()].sort();
+      throw new DefinitionError(missing.map((c) => ({ message: `no segment with code \`${c}\``, hint: known.length ? `defined: ${known.join(", ")}` : "there are no definitions in the segments folder" })));
+    }
+  }
+  const need = new Set<string>();
+  const pending = [...(codes ?? defs.map((d) => d.code))];
+  while (pending.length) {
+    const code = pending.pop()!;
+    if (need.has(code) || stored.has(code)) continue;
+    const d = byCode.get(code);
+    if (!d) continue;
+    need.add(code);
+    pending.push(...referencedCodes(d));
+  }
+  return dependencyOrder(defs.filter((d) => need.has(d.code)));
+}
+
+/** The rows of this load whose ids are in a membership (ids no longer in the customers are skipped). */
+function rowsOf(m: Membership, customers: CustomerTable): BitSet {
+  const set = new BitSet(customers.length);
+  for (const id of m) {
+    const row = customers.index.get(id);
+    if (row !== undefined) set.add(row);
+  }
+  return set;
+}
+
+/** The left-out counts as a phrase: "3 orders, 1 visits", or "" when none. */
+export function leftOutText(leftOut: Partial<Record<FactTable, number>>): string {
+  return Object.entries(leftOut).filter(([, n]) => n && n > 0).map(([t, n]) => `${n} ${t}`).join(", ");
+}
+
+/** Evaluates every defined segment of a project; member ids per code. */
+export async function evaluateAll(config: Config, ctx: EngineContext, opts: { asOf?: string } = {}): Promise<Map<string, Membership>> {
+  const engine = new Engine(config, ctx);
+  const ev = await engine.evaluate({ definitions: Engine.definitions(config, ctx.cwd), asOf: opts.asOf });
+  return ev.members;
+}

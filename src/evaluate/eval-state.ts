@@ -1,0 +1,134 @@
+/**
+ * What kernels read besides the plan: the customer columns, the fact aggregates, the
+ * memberships of segments evaluated (or given) so far, and per-column caches of day
+ * numbers, month-day keys and derived values.
+ */
+import type { AggResult } from "../facts/aggregates.js";
+import { monthDayKey } from "../segment/operands.js";
+import type { InputPlan, Metric, Plan } from "../segment/plan.js";
+import { BitSet } from "../table/bitset.js";
+import { ColumnBuilder, type Column } from "../table/column.js";
+import { civilFromDays, dayInZone } from "../table/time.js";
+
+/** The customers as kernels see them: a row count and columns by name (custom as `custom.<name>`). */
+export interface CustomerColumns {
+  length: number;
+  columns: ReadonlyMap<string, Column>;
+}
+
+/** Evaluation state for one plan over one load of the customers. */
+export class EvalState {
+  /** Memberships by code, as row sets of this load: evaluated segments and stored ones. */
+  readonly segments = new Map<string, BitSet>();
+  readonly size: number;
+  readonly timezone: string;
+  private readonly dayCache = new Map<Column, Int32Array>();
+  private readonly mdCache = new Map<Column, Int32Array>();
+  private readonly metricCache = new Map<string, Column>();
+  private ageColumn?: Column | null;
+
+  constructor(
+    readonly plan: Plan,
+    readonly customers: CustomerColumns,
+    readonly facts: ReadonlyMap<number, AggResult>,
+  ) {
+    this.size = customers.length;
+    this.timezone = plan.timezone;
+  }
+
+  /** The column a filter input reads, or undefined when every value is null. */
+  inputColumn(input: InputPlan): Column | undefined {
+    switch (input.kind) {
+      case "column": return this.customers.columns.get(input.column);
+      case "derived": return this.age(input.from) ?? undefined;
+      case "metric": return this.metric(input.aggregate, input.metric);
+      default: return undefined;
+    }
+  }
+
+  /** Day numbers (in the zone) of a date or datetime column, computed once per column. */
+  days(col: Column): Int32Array {
+    if (col.kind === "date") return col.values;
+    let d = this.dayCache.get(col);
+    if (!d) {
+      d = new Int32Array(col.length);
+      if (col.kind === "datetime") {
+        const values = col.values;
+        for (let i = col.validity.next(0); i !== -1; i = col.validity.next(i + 1)) d[i] = dayInZone(this.timezone, values[i]);
+      }
+      this.dayCache.set(col, d);
+    }
+    return d;
+  }
+
+  /** Month-day keys (e.g. 1231) of a date or datetime column. */
+  monthDays(col: Column): Int32Array {
+    let md = this.mdCache.get(col);
+    if (!md) {
+      const days = this.days(col);
+      md = new Int32Array(col.length);
+      for (let i = col.validity.next(0); i !== -1; i = col.validity.next(i + 1)) md[i] = monthDayKey(days[i]);
+      this.mdCache.set(col, md);
+    }
+    return md;
+  }
+
+  /** `age`: whole years at the as-of day from a date column; null where it is null. */
+  private age(from: string): Column | null {
+    if (this.ageColumn !== undefined) return this.ageColumn;
+    const birthday = this.customers.columns.get(from);
+    if (!birthday || birthday.kind !== "date") return (this.ageColumn = null);
+    const today = civilFromDays(this.plan.asOfDay);
+    const b = new ColumnBuilder("integer");
+    for (let i = 0; i < birthday.length; i++) {
+      if (!birthday.validity.has(i)) {
+        b.push(null);
+        continue;
+      }
+      const born = civilFromDays(birthday.values[i]);
+      // Not yet had this year's birthday: one year less. 29 Feb turns a year older on 1 Mar in common years.
+      const before = today.m < born.m || (today.m === born.m && today.d < born.d);
+      b.push(today.y - born.y - (before ? 1 : 0));
+    }
+    return (this.ageColumn = b.finish());
+  }
+
+  /** A fact metric as a customer column (counts and sums are never null; averages and times may be). */
+  metric(id: number, metric: Metric): Column {
+    const key = `${id}:${metric}`;
+    let col = this.metricCache.get(key);
+    if (col) return col;
+    const r = this.facts.get(id)!;
+    const n = this.size;
+    const validity = BitSet.full(n);
+    switch (metric) {
+      case "count":
+        col = { kind: "number", type: "integer", values: Float64Array.from(r.count), validity, length: n };
+        break;
+      case "revenue":
+        col = { kind: "number", type: "decimal", values: r.revenue, validity, length: n };
+        break;
+      case "quantity":
+        col = { kind: "number", type: "integer", values: r.quantity, validity, length: n };
+        break;
+      case "avg_check": {
+        const values = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          if (r.count[i] === 0) validity.delete(i);
+          else values[i] = r.revenue[i] / r.count[i];
+        }
+        col = { kind: "number", type: "decimal", values, validity, length: n };
+        break;
+      }
+      case "first_at":
+      case "last_at": {
+        const values = metric === "first_at" ? r.first : r.last;
+        for (let i = 0; i < n; i++) if (Number.isNaN(values[i])) validity.delete(i);
+        col = { kind: "datetime", type: "datetime", values, validity, length: n };
+        break;
+      }
+    }
+    this.metricCache.set(key, col);
+    return col;
+  }
+}

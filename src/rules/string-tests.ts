@@ -1,0 +1,65 @@
+/**
+ * Tests on text and on lists of text. Strings compare trimmed and case-folded (the operand
+ * is folded already); `matches` runs on the trimmed, unfolded value. On a list, a positive
+ * operator holds when some item matches, a negative one when none does.
+ */
+import { fold } from "../segment/operands.js";
+import type { TestPlan } from "../segment/plan.js";
+
+/** The predicate of a test on one text value. */
+export function stringTest(t: TestPlan): (v: string) => boolean {
+  const o = t.operand;
+  switch (t.op) {
+    case "eq": { const x = value(t); return (v) => fold(v) === x; }
+    case "ne": { const x = value(t); return (v) => fold(v) !== x; }
+    case "in": { const set = valueSet(t); return (v) => set.has(fold(v)); }
+    case "not_in": { const set = valueSet(t); return (v) => !set.has(fold(v)); }
+    case "contains": { const x = value(t); return (v) => fold(v).includes(x); }
+    case "not_contains": { const x = value(t); return (v) => !fold(v).includes(x); }
+    case "starts_with": { const x = value(t); return (v) => fold(v).startsWith(x); }
+    case "ends_with": { const x = value(t); return (v) => fold(v).endsWith(x); }
+    case "matches": {
+      if (o.shape !== "regex") throw new Error("matches needs a pattern");
+      const re = new RegExp(o.source, o.flags);
+      return (v) => re.test(v.trim());
+    }
+    default: throw new Error(`operator ${t.op} on text`);
+  }
+}
+
+/** The predicate of a test on a list of texts. */
+export function listTest(t: TestPlan): (v: string[]) => boolean {
+  switch (t.op) {
+    case "eq": { const x = value(t); return (v) => v.some((i) => fold(i) === x); }
+    case "ne": { const x = value(t); return (v) => !v.some((i) => fold(i) === x); }
+    case "in": { const set = valueSet(t); return (v) => v.some((i) => set.has(fold(i))); }
+    case "not_in": { const set = valueSet(t); return (v) => !v.some((i) => set.has(fold(i))); }
+    case "all": {
+      const want = [...valueSet(t)];
+      return (v) => {
+        const have = new Set(v.map(fold));
+        return want.every((w) => have.has(w));
+      };
+    }
+    case "contains": case "starts_with": case "ends_with": case "matches": {
+      const one = stringTest(t);
+      return (v) => v.some(one);
+    }
+    case "not_contains": {
+      const one = stringTest({ ...t, op: "contains" });
+      return (v) => !v.some(one);
+    }
+    default: throw new Error(`operator ${t.op} on a list`);
+  }
+}
+
+function value(t: TestPlan): string {
+  const o = t.operand;
+  if (o.shape === "value" || o.shape === "text") return String(o.value);
+  throw new Error(`${t.op} needs one value`);
+}
+
+function valueSet(t: TestPlan): Set<string> {
+  if (t.operand.shape !== "values") throw new Error(`${t.op} needs a list`);
+  return new Set(t.operand.values.map(String));
+}

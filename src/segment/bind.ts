@@ -1,0 +1,265 @@
+/**
+ * Bind: validated definitions plus the data's schema become a plan of plain data
+ * (src/segment/plan.ts). Operands are resolved against the as-of day and zone, strings
+ * folded, fact conditions turned into shared aggregates. Checks that need the schema
+ * (custom fields exist and take the operator used) are collected and thrown once as
+ * definition errors.
+ */
+import { DefinitionError, type Problem } from "../errors.js";
+import { choiceHint } from "../suggest.js";
+import { formatDay, startOfDayInZone } from "../table/time.js";
+import type { ValueType } from "../table/value-type.js";
+import { POSITIVE_OF, NEGATIVE_OPS, type Condition, type FilterNode, type GroupNode, type Op, type Scalar, type SegmentDef } from "./ast.js";
+import { factColumns, resolveField, TIMESTAMP, type FactTable } from "./fields.js";
+import { describeClass, referencedCodes } from "./load-definitions.js";
+import { checkOperand, classOf, fold, isOperandError, OPS_BY_CLASS, resolveDate, type DateContext, type Operand } from "./operands.js";
+import {
+  PLAN_VERSION, type AggregatePlan, type ConditionPlan, type DataSchema, type FilterPlan, type GroupPlan, type Measure,
+  type Metric, type NodePlan, type OperandPlan, type Plan, type PlanScalar, type TestPlan, type TypeClass,
+} from "./plan.js";
+
+/** What to bind: the definitions to compute (in dependency order) and the codes whose members are given. */
+export interface BindInput {
+  definitions: SegmentDef[];
+  stored?: readonly string[];
+  schema: DataSchema;
+  asOfDay: number;
+  timezone: string;
+}
+
+/** Binds definitions to a schema; throws a DefinitionError with every schema-dependent problem. */
+export function bindPlan(input: BindInput): Plan {
+  const ctx: DateContext = { asOfDay: input.asOfDay, timezone: input.timezone };
+  const b = new Binder(input.schema, ctx);
+  const segments = input.definitions.map((def) => ({
+    code: def.code, name: def.name, type: def.type, active: def.active, hash: def.hash, file: def.file,
+    dependsOn: referencedCodes(def),
+    root: b.group(def.root, `segment ${def.code}`),
+  }));
+  if (b.problems.length) throw new DefinitionError(b.problems);
+  return {
+    version: PLAN_VERSION,
+    asOf: formatDay(input.asOfDay),
+    asOfDay: input.asOfDay,
+    timezone: input.timezone,
+    factsBefore: startOfDayInZone(input.timezone, input.asOfDay + 1),
+    segments,
+    stored: [...(input.stored ?? [])],
+    aggregates: [...b.aggregates.values()],
+    warnings: b.warnings(),
+  };
+}
+
+const OP_TEXT: Record<Op, string> = {
+  eq: "=", ne: "!=", in: "in", not_in: "not in", all: "has all of", gt: ">", gte: ">=", lt: "<", lte: "<=",
+  between: "between", empty: "empty", contains: "contains", not_contains: "does not contain",
+  starts_with: "starts with", ends_with: "ends with", matches: "matches",
+};
+
+const NULL_TRUE: ReadonlySet<Op> = new Set(["ne", "not_in", "not_contains"]);
+
+const MEASURES_OF: Record<Metric, Measure[]> = {
+  count: [], first_at: ["first"], last_at: ["last"], revenue: ["revenue"], avg_check: ["revenue"], quantity: ["quantity"],
+};
+
+/** Resolves a checked operand for a test: dates to day numbers (or month-day keys), strings folded. */
+export function resolveTest(cls: TypeClass, op: Op, operand: Operand, ctx: DateContext, monthDay: boolean): TestPlan {
+  const scalar = (s: Scalar): PlanScalar => {
+    if (s === null) throw new Error("null operand");
+    if (typeof s === "object") return resolveDate(s, ctx, monthDay);
+    if (cls === "string" || cls === "list") return fold(String(s));
+    return s;
+  };
+  let resolved: OperandPlan;
+  switch (operand.shape) {
+    case "scalar": resolved = { shape: "value", value: scalar(operand.value) }; break;
+    case "list": resolved = { shape: "values", values: sortedDistinct(operand.values.map(scalar)) }; break;
+    case "range": {
+      const low = operand.low === null ? null : (scalar(operand.low) as number);
+      const high = operand.high === null ? null : (scalar(operand.high) as number);
+      // With ignore_year a range whose low is after its high runs over the new year.
+      resolved = { shape: "range", low, high, wraps: monthDay && low !== null && high !== null && low > high };
+      break;
+    }
+    case "bool": resolved = { shape: "empty", value: operand.value }; break;
+    case "text": resolved = { shape: "text", value: fold(operand.value) }; break;
+    case "regex": resolved = { shape: "regex", source: operand.regex.source, flags: operand.regex.flags }; break;
+  }
+  const onNull = NULL_TRUE.has(op) || (resolved.shape === "empty" && resolved.value);
+  return { class: cls, op, operand: resolved, monthDay: monthDay && cls === "date", onNull };
+}
+
+function sortedDistinct(values: PlanScalar[]): PlanScalar[] {
+  const seen = new Map<string, PlanScalar>();
+  for (const v of values) seen.set(`${typeof v}:${String(v)}`, v);
+  return [...seen.values()].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+}
+
+/** The text of a resolved test, for labels: `>= 2026-08-25`, `in ["moscow"]`. */
+export function testText(t: TestPlan): string {
+  const show = (v: PlanScalar | null): string => {
+    if (v === null) return "…";
+    if (t.class === "date" && typeof v === "number") return t.monthDay ? `${String(Math.floor(v / 100)).padStart(2, "0")}-${String(v % 100).padStart(2, "0")}` : formatDay(v);
+    return JSON.stringify(v);
+  };
+  const o = t.operand;
+  switch (o.shape) {
+    case "value": return `${OP_TEXT[t.op]} ${show(o.value)}`;
+    case "values": return `${OP_TEXT[t.op]} [${o.values.map(show).join(", ")}]`;
+    case "range": return `between ${show(o.low)} and ${show(o.high)}${t.monthDay ? " (month-day)" : ""}`;
+    case "empty": return o.value ? "is empty" : "is not empty";
+    case "text": return `${OP_TEXT[t.op]} ${JSON.stringify(o.value)}`;
+    case "regex": return `matches /${o.source}/${o.flags}`;
+  }
+}
+
+class Binder {
+  readonly problems: Problem[] = [];
+  readonly aggregates = new Map<string, AggregatePlan>();
+
+  constructor(private readonly schema: DataSchema, private readonly ctx: DateContext) {}
+
+  warnings(): string[] {
+    const out: string[] = [];
+    const items = [...this.aggregates.values()].some((a) => a.itemConditions.length > 0);
+    if (items && this.schema.facts.includes("orders") && !this.schema.orderItems) {
+      out.push("conditions on order items (category, sku, ...) match no order: the data has no order_items export");
+    }
+    return out;
+  }
+
+  group(g: GroupNode, label: string): GroupPlan {
+    const children: NodePlan[] = [];
+    for (const child of g.children) {
+      if (child.kind === "group") children.push(this.group(child, child.pos.path));
+      else {
+        const f = this.filter(child);
+        if (f) children.push(f);
+      }
+    }
+    return { kind: "group", at: at(g), label, match: g.match, not: g.not, children };
+  }
+
+  private report(f: FilterNode, message: string, hint?: string, where = f.op as string): void {
+    this.problems.push({ file: f.pos.file, line: f.pos.line, col: f.pos.col, path: `${f.pos.path}.${where}`, message, hint });
+  }
+
+  private filter(f: FilterNode): FilterPlan | undefined {
+    const ref = resolveField(f.field)!;
+    const base = { kind: "filter" as const, at: at(f), field: f.field };
+    switch (ref.kind) {
+      case "segment": {
+        const codes = (f.operand as unknown[]).map(String);
+        return { ...base, label: `segment ${OP_TEXT[f.op]} [${codes.join(", ")}]`, input: { kind: "segment", codes, negate: f.op === "not_in" } };
+      }
+      case "customer":
+        return this.columnFilter(f, ref.column, this.schema.customers[ref.column] ?? null, classOf(ref.type));
+      case "age": {
+        const fromType = this.schema.customers.birthday ?? null;
+        const test = this.test(f, f.op, f.operand, "number", false);
+        if (!test) return undefined;
+        return { ...base, label: `age ${testText(test)}${fromType === "date" ? "" : " (no birthday column in the data: every value is null)"}`, input: { kind: "derived", name: "age", from: "birthday", fromType, type: "integer" }, test };
+      }
+      case "custom": {
+        const column = `custom.${ref.name}`;
+        const type = this.schema.customers[column];
+        if (!type) {
+          const names = Object.keys(this.schema.customers).filter((k) => k.startsWith("custom."));
+          this.report(f, `unknown custom field \`${f.field}\`: the customers export has no such column`, choiceHint(f.field, names, 15) ?? (names.length ? `custom fields: ${names.join(", ")}` : "the customers export has no custom fields"), "field");
+          return undefined;
+        }
+        const cls = classOf(type);
+        if (!OPS_BY_CLASS[cls].includes(f.op)) {
+          this.report(f, `\`${f.op}\` does not apply to \`${f.field}\` (${describeClass(cls)}, inferred from the data)`, `operators for it: ${OPS_BY_CLASS[cls].join(", ")}`);
+          return undefined;
+        }
+        if (f.ignoreYear && cls !== "date") {
+          this.report(f, `\`ignore_year\` applies to date fields, and \`${f.field}\` is ${describeClass(cls)}`, undefined, "ignore_year");
+          return undefined;
+        }
+        return this.columnFilter(f, column, type, cls);
+      }
+      case "metric": {
+        const test = this.test(f, f.op, f.operand, classOf(ref.type), f.ignoreYear);
+        if (!test) return undefined;
+        const agg = this.aggregate(ref.table, f.where, [], MEASURES_OF[ref.metric]);
+        return { ...base, label: `${f.field}${whereText(f.where)} ${testText(test)}`, input: { kind: "metric", aggregate: agg.id, metric: ref.metric, type: ref.type }, test };
+      }
+      case "fact-column": {
+        const cls = classOf(ref.type);
+        const cond = (op: Op, raw: unknown): Condition => ({ column: ref.column, op, operand: raw, pos: f.pos, ignoreYear: f.ignoreYear });
+        if (f.op === "all") {
+          // "has all of" over facts: every value is matched by some passing row.
+          const ids = (f.operand as unknown[]).map((v) => this.aggregate(ref.table, f.where, [cond("in", [v])], []).id);
+          return { ...base, label: `${f.field}${whereText(f.where)} has all of ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: ids, negate: false } };
+        }
+        const negate = NEGATIVE_OPS.has(f.op);
+        const op = negate ? POSITIVE_OF[f.op]! : f.op;
+        if (!this.test(f, op, f.operand, cls, f.ignoreYear)) return undefined;
+        const agg = this.aggregate(ref.table, f.where, [cond(op, f.operand)], []);
+        return { ...base, label: `${negate ? "no" : "some"} ${ref.table} row${whereText(f.where)} with ${ref.column} ${OP_TEXT[op]} ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: [agg.id], negate } };
+      }
+      case "rfm":
+        this.report(f, `\`${f.field}\` is not available yet`, undefined, "field");
+        return undefined;
+    }
+  }
+
+  private columnFilter(f: FilterNode, column: string, type: ValueType | null, cls: TypeClass): FilterPlan | undefined {
+    const test = this.test(f, f.op, f.operand, cls, f.ignoreYear);
+    if (!test) return undefined;
+    const absent = type === null ? " (no such column in the data: every value is null)" : "";
+    return { kind: "filter", at: at(f), field: f.field, label: `${f.field} ${testText(test)}${absent}`, input: { kind: "column", column, type }, test };
+  }
+
+  private test(f: FilterNode, op: Op, raw: unknown, cls: TypeClass, ignoreYear: boolean): TestPlan | undefined {
+    const checked = checkOperand(op, raw, cls, ignoreYear);
+    if (isOperandError(checked)) {
+      this.report(f, checked.message, checked.hint);
+      return undefined;
+    }
+    return resolveTest(cls, op, checked, this.ctx, ignoreYear);
+  }
+
+  /** The shared aggregate for a table, `where` and extra conditions. */
+  private aggregate(table: FactTable, where: Condition[], extra: Condition[], measures: Measure[]): AggregatePlan {
+    const columns = factColumns(table);
+    const conds = [...where, ...extra].map((c) => this.condition(c, columns.get(c.column)!));
+    const rowConditions = conds.filter((c) => c.level === "row").sort(byKey);
+    const itemConditions = conds.filter((c) => c.level === "item").sort(byKey);
+    const key = `${table}|${rowConditions.map((c) => c.key).join("&")}|${itemConditions.map((c) => c.key).join("&")}`;
+    let agg = this.aggregates.get(key);
+    if (!agg) {
+      const text = [...rowConditions, ...itemConditions].map((c) => `${c.level === "item" ? "item " : ""}${c.label}`);
+      agg = {
+        id: this.aggregates.size + 1, key, table, timestamp: TIMESTAMP[table], rowConditions, itemConditions,
+        measures: ["count"], joinsItems: itemConditions.length > 0,
+        label: `${table}${text.length ? ` where ${text.join(" and ")}` : ""}`,
+      };
+      this.aggregates.set(key, agg);
+    }
+    for (const m of measures) if (!agg.measures.includes(m)) agg.measures.push(m);
+    if (table === "orders" && agg.measures.includes("quantity")) agg.joinsItems = true;
+    return agg;
+  }
+
+  private condition(c: Condition, col: { type: ValueType; level: "row" | "item" }): ConditionPlan {
+    const cls = classOf(col.type);
+    const monthDay = c.ignoreYear === true;
+    const test = resolveTest(cls, c.op, checkOperand(c.op, c.operand, cls, monthDay) as Operand, this.ctx, monthDay);
+    return { key: `${c.column} ${JSON.stringify(test)}`, column: c.column, type: col.type, level: col.level, label: `${c.column} ${testText(test)}`, test };
+  }
+}
+
+function at(node: FilterNode | GroupNode): string {
+  return `${node.pos.file}:${node.pos.line}:${node.pos.col}${node.pos.path ? ` ${node.pos.path}` : ""}`;
+}
+
+function byKey(a: ConditionPlan, b: ConditionPlan): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function whereText(where: Condition[]): string {
+  if (where.length === 0) return "";
+  return ` where ${where.map((c) => `${c.column} ${OP_TEXT[c.op]} ${JSON.stringify(c.operand)}`).join(" and ")}`;
+}
