@@ -11,7 +11,7 @@ import { formatDay, startOfDayInZone } from "../table/time.js";
 import type { ValueType } from "../table/value-type.js";
 import { POSITIVE_OF, NEGATIVE_OPS, type Condition, type FilterNode, type GroupNode, type Op, type Scalar, type SegmentDef } from "./ast.js";
 import { factColumns, resolveField, TIMESTAMP, type FactTable } from "./fields.js";
-import { describeClass, referencedCodes } from "./load-definitions.js";
+import { dependencyOrder, describeClass, referencedCodes } from "./load-definitions.js";
 import { checkOperand, classOf, fold, isOperandError, OPS_BY_CLASS, resolveDate, type DateContext, type Operand } from "./operands.js";
 import {
   PLAN_VERSION, type AggregatePlan, type ConditionPlan, type DataSchema, type FilterPlan, type GroupPlan, type Measure,
@@ -31,7 +31,8 @@ export interface BindInput {
 export function bindPlan(input: BindInput): Plan {
   const ctx: DateContext = { asOfDay: input.asOfDay, timezone: input.timezone };
   const b = new Binder(input.schema, ctx);
-  const segments = input.definitions.map((def) => ({
+  // Each segment after those it references, whatever order the caller gave.
+  const segments = dependencyOrder(input.definitions).map((def) => ({
     code: def.code, name: def.name, type: def.type, active: def.active, hash: def.hash, file: def.file,
     dependsOn: referencedCodes(def),
     root: b.group(def.root, `segment ${def.code}`),

@@ -10,7 +10,8 @@ import { choiceHint } from "../suggest.js";
 import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
 import { OPERATORS, type Condition, type Scalar, type FilterNode, type GroupNode, type Op, type Pos, type SegmentDef } from "./ast.js";
 import { allFieldNames, factColumns, resolveField, type FactTable, type FieldRef } from "./fields.js";
-import { checkOperand, classOf, isOperandError, OPS_BY_CLASS, type TypeClass } from "./operands.js";
+import { checkOperand, classOf, isOperandError, OPS_BY_CLASS } from "./operands.js";
+import type { TypeClass } from "./plan.js";
 
 /** A definition file's name (as shown) and text. */
 export interface DefinitionFile {

@@ -5,8 +5,6 @@ import type { ValueType } from "../table/value-type.js";
 import type { DateOperand, Op, Scalar } from "./ast.js";
 import type { TypeClass } from "./plan.js";
 
-export type { TypeClass };
-
 /** Lower-cases and trims, as all string comparisons do. */
 export function fold(s: string): string {
   return s.trim().toLowerCase();
