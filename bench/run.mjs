@@ -11,9 +11,12 @@
 // 4. Runs each command through bench/measure.mjs in a child process, `--warmup` times
 //    unmeasured (default 1 on small, 0 otherwise) and then once measured: wall time, peak
 //    RSS of the child, CPU time, bytes of input it reads, rows/s.
-// 5. Prints a table and writes bench/results-<scale>.json (git-ignored).
+// 5. Times the CSV scanner on its worst input, a quoted field given one character at a
+//    time (bench/scanner.mjs, in a child process; the same at every scale).
+// 6. Prints a table and writes bench/results-<scale>.json (git-ignored).
 //
-// --only A,B runs the commands whose label contains A or B (`startup` is always run);
+// --only A,B runs the commands whose label contains A or B (`startup` is always run;
+// `scanner` selects the scanner);
 // --cpu-prof passes --cpu-prof to the measured runs (profiles in bench/data/<scale>/profiles/).
 // A child's warnings on stderr (e.g. MaxListenersExceededWarning) are kept in the results.
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,6 +31,7 @@ import { DEFAULT_SEED, FILES, SCALES, generate } from './generate.mjs';
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
 const MEASURE = join(BENCH, 'measure.mjs');
+const SCANNER = join(BENCH, 'scanner.mjs');
 const SEGMENTS = join(REPO, 'segments');
 const AS_OF = '2026-11-23';
 
@@ -174,6 +178,13 @@ function runOnce(dir, args, nodeFlags) {
   });
 }
 
+/** Runs bench/scanner.mjs; its figures and summary line, or why it failed. */
+function runScanner() {
+  const r = spawnSync(process.execPath, [SCANNER, '--json'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) return { error: `exit ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(0, 3).join(' | ')}` };
+  return JSON.parse(r.stdout);
+}
+
 function fmtBytes(n) {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
 }
@@ -271,8 +282,16 @@ async function main() {
     globalThis.gc?.();
   }
 
+  let scanner;
+  if (!opts.only || opts.only.split(',').some((t) => 'scanner'.includes(t))) {
+    process.stdout.write(`  ${'scanner (bench/scanner.mjs)'.padEnd(36)} `);
+    scanner = runScanner();
+    console.log(scanner.error ? `FAILED ${scanner.error}` : `${String(scanner.oneCharMs).padStart(8)} ms (one character per push)`);
+  }
+
   console.log('');
   printTable(results);
+  if (scanner && !scanner.error) console.log(`\nscanner: ${scanner.summary}`);
   const builds = new Set(results.map((r) => r.code.distBuilt));
   if (builds.size > 1) console.log(`\nwarning: dist/ was rebuilt during the bench (${[...builds].join(', ')}): the commands did not all run the same code`);
   const report = {
@@ -284,11 +303,12 @@ async function main() {
     generation: { seconds: manifest.seconds, generatedNow },
     warmup: opts.warmup,
     results,
+    scanner,
   };
   const file = join(BENCH, `results-${opts.scale}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nwritten ${file}`);
-  if (results.some((r) => r.exitCode !== 0)) process.exitCode = 1;
+  if (results.some((r) => r.exitCode !== 0) || scanner?.error) process.exitCode = 1;
 }
 
 await main();

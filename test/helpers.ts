@@ -1,18 +1,27 @@
 /** Runs the built binary in a temp folder, like a user would. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, expect, onTestFinished } from "vitest";
 
 /** The repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The launcher the package installs as `segment`. */
 export const BIN = path.join(ROOT, "bin", "segment.js");
 
-/** What a run of the binary produced. */
+const TIMEOUT_MS = 120_000;
+// SEGMENT_KEEP_TEMP=1 keeps the temp folders of a failing test (and of its file) to look into.
+const KEEP_ON_FAILURE = process.env.SEGMENT_KEEP_TEMP === "1";
+
+/** What a run of the binary produced, and which run it was. */
 export interface RunResult {
+  args: string[];
+  cwd: string;
   code: number;
+  /** The signal that ended the run, e.g. SIGTERM at the timeout; null when it exited. */
+  signal: string | null;
   stdout: string;
   stderr: string;
 }
@@ -23,14 +32,76 @@ export function segment(args: string[], cwd = ROOT, env: Record<string, string> 
     cwd,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", ...env },
-    timeout: 120_000,
+    timeout: TIMEOUT_MS,
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { args, cwd, code: r.status ?? -1, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** A fresh temp folder. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n... (${text.length - max} more characters)` : text);
+const indent = (text: string) => (text.trim() === "" ? "  (empty)" : text.trimEnd().replace(/^/gm, "  "));
+const quoteArg = (a: string) => (/^[\w./:=@,+-]+$/.test(a) ? a : JSON.stringify(a));
+
+/** The run as a failure message shows it: command line, folder, exit, all of stderr, the start of stdout. */
+export function describeRun(r: RunResult): string {
+  const exit = r.signal ? `killed by ${r.signal}${r.signal === "SIGTERM" ? ` (timeout ${TIMEOUT_MS / 1000} s?)` : ""}` : `exit ${r.code}`;
+  return [
+    `$ segment ${r.args.map(quoteArg).join(" ")}`,
+    `  (in ${r.cwd}) ${exit}`,
+    "stderr:",
+    indent(clip(r.stderr, 8000)),
+    "stdout:",
+    indent(clip(r.stdout, 1500)),
+    "",
+  ].join("\n");
+}
+
+/** Asserts the run's exit code; a failure prints the command line, its stderr and the start of its stdout. */
+export function expectExit(r: RunResult, code: number): void {
+  expect(r.code, describeRun(r)).toBe(code);
+}
+
+/** Asserts that the run exited 0 and returns its stdout parsed as JSON. */
+export function parseJson<T = unknown>(r: RunResult): T {
+  expectExit(r, 0);
+  return JSON.parse(r.stdout) as T;
+}
+
+// Temp folders made inside a test are removed when that test finishes; folders made outside
+// one (at module or describe level, in beforeAll) when the file's tests are done. helpers.ts
+// is evaluated afresh for each test file (vitest isolates files by default), so these hooks
+// belong to the importing file's root suite.
+const fileDirs = new Set<string>();
+let failedInFile = false;
+
+function remove(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  fileDirs.delete(dir);
+}
+
+afterEach(({ task }) => {
+  if (task.result?.state === "fail") failedInFile = true;
+});
+afterAll(() => {
+  if (KEEP_ON_FAILURE && failedInFile && fileDirs.size) {
+    console.error(`kept temp folders (SEGMENT_KEEP_TEMP=1): ${[...fileDirs].join(", ")}`);
+    fileDirs.clear();
+  }
+  for (const dir of [...fileDirs]) remove(dir);
+});
+
+/** A fresh temp folder, removed after the test that made it (or after the file, if made outside a test). */
 export function tempDir(prefix = "segment-test-"): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  try {
+    onTestFinished(({ task }) => {
+      if (KEEP_ON_FAILURE && task.result?.state === "fail") console.error(`kept temp folder of "${task.name}" (SEGMENT_KEEP_TEMP=1): ${dir}`);
+      else rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    });
+  } catch {
+    // Not inside a test: onTestFinished throws, and the folder lives as long as the file's tests.
+    fileDirs.add(dir);
+  }
+  return dir;
 }
 
 /** Copies a fixture folder into a temp folder with a config that reads it as the data folder. */

@@ -1,15 +1,16 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DataError, type Problem } from "../errors.js";
 import { fromCsv } from "./from-csv.js";
 import type { RawCell, RecordReader } from "./records.js";
 import { CsvScanner, fromCsvScan } from "./scan-csv.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "segment-scan-csv-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function file(content: string | Buffer, ext: string): string {
   const f = path.join(dir, `f${n++}${ext}`);
@@ -151,14 +152,14 @@ describe("fromCsvScan: edges", () => {
     for (const d of ["\n", "\r", '"', "", ",;"]) expect(() => new CsvScanner(d, "x")).toThrow(/delimiter/);
   });
 
-  it("resumes a field cut into single characters without scanning it again", () => {
+  // How long this takes (a rescan from the field's start on each push would be quadratic) is
+  // measured by bench/scanner.mjs, run by `npm run bench`, on the same input.
+  it("reads a field cut into single characters whole", () => {
     const body = 'ab,"c""d\r\n'.repeat(50000);
     const text = 'x,y\n"' + body.replaceAll('"', '""') + '",2\n3,4';
     const scanner = new CsvScanner(",", "x");
-    const t = performance.now();
     for (const ch of text) scanner.push(ch);
     scanner.end();
-    expect(performance.now() - t).toBeLessThan(5000);
     const { records, starts } = scanner.take();
     expect(records).toEqual([["x", "y"], [body, "2"], ["3", "4"]]);
     expect(starts).toEqual([1, 2, 50003]);
