@@ -73,6 +73,13 @@ export class DataError extends SegmentError {
   }
 }
 
+/** The state folder cannot be used: written by a newer version, or damaged (exit 2). */
+export class StateError extends SegmentError {
+  constructor(message: string, hint: string) {
+    super(EXIT.usage, `${message}\n  ${hint}`, [{ message, hint }]);
+  }
+}
+
 /** Another run holds the state lock (exit 4). */
 export class LockError extends SegmentError {
   constructor(message: string) {

@@ -28,6 +28,8 @@ export const MODULES = [
   "rules",
   "facts",
   "evaluate",
+  "state",
+  "export",
   "engine",
   "cli",
 ] as const;
@@ -48,6 +50,10 @@ export const LAYERS: Readonly<Record<ModuleName, readonly ModuleName[]>> = {
   rules: ["segment", "table", "base"],
   facts: ["rules", "segment", "ingest", "schema", "table", "base"],
   evaluate: ["rules", "facts", "segment", "schema", "table", "base"],
+  // Snapshots, history and the lock: memberships by id, never the data.
+  state: ["table", "base"],
+  // Writers of outputs: fed values and their text, never the plan.
+  export: ["table", "base"],
   engine: MODULES.filter((m) => m !== "engine" && m !== "cli"),
   cli: MODULES.filter((m) => m !== "cli"),
 };

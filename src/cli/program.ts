@@ -6,6 +6,9 @@ import type { Io } from "./io.js";
 import * as fields from "./commands/fields.js";
 import * as preview from "./commands/preview.js";
 import * as validate from "./commands/validate.js";
+import * as run from "./commands/run.js";
+import * as list from "./commands/list.js";
+import * as history from "./commands/history.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -23,11 +26,16 @@ Examples:
   $ segment fields                      # what the bundled fixtures offer to filter on
   $ segment validate --exports          # read every export, report every problem
   $ segment preview tea-repeat-offer    # count and first members, with a funnel
+  $ segment run                         # compute every active segment, record who entered and left
+  $ segment list                        # every segment with its members and a sparkline
 
 Exit codes: 0 ok, 1 bug, 2 usage/config/definition error, 3 data error, 4 locked.
 Docs: README.md and docs/ in the repository.`);
   fields.register(program, io);
   validate.register(program, io);
   preview.register(program, io);
+  run.register(program, io);
+  list.register(program, io);
+  history.register(program, io);
   return program;
 }

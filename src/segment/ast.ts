@@ -74,6 +74,6 @@ export interface SegmentDef {
   root: GroupNode;
   file: string;
   pos: Pos;
-  /** sha256 of the definition's canonical JSON: a static segment is recomputed when it changes. */
+  /** sha256 of the definition's canonical JSON without name, description, active, analytics: a static segment is recomputed when it changes. */
   hash: string;
 }

@@ -398,6 +398,11 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
+/** Keys that do not change what a segment computes: editing them does not recompute a static segment. */
+const COSMETIC_KEYS = new Set(["name", "description", "active", "analytics"]);
+
+/** sha256 of the definition's canonical JSON (keys sorted), cosmetic keys left out. */
 function hashOf(raw: unknown): string {
-  return createHash("sha256").update(canonicalJson(raw)).digest("hex");
+  const meaningful = isMap(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !COSMETIC_KEYS.has(k))) : raw;
+  return createHash("sha256").update(canonicalJson(meaningful)).digest("hex");
 }

@@ -1,0 +1,191 @@
+/**
+ * The state folder: the current snapshot of every segment's membership, and the history of
+ * every enter and leave, committed together by one atomic rename.
+ *
+ *   <state>/current.json              the commit point: { format_version, snapshot }
+ *   <state>/snapshots/<run>/manifest.json   segments (hash, type, counts...), the committed runs
+ *   <state>/snapshots/<run>/members/<n>.ids one JSON string per line, sorted: a membership
+ *   <state>/history/<run>.ndjson      the enter/leave events of one run
+ *   <state>/lock                      held while a run works (src/state/lock.ts)
+ *
+ * A run writes its snapshot folder and its history file aside (each fsynced), then replaces
+ * current.json. Until that rename nothing it wrote is referenced, so a failed or killed run
+ * leaves the previous state exactly as it was; history counts only the runs the current
+ * manifest lists, so it can never disagree with the snapshot. Unreferenced leftovers are
+ * removed by the next run, under the lock.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import path from "node:path";
+import { StateError } from "../errors.js";
+import { writeFileAtomic } from "../fs-atomic.js";
+import type { Membership } from "../table/membership.js";
+
+/** The state layout this build writes; a newer one is refused. */
+export const FORMAT_VERSION = 1;
+
+/** Member counts kept per segment, for the sparkline. */
+const COUNTS_KEPT = 30;
+
+/** One segment in a snapshot. */
+export interface SegmentState {
+  code: string;
+  name: string;
+  type: "dynamic" | "static";
+  active: boolean;
+  /** The definition's hash when it was last computed. */
+  hash: string;
+  /** Run ids: first computed, last computed. */
+  created: string;
+  computed: string;
+  members: number;
+  /** Entered and left at the last run that computed it. */
+  entered: number;
+  left: number;
+  /** Member counts at the last runs that computed it, oldest first. */
+  counts: number[];
+  /** Set when the definition was removed from the segments folder: kept, not computed. */
+  archived?: boolean;
+  /** File under the snapshot's members/ folder. */
+  file: string;
+}
+
+/** A committed run, as the run log keeps it. */
+export interface RunRecord {
+  run_id: string;
+  as_of: string;
+  started_at: string;
+  finished_at: string;
+  computed: string[];
+  entered: number;
+  left: number;
+}
+
+/** A snapshot's manifest. */
+export interface Manifest {
+  format_version: number;
+  run_id: string;
+  segments: Record<string, SegmentState>;
+  /** Every committed run, oldest first: the run log, and the history files that count. */
+  runs: RunRecord[];
+}
+
+/** One enter or leave. */
+export interface HistoryEvent {
+  run_id: string;
+  as_of: string;
+  at: string;
+  segment: string;
+  customer_id: string;
+  event: "enter" | "leave";
+}
+
+/** The state folder of a project. */
+export class StateStore {
+  constructor(readonly dir: string) {}
+
+  private get currentFile(): string {
+    return path.join(this.dir, "current.json");
+  }
+
+  /** Creates the state folder (0700) when missing. */
+  ensure(): void {
+    mkdirSync(path.join(this.dir, "snapshots"), { recursive: true, mode: 0o700 });
+    mkdirSync(path.join(this.dir, "history"), { recursive: true, mode: 0o700 });
+  }
+
+  /** The current manifest, or undefined before the first run. */
+  current(): Manifest | undefined {
+    if (!existsSync(this.currentFile)) return undefined;
+    const pointer = readJson(this.currentFile) as { format_version?: number; snapshot?: string };
+    checkVersion(pointer.format_version, this.currentFile);
+    const file = path.join(this.dir, String(pointer.snapshot), "manifest.json");
+    const manifest = readJson(file) as Manifest;
+    checkVersion(manifest.format_version, file);
+    return manifest;
+  }
+
+  /** A segment's members in the current snapshot. */
+  members(manifest: Manifest, code: string): Membership {
+    const seg = manifest.segments[code];
+    if (!seg) return [];
+    const text = readFileSync(path.join(this.dir, "snapshots", manifest.run_id, "members", seg.file), "utf8");
+    return text === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l) as string);
+  }
+
+  /**
+   * Writes a new snapshot and its history aside, then commits it with one rename. Members
+   * are given for the segments whose membership changed or is new; the others are copied
+   * from the current snapshot.
+   */
+  commit(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: HistoryEvent[], previous: Manifest | undefined): void {
+    this.ensure();
+    const snap = path.join(this.dir, "snapshots", manifest.run_id);
+    mkdirSync(path.join(snap, "members"), { recursive: true, mode: 0o700 });
+    for (const seg of Object.values(manifest.segments)) {
+      const given = changed.get(seg.code);
+      const ids = given ?? (previous ? this.members(previous, seg.code) : []);
+      writeDurable(path.join(snap, "members", seg.file), ids.map((id) => JSON.stringify(id) + "\n").join(""));
+    }
+    fsyncDir(path.join(snap, "members"));
+    writeDurable(path.join(snap, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
+    fsyncDir(snap);
+    fsyncDir(path.join(this.dir, "snapshots"));
+    writeDurable(path.join(this.dir, "history", `${manifest.run_id}.ndjson`), events.map((e) => JSON.stringify(e) + "\n").join(""));
+    fsyncDir(path.join(this.dir, "history"));
+    // The commit point.
+    writeFileAtomic(this.currentFile, JSON.stringify({ format_version: FORMAT_VERSION, snapshot: path.join("snapshots", manifest.run_id) }) + "\n", 0o600);
+  }
+
+  /** Removes snapshots and history files no committed manifest refers to (call under the lock). */
+  collect(): void {
+    const manifest = this.current();
+    const keepSnap = manifest?.run_id;
+    const keepRuns = new Set(manifest?.runs.map((r) => r.run_id) ?? []);
+    const snaps = path.join(this.dir, "snapshots");
+    if (existsSync(snaps)) for (const d of readdirSync(snaps)) if (d !== keepSnap) rmSync(path.join(snaps, d), { recursive: true, force: true });
+    const hist = path.join(this.dir, "history");
+    if (existsSync(hist)) for (const f of readdirSync(hist)) if (!keepRuns.has(f.replace(/\.ndjson$/, ""))) rmSync(path.join(hist, f), { force: true });
+  }
+
+  /** The history files of the committed runs, oldest first. */
+  historyFiles(manifest: Manifest): string[] {
+    return manifest.runs.map((r) => path.join(this.dir, "history", `${r.run_id}.ndjson`)).filter((f) => existsSync(f));
+  }
+}
+
+/** The next member counts of a segment: the last ones plus this run's. */
+export function nextCounts(prev: number[] | undefined, members: number): number[] {
+  return [...(prev ?? []), members].slice(-COUNTS_KEPT);
+}
+
+function checkVersion(v: number | undefined, file: string): void {
+  if (typeof v !== "number") throw new StateError(`${file} has no format_version: it is not a segment state file`, "move the state folder aside, or set `state` to another folder");
+  if (v > FORMAT_VERSION) throw new StateError(`${file} was written by a newer segment (state format ${v}; this one reads up to ${FORMAT_VERSION})`, "upgrade segment, or point `state` at another folder");
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new StateError(`cannot read ${file}: ${(e as Error).message}`, "the state folder is damaged: restore it from a backup, or move it aside to start afresh");
+  }
+}
+
+function writeDurable(file: string, text: string): void {
+  const fd = openSync(file, "wx", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
