@@ -1,7 +1,7 @@
 /** Error kinds of `segment` and the exit codes CLI.md assigns to them. */
 
 /** Exit codes of CLI.md. */
-export const EXIT = { ok: 0, bug: 1, usage: 2, data: 3, locked: 4 } as const;
+export const EXIT = { ok: 0, bug: 1, usage: 2, data: 3, locked: 4, hook: 5 } as const;
 
 /** One problem found in a file, with its position when there is one. */
 export interface Problem {
@@ -77,6 +77,20 @@ export class DataError extends SegmentError {
 export class StateError extends SegmentError {
   constructor(message: string, hint: string) {
     super(EXIT.usage, `${message}\n  ${hint}`, [{ message, hint }]);
+  }
+}
+
+/** A run guard tripped: nothing was committed (exit 3, as for bad input). */
+export class GuardError extends SegmentError {
+  constructor(problems: Problem[]) {
+    super(EXIT.data, summarise("guard", problems) + "\nnothing was changed: the state and out/ are as the last run left them", problems);
+  }
+}
+
+/** The run committed, but its after_run hook failed (exit 5). */
+export class HookError extends SegmentError {
+  constructor(message: string) {
+    super(EXIT.hook, `${message}\nthe run itself is committed: the state and out/ are this run's`);
   }
 }
 

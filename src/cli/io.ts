@@ -18,6 +18,8 @@ export interface Io {
   cwd: string;
   /** The clock, epoch ms. */
   now(): number;
+  /** The environment, read once by the process entry. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Colour is on only for a TTY, and never with NO_COLOR, TERM=dumb, --no-color or --quiet. */
@@ -47,5 +49,6 @@ export function makeIo(opts: { quiet: boolean; color: boolean }): Io {
     },
     cwd: process.cwd(),
     now: () => Date.now(),
+    env: process.env,
   };
 }

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, type Problem } from "../errors.js";
-import { compileDateFormat, FORMAT_TOKENS } from "../schema/parse-value.js";
+import { compileDateFormat, FORMAT_TOKENS, parseShare, SHARE_EXPECTATION } from "../schema/parse-value.js";
 import { EXPORT_NAMES, SCHEMAS, type ExportName } from "../schema/exports.js";
 import { choiceHint } from "../suggest.js";
 import { isValidZone } from "../table/time.js";
@@ -40,6 +40,26 @@ export interface RfmConfig {
   segments?: unknown;
 }
 
+/** Guards every dynamic segment gets unless it sets its own, and the guard on the inputs. */
+export interface GuardConfig {
+  /** Largest share by which a segment's member count may change since the last run. */
+  maxChange?: number;
+  /** Fewest members a segment may have. */
+  minMembers?: number;
+  /** Largest share by which an export's row count may fall since the last run. */
+  maxInputDrop?: number;
+}
+
+/** A command run after a successful `segment run`, with the summary on stdin. */
+export interface HookConfig {
+  /** argv (run without a shell), or one string run by /bin/sh when `shell` is true. */
+  command: string[] | string;
+  shell: boolean;
+  timeoutMs: number;
+  /** The folder it runs in: the config file's. */
+  cwd: string;
+}
+
 /** The validated project config, with absolute paths. */
 export interface Config {
   /** The config file read, or undefined when none was found and defaults apply. */
@@ -52,6 +72,8 @@ export interface Config {
   maxBadRows: number;
   sources: Partial<Record<ExportName, SourceConfig>>;
   rfm: RfmConfig;
+  guard: GuardConfig;
+  hooks: { afterRun?: HookConfig };
 }
 
 /** Command-line values that override the file. */
@@ -65,7 +87,11 @@ export interface ConfigOverrides {
   maxBadRows?: number;
 }
 
-const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "sources", "rfm"];
+const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "sources", "rfm", "guard", "hooks"];
+const GUARD_KEYS = ["max_change", "min_members", "max_input_drop"];
+const HOOK_KEYS = ["command", "shell", "timeout"];
+/** How long a hook may run unless the config says otherwise. */
+const DEFAULT_HOOK_TIMEOUT_S = 60;
 const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
 const COLUMN_KEYS = ["from", "format", "timezone"];
 const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
@@ -119,6 +145,8 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     maxBadRows: 0,
     sources: {},
     rfm: { exclude_statuses: ["cancelled", "returned"], monetary: "sum", bins: 5, method: "rank" },
+    guard: {},
+    hooks: {},
   };
   if (!isPlainObject(raw)) {
     report([], MSG_NOT_MAP);
@@ -154,6 +182,8 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     }
   }
   if (raw.rfm !== undefined) validateRfm(raw.rfm, config.rfm, report);
+  if (raw.guard !== undefined) validateGuard(raw.guard, config.guard, report);
+  if (raw.hooks !== undefined) validateHooks(raw.hooks, config, baseDir, report);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
@@ -278,6 +308,54 @@ function validateRfm(raw: unknown, out: RfmConfig, report: Report): void {
   }
   if (raw.thresholds !== undefined) out.thresholds = raw.thresholds as RfmConfig["thresholds"];
   if (raw.segments !== undefined) out.segments = raw.segments;
+}
+
+function validateGuard(raw: unknown, out: GuardConfig, report: Report): void {
+  const at = ["guard"];
+  if (!isPlainObject(raw)) {
+    report(at, MSG_NOT_MAP, "e.g. guard: { max_change: 30%, min_members: 1, max_input_drop: 50% }");
+    return;
+  }
+  checkKeys(raw, GUARD_KEYS, at, report);
+  for (const [key, field] of [["max_change", "maxChange"], ["max_input_drop", "maxInputDrop"]] as const) {
+    if (raw[key] === undefined) continue;
+    const share = parseShare(raw[key]);
+    if (share === undefined) report([...at, key], `expected ${SHARE_EXPECTATION}`);
+    else out[field] = share;
+  }
+  if (raw.min_members !== undefined) {
+    const v = raw.min_members;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) report([...at, "min_members"], "expected a whole number >= 0");
+    else out.minMembers = v;
+  }
+}
+
+function validateHooks(raw: unknown, config: Config, baseDir: string, report: Report): void {
+  if (!isPlainObject(raw)) {
+    report(["hooks"], MSG_NOT_MAP);
+    return;
+  }
+  checkKeys(raw, ["after_run"], ["hooks"], report);
+  const hook = raw.after_run;
+  if (hook === undefined) return;
+  const at = ["hooks", "after_run"];
+  // A bare list or string is the command itself.
+  const spec = isPlainObject(hook) ? hook : { command: hook };
+  if (isPlainObject(hook)) checkKeys(hook, HOOK_KEYS, at, report);
+  const shell = spec.shell === true;
+  if (spec.shell !== undefined && typeof spec.shell !== "boolean") report([...at, "shell"], "expected true or false");
+  const command = spec.command;
+  const argv = Array.isArray(command) && command.length > 0 && command.every((c) => typeof c === "string" && c !== "");
+  if (shell ? typeof command !== "string" || command.trim() === "" : !argv) {
+    report(isPlainObject(hook) ? [...at, "command"] : at, shell ? "with `shell: true` the command is one string for /bin/sh" : "expected the command as a list: [program, arg, ...]", shell ? undefined : "e.g. after_run: [node, hooks/notify.mjs]; or { command: \"...\", shell: true } for a shell line");
+    return;
+  }
+  let timeout = DEFAULT_HOOK_TIMEOUT_S;
+  if (spec.timeout !== undefined) {
+    if (typeof spec.timeout !== "number" || !(spec.timeout > 0)) report([...at, "timeout"], "expected seconds, a number > 0");
+    else timeout = spec.timeout;
+  }
+  config.hooks.afterRun = { command: command as string[] | string, shell, timeoutMs: timeout * 1000, cwd: baseDir };
 }
 
 function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], at: Array<string | number>, report: Report): void {

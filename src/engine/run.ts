@@ -11,6 +11,7 @@
  * segments keep their state as it is.
  */
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config/load-config.js";
 import { discardStaged, moveIntoPlace, type StagedFile } from "../fs-atomic.js";
@@ -20,6 +21,8 @@ import { RunLock } from "../state/lock.js";
 import { nextCounts, StateStore, type HistoryEvent, type Manifest, type SegmentState, FORMAT_VERSION } from "../state/snapshot.js";
 import { diffMemberships, type Membership } from "../table/membership.js";
 import { Engine, leftOutText, type EngineContext, type Evaluation } from "./engine.js";
+import { GuardError, type Problem } from "../errors.js";
+import { runHook, type HookOutcome } from "./hook.js";
 
 /** What a run is given from outside, besides the engine's context. */
 export interface RunContext extends EngineContext {
@@ -27,7 +30,23 @@ export interface RunContext extends EngineContext {
   /** A monotonic clock in ms, for elapsed times. */
   clock(): number;
   warn(message: string): void;
+  /**
+   * Called at each named step of the run (RUN_STEPS), so a test can kill the process
+   * there; the CLI wires it to SEGMENT_TEST_ABORT_AT.
+   */
+  checkpoint?(step: RunStep): void;
+  /** Where the after_run hook's output goes. */
+  hookOutput?(chunk: Buffer): void;
 }
+
+/** The named steps of a run, in order. */
+export const RUN_STEPS = [
+  "locked", "collected", "evaluated", "outputs-staged",
+  "member-file-written", "members-written", "manifest-written", "history-written",
+  "committed", "outputs-moved", "done",
+] as const;
+/** One of them. */
+export type RunStep = (typeof RUN_STEPS)[number];
 
 /** Options of a run. */
 export interface RunOptions {
@@ -35,6 +54,8 @@ export interface RunOptions {
   codes?: string[];
   asOf?: string;
   dryRun?: boolean;
+  /** Commit even when a guard trips. */
+  force?: boolean;
   formats: IdListFormat[];
 }
 
@@ -62,10 +83,16 @@ export interface RunSummary {
   /** Facts of unknown customers, and facts dated after the as-of day, per export read. */
   orphans: Record<string, number>;
   left_out: Record<string, number>;
+  /** Rows read per export. */
+  rows: Record<string, number>;
+  /** The files this run wrote (empty for a dry run). */
+  files: Array<{ segment: string; kind: "members" | "entered" | "left"; format: IdListFormat; path: string }>;
+  /** Guards that tripped: overridden with --force, or only reported by a dry run. */
+  guards_tripped: string[];
 }
 
 /** Runs the segments of a project and commits the result. */
-export async function runSegments(config: Config, ctx: RunContext, opts: RunOptions): Promise<{ summary: RunSummary; engine: Engine }> {
+export async function runSegments(config: Config, ctx: RunContext, opts: RunOptions): Promise<{ summary: RunSummary; engine: Engine; hook?: HookOutcome }> {
   const startedAt = new Date(ctx.now).toISOString();
   const definitions = Engine.definitions(config, ctx.cwd);
   const store = new StateStore(config.state);
@@ -74,8 +101,14 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     store.ensure();
     lock = RunLock.acquire(config.state, ctx);
   }
+  const step = (s: RunStep) => ctx.checkpoint?.(s);
   try {
-    if (!opts.dryRun) store.collect();
+    step("locked");
+    if (!opts.dryRun) {
+      store.collect();
+      removeStaleTemps(config.out);
+    }
+    step("collected");
     const prev = store.current();
     const engine = new Engine(config, ctx);
     const decision = decide(definitions, prev, opts.codes);
@@ -84,28 +117,47 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     const t0 = ctx.clock();
     const ev = await engine.evaluate({ definitions, codes: decision.compute, asOf: opts.asOf, stored });
     const elapsed = Math.round(ctx.clock() - t0);
+    step("evaluated");
     const runId = runIdOf(ctx.now);
     const finishedAt = new Date(ctx.now + elapsed).toISOString();
     const { manifest, changed, events, staged, segments } = assemble(definitions, prev, store, ev, decision, { runId, finishedAt, startedAt, formats: opts.formats, out: config.out, elapsed, stage: !opts.dryRun });
+    const rows = { ...engine.project.report.rows } as Record<string, number>;
+    manifest.runs[manifest.runs.length - 1].rows = rows;
+    const tripped = checkGuards(config, definitions, prev, segments, rows);
+    if (tripped.length && !opts.force && !opts.dryRun) {
+      discardStaged(staged);
+      throw new GuardError(tripped);
+    }
     const summary: RunSummary = {
       run_id: runId, as_of: ev.plan.asOf, started_at: startedAt, finished_at: finishedAt, dry_run: opts.dryRun === true, segments,
       orphans: { ...engine.project.report.orphans } as Record<string, number>,
       left_out: Object.fromEntries(Object.entries(ev.facts.leftOut).filter(([, n]) => n)) as Record<string, number>,
+      rows,
+      files: opts.dryRun ? [] : staged.map((f) => fileEntry(f.file)),
+      guards_tripped: tripped.map((p) => p.message),
     };
     if (opts.dryRun) {
       discardStaged(staged);
       return { summary, engine };
     }
+    step("outputs-staged");
     try {
-      store.commit(manifest, changed, events, prev);
+      store.commit(manifest, changed, events, prev, step);
     } catch (e) {
       discardStaged(staged);
       throw e;
     }
+    step("committed");
     // The state is committed; the files of this run replace the last run's.
     moveIntoPlace(staged);
+    step("outputs-moved");
     store.collect();
-    return { summary, engine };
+    step("done");
+    lock?.release();
+    lock = undefined;
+    // The run is committed: the hook sees its summary and files, and cannot undo it.
+    const hook = config.hooks.afterRun ? await runHook(config.hooks.afterRun, summary, ctx.hookOutput ?? (() => {})) : undefined;
+    return { summary, engine, hook };
   } finally {
     lock?.release();
   }
@@ -209,6 +261,70 @@ function assemble(
     runs: [...(prev?.runs ?? []), { run_id: run.runId, as_of: ev.plan.asOf, started_at: run.startedAt, finished_at: run.finishedAt, computed: [...computed], entered, left }],
   };
   return { manifest, changed, events, staged, segments: summary };
+}
+
+/** A written file as the summary lists it. */
+function fileEntry(file: string): RunSummary["files"][number] {
+  const segment = path.basename(path.dirname(file));
+  const [kind, format] = path.basename(file).split(".") as ["members" | "entered" | "left", IdListFormat];
+  return { segment, kind, format, path: file };
+}
+
+/**
+ * The guards that trip: a dynamic segment whose member count changes since its last run by
+ * more than its (or the config's) max_change, or falls below min_members; an export whose
+ * row count fell by more than the config's max_input_drop since the last run.
+ */
+export function checkGuards(config: Config, defs: SegmentDef[], prev: Manifest | undefined, segments: SegmentSummary[], rows: Record<string, number>): Problem[] {
+  const problems: Problem[] = [];
+  const byCode = new Map(defs.map((d) => [d.code, d]));
+  for (const s of segments) {
+    const d = byCode.get(s.code);
+    if (!d || s.skipped !== null || d.type !== "dynamic") continue;
+    const guard = { ...config.guard, ...d.guard };
+    const was = prev?.segments[s.code];
+    const before = was && was.computed ? was.members : undefined;
+    if (guard.maxChange !== undefined && before !== undefined && before > 0) {
+      const change = Math.abs(s.members - before) / before;
+      if (change > guard.maxChange) {
+        problems.push({ file: d.file, message: `segment ${s.code} would go from ${before} to ${s.members} members (${pct(s.members - before, before)}), more than its guard max_change ${pct1(guard.maxChange)}`, hint: "if the data is right, run again with --force" });
+      }
+    }
+    if (guard.minMembers !== undefined && s.members < guard.minMembers) {
+      problems.push({ file: d.file, message: `segment ${s.code} would have ${s.members} members${before !== undefined ? ` (it had ${before})` : ""}, fewer than its guard min_members ${guard.minMembers}`, hint: "if the data is right, run again with --force" });
+    }
+  }
+  const last = prev?.runs[prev.runs.length - 1]?.rows;
+  if (config.guard.maxInputDrop !== undefined && last) {
+    for (const [name, now] of Object.entries(rows)) {
+      const before = last[name];
+      if (before === undefined || before === 0 || now >= before) continue;
+      const drop = (before - now) / before;
+      if (drop > config.guard.maxInputDrop) {
+        problems.push({ message: `the ${name} export has ${now} rows, ${pct(now - before, before)} since the last run (${before}): more than the guard max_input_drop ${pct1(config.guard.maxInputDrop)}`, hint: "a truncated export? check it; if it is right, run again with --force" });
+      }
+    }
+  }
+  return problems;
+}
+
+function pct(delta: number, base: number): string {
+  const p = Math.round((delta / base) * 1000) / 10;
+  return `${p > 0 ? "+" : ""}${p}%`;
+}
+
+function pct1(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}
+
+/** Removes temp files a killed run staged in out/<code>/ (call under the lock). */
+function removeStaleTemps(out: string): void {
+  if (!existsSync(out)) return;
+  for (const code of readdirSync(out)) {
+    const dir = path.join(out, code);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const f of readdirSync(dir)) if (/^\..+\.[0-9a-f]{12}\.tmp$/.test(f)) rmSync(path.join(dir, f), { force: true });
+  }
 }
 
 /** A run id that sorts by time: `20261201T101500Z-3fa9`. */

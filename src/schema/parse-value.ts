@@ -224,3 +224,16 @@ export function parseList(text: string, separator: string): string[] {
   }
   return out;
 }
+
+/** A share as written in a config or definition: `30%`, or a number from 0 to 1; undefined when neither. */
+export function parseShare(v: unknown): number | undefined {
+  if (typeof v === "number") return v >= 0 && v <= 1 ? v : undefined;
+  if (typeof v !== "string") return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
+  if (!m) return undefined;
+  const share = Number(m[1]) / 100;
+  return share <= 1 ? share : undefined;
+}
+
+/** What a share must look like, for messages. */
+export const SHARE_EXPECTATION = "a share such as 30% (or a number from 0 to 1)";

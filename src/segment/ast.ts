@@ -62,6 +62,14 @@ export interface GroupNode {
   pos: Pos;
 }
 
+/** A segment's guard: the change a run may make to its size before it refuses. */
+export interface SegmentGuard {
+  /** Largest share by which the member count may change since the last run (0.3 for 30%). */
+  maxChange?: number;
+  /** Fewest members it may have. */
+  minMembers?: number;
+}
+
 /** A validated segment definition. */
 export interface SegmentDef {
   code: string;
@@ -70,6 +78,8 @@ export interface SegmentDef {
   type: "dynamic" | "static";
   active: boolean;
   analytics: boolean;
+  /** Limits a run checks before it commits this segment's new members (docs/run.md). */
+  guard?: SegmentGuard;
   /** The segment itself is the outermost group. */
   root: GroupNode;
   file: string;

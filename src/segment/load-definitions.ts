@@ -8,7 +8,8 @@ import path from "node:path";
 import { DefinitionError, type Problem } from "../errors.js";
 import { choiceHint } from "../suggest.js";
 import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
-import { OPERATORS, type Condition, type Scalar, type FilterNode, type GroupNode, type Op, type Pos, type SegmentDef } from "./ast.js";
+import { parseShare, SHARE_EXPECTATION } from "../schema/parse-value.js";
+import { OPERATORS, type Condition, type Scalar, type FilterNode, type GroupNode, type Op, type Pos, type SegmentDef, type SegmentGuard } from "./ast.js";
 import { allFieldNames, factColumns, resolveField, type FactTable, type FieldRef } from "./fields.js";
 import { checkOperand, classOf, isOperandError, OPS_BY_CLASS } from "./operands.js";
 import type { TypeClass } from "./plan.js";
@@ -20,7 +21,8 @@ export interface DefinitionFile {
 }
 
 const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytics", "match", "not", "filters", "groups"];
+const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytics", "guard", "match", "not", "filters", "groups"];
+const GUARD_KEYS = ["max_change", "min_members"];
 const GROUP_KEYS = ["match", "not", "filters", "groups"];
 const FILTER_KEYS = ["field", "where", "ignore_year", ...OPERATORS];
 
@@ -196,6 +198,7 @@ class Validator {
     if (raw.description !== undefined && typeof raw.description !== "string") this.report([...at, "description"], "expected text");
     if (raw.type !== undefined && raw.type !== "dynamic" && raw.type !== "static") this.report([...at, "type"], "expected dynamic or static", undefined, false, raw.type);
     for (const k of ["active", "analytics"] as const) if (raw[k] !== undefined && typeof raw[k] !== "boolean") this.report([...at, k], "expected true or false", undefined, false, raw[k]);
+    const guard = raw.guard === undefined ? undefined : this.guard(raw.guard, [...at, "guard"]);
     this.filterCount = 0;
     const root = this.groupBody(raw, at, false);
     if (root && this.filterCount === 0 && this.problems.length === before) this.report(at, "the segment has no filters", "add `filters:` or `groups:` with at least one filter");
@@ -208,11 +211,32 @@ class Validator {
       type: (raw.type as "dynamic" | "static" | undefined) ?? "dynamic",
       active: (raw.active as boolean | undefined) ?? true,
       analytics: (raw.analytics as boolean | undefined) ?? false,
+      guard,
       root,
       file: this.src.file,
       pos: { file: this.src.file, line, col, path: formatPath(at) },
       hash: hashOf(raw),
     };
+  }
+
+  private guard(raw: unknown, at: Path): SegmentGuard | undefined {
+    if (!isMap(raw)) {
+      this.report(at, "expected a guard: { max_change: 30%, min_members: 1 }");
+      return undefined;
+    }
+    this.keys(raw, GUARD_KEYS, at, "guard");
+    const out: SegmentGuard = {};
+    if (raw.max_change !== undefined) {
+      const share = parseShare(raw.max_change);
+      if (share === undefined) this.report([...at, "max_change"], `expected ${SHARE_EXPECTATION}`, undefined, false, raw.max_change);
+      else out.maxChange = share;
+    }
+    if (raw.min_members !== undefined) {
+      const v = raw.min_members;
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) this.report([...at, "min_members"], "expected a whole number >= 0", undefined, false, v);
+      else out.minMembers = v;
+    }
+    return out;
   }
 
   private groupBody(raw: Record<string, unknown>, at: Path, isGroup: boolean): GroupNode | undefined {
@@ -399,7 +423,7 @@ function canonicalJson(v: unknown): string {
 }
 
 /** Keys that do not change what a segment computes: editing them does not recompute a static segment. */
-const COSMETIC_KEYS = new Set(["name", "description", "active", "analytics"]);
+const COSMETIC_KEYS = new Set(["name", "description", "active", "analytics", "guard"]);
 
 /** sha256 of the definition's canonical JSON (keys sorted), cosmetic keys left out. */
 function hashOf(raw: unknown): string {

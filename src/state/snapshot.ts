@@ -58,6 +58,8 @@ export interface RunRecord {
   computed: string[];
   entered: number;
   left: number;
+  /** Rows read per export, for the input guard. */
+  rows?: Record<string, number>;
 }
 
 /** A snapshot's manifest. */
@@ -68,6 +70,9 @@ export interface Manifest {
   /** Every committed run, oldest first: the run log, and the history files that count. */
   runs: RunRecord[];
 }
+
+/** The named steps of a commit, for tests that kill a run at each of them. */
+export type CommitStep = "member-file-written" | "members-written" | "manifest-written" | "history-written";
 
 /** One enter or leave. */
 export interface HistoryEvent {
@@ -117,7 +122,7 @@ export class StateStore {
    * are given for the segments whose membership changed or is new; the others are copied
    * from the current snapshot.
    */
-  commit(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: HistoryEvent[], previous: Manifest | undefined): void {
+  commit(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: HistoryEvent[], previous: Manifest | undefined, checkpoint: (step: CommitStep) => void = () => {}): void {
     this.ensure();
     const snap = path.join(this.dir, "snapshots", manifest.run_id);
     mkdirSync(path.join(snap, "members"), { recursive: true, mode: 0o700 });
@@ -125,13 +130,17 @@ export class StateStore {
       const given = changed.get(seg.code);
       const ids = given ?? (previous ? this.members(previous, seg.code) : []);
       writeDurable(path.join(snap, "members", seg.file), ids.map((id) => JSON.stringify(id) + "\n").join(""));
+      checkpoint("member-file-written");
     }
     fsyncDir(path.join(snap, "members"));
+    checkpoint("members-written");
     writeDurable(path.join(snap, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
     fsyncDir(snap);
     fsyncDir(path.join(this.dir, "snapshots"));
+    checkpoint("manifest-written");
     writeDurable(path.join(this.dir, "history", `${manifest.run_id}.ndjson`), events.map((e) => JSON.stringify(e) + "\n").join(""));
     fsyncDir(path.join(this.dir, "history"));
+    checkpoint("history-written");
     // The commit point.
     writeFileAtomic(this.currentFile, JSON.stringify({ format_version: FORMAT_VERSION, snapshot: path.join("snapshots", manifest.run_id) }) + "\n", 0o600);
   }

@@ -9,7 +9,7 @@
  * state and outputs grow with members, not with facts.
  */
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { HookError, UsageError } from "../../errors.js";
 import { ID_LIST_FORMATS, type IdListFormat } from "../../export/id-lists.js";
 import { runSegments, summaryLine } from "../../engine/run.js";
 import type { Io } from "../io.js";
@@ -20,8 +20,10 @@ export const HELP = `
 Dynamic segments are recomputed every run; static ones on their first run and when their
 definition changes (not for a name or description edit); inactive ones are skipped and
 keep their last members. Prints one summary line on stderr (or the summary as JSON with
---json). Exit codes: 0 ok, 2 definition or config error, 3 data error, 4 another run holds
-the lock.
+--json). Guards (docs/run.md) stop a run whose segments or inputs change too much: exit 3,
+nothing changed, unless --force. The config's hooks.after_run gets the summary on stdin.
+Exit codes: 0 ok, 2 definition or config error, 3 data error or a guard, 4 another run
+holds the lock, 5 the run committed but its after_run hook failed.
 
 Examples:
   $ segment run --as-of 2026-11-23
@@ -33,6 +35,7 @@ Examples:
 interface RunOptions extends GlobalOptions {
   dryRun?: boolean;
   format?: string;
+  force?: boolean;
 }
 
 /** Registers the command. */
@@ -43,6 +46,7 @@ export function register(program: Command, io: () => Io): void {
     .description("evaluate the segments, record who entered and left, write members and diffs to out/")
     .option("--dry-run", "evaluate and print the summary; change no state and write no files")
     .option("--format <list>", `output formats, comma-separated: ${ID_LIST_FORMATS.join(", ")}`, "csv")
+    .option("--force", "commit even when a guard trips (max_change, min_members, max_input_drop)")
     .addHelpText("after", HELP)
     .action(async (codes: string[], _opts, cmd: Command) => {
       await run(codes, cmd.optsWithGlobals() as RunOptions, io());
@@ -54,14 +58,22 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
   const formats = parseFormats(opts.format ?? "csv");
   const config = configFrom(opts, io.cwd);
   const start = io.now();
-  const { summary, engine } = await runSegments(config, { cwd: io.cwd, now: start, pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m) }, {
-    codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, formats,
-  });
+  const abortAt = io.env.SEGMENT_TEST_ABORT_AT;
+  const checkpoint = abortAt ? (step: string) => {
+    // Test-only: die here as a crash or `kill -9` would, with no cleanup at all.
+    if (step === abortAt) process.kill(process.pid, "SIGKILL");
+  } : undefined;
+  const { summary, engine, hook } = await runSegments(config, {
+    cwd: io.cwd, now: start, pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m), checkpoint,
+    hookOutput: (chunk) => io.stderr.write(chunk),
+  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats });
   if (!opts.dryRun) {
     for (const { name, file } of engine.commitRejected()) io.warn(`skipped ${engine.project.report.skipped[name] ?? 0} unreadable ${name} rows (--max-bad-rows): see ${file}`);
   }
+  for (const g of summary.guards_tripped) io.warn(`${opts.dryRun ? "guard would trip" : "guard overridden with --force"}: ${g}`);
   if (opts.json) io.out(JSON.stringify(summary, null, 2) + "\n");
   else io.info(summaryLine(summary));
+  if (hook) throw new HookError(hook);
 }
 
 function parseFormats(text: string): IdListFormat[] {
