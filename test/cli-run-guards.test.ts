@@ -4,10 +4,10 @@
  *   run 1: c1, c2, c3, c4 in Moscow, orders o1..o4 (one each);
  *   run 2: c3 and c4 moved to Kazan (moscow: 4 -> 2, -50%), orders o3, o4 dropped (4 -> 2 rows).
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { segment, tempDir } from "./helpers.js";
+import { ROOT, segment, tempDir } from "./helpers.js";
 
 const AS_OF = ["--as-of", "2026-11-23"];
 
@@ -147,3 +147,42 @@ console.log("hook ran");
     expect(existsSync(path.join(slow, "out", "moscow", "members.csv"))).toBe(true);
   });
 });
+
+describe("run's files", () => {
+  it("creates output and state files 0600 and their folders 0700", () => {
+    const dir = project();
+    expect(segment(["run", ...AS_OF], dir).code).toBe(0);
+    const mode = (...p: string[]) => statSync(path.join(dir, ...p)).mode & 0o777;
+    expect(mode("out", "moscow")).toBe(0o700);
+    expect(mode("out", "moscow", "members.csv")).toBe(0o600);
+    expect(mode("out", "moscow", "entered.csv")).toBe(0o600);
+    expect(mode(".segment")).toBe(0o700);
+    expect(mode(".segment", "current.json")).toBe(0o600);
+  });
+
+  it("runs the documented example hook, which appends each entered customer", () => {
+    const dir = project(`hooks:\n  after_run: [node, ${JSON.stringify(path.join(ROOT, "docs", "hooks", "append-entered.mjs"))}, entered.log]\n`);
+    const r = segment(["run", ...AS_OF], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = read(dir, "entered.log").trim().split("\n").map((l) => l.split("\t").slice(1));
+    // Run 1: all four enter both segments.
+    expect(lines.sort()).toEqual(["buyers", "moscow"].flatMap((seg) => ["c1", "c2", "c3", "c4"].map((id) => ["2026-11-23", seg, id])).sort());
+    secondNight(dir);
+    expect(segment(["run", "--as-of", "2026-11-24"], dir).code).toBe(0);
+    // Run 2: nobody enters; the file grows by nothing.
+    expect(read(dir, "entered.log").trim().split("\n")).toHaveLength(8);
+  });
+
+  it("history --since keeps the runs as of that day or later", () => {
+    const dir = project();
+    expect(segment(["run", "--as-of", "2026-11-20"], dir).code).toBe(0);
+    secondNight(dir);
+    expect(segment(["run", "--as-of", "2026-11-23"], dir).code).toBe(0);
+    const all = JSON.parse(segment(["history", "--segment", "moscow", "--json"], dir).stdout) as Array<{ as_of: string; event: string }>;
+    // 4 enters on the 20th, then c3 and c4 leave on the 23rd; newest first.
+    expect(all.map((e) => `${e.as_of} ${e.event}`)).toEqual(["2026-11-23 leave", "2026-11-23 leave", "2026-11-20 enter", "2026-11-20 enter", "2026-11-20 enter", "2026-11-20 enter"]);
+    const since = JSON.parse(segment(["history", "--segment", "moscow", "--since", "2026-11-21", "--json"], dir).stdout) as unknown[];
+    expect(since).toHaveLength(2);
+  });
+});
+

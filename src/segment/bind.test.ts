@@ -153,3 +153,20 @@ describe("bind: groups and segments", () => {
     expect(t).toMatchObject({ code: "t", name: "T", type: "dynamic", active: true, dependsOn: ["u"] });
   });
 });
+
+describe("the definition hash", () => {
+  const hash = (yaml: string) => parseDefinitions([{ file: "t.yaml", text: yaml }])[0].hash;
+  const base = "code: t\nname: T\nfilters:\n  - { field: city, eq: Moscow }\n";
+  it("ignores formatting, key order, cosmetic keys and defaults written out", () => {
+    const h = hash(base);
+    expect(hash("name: Other\ndescription: d\ncode: t\nactive: false\nanalytics: true\nguard: { min_members: 1 }\nfilters:\n  - field: city\n    eq: Moscow\n")).toBe(h);
+    expect(hash("code: t\nname: T\ntype: dynamic\nmatch: all\nnot: false\nfilters: [{ field: city, eq: Moscow, ignore_year: false }]\n")).toBe(h);
+  });
+  it("changes with what the segment computes", () => {
+    const h = hash(base);
+    expect(hash(base.replace("Moscow", "Kazan"))).not.toBe(h);
+    expect(hash(base + "not: true\n")).not.toBe(h);
+    expect(hash(base + "match: any\n")).not.toBe(h);
+    expect(hash(base + "type: static\n")).not.toBe(h);
+  });
+});

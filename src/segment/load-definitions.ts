@@ -425,8 +425,23 @@ function canonicalJson(v: unknown): string {
 /** Keys that do not change what a segment computes: editing them does not recompute a static segment. */
 const COSMETIC_KEYS = new Set(["name", "description", "active", "analytics", "guard"]);
 
-/** sha256 of the definition's canonical JSON (keys sorted), cosmetic keys left out. */
+/** Values that are the defaults, so writing them out is no change: `match: all`, `not: false`, `type: dynamic`, `ignore_year: false`. */
+const DEFAULTS: Record<string, unknown> = { match: "all", not: false, type: "dynamic", ignore_year: false };
+
+/** The definition without cosmetic keys and default values, at every level. */
+function normalised(v: unknown, top: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => normalised(x, false));
+  if (!isMap(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (top && COSMETIC_KEYS.has(k)) continue;
+    if (k in DEFAULTS && DEFAULTS[k] === x) continue;
+    out[k] = normalised(x, false);
+  }
+  return out;
+}
+
+/** sha256 of the definition's canonical JSON (keys sorted), cosmetic keys and defaults left out. */
 function hashOf(raw: unknown): string {
-  const meaningful = isMap(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !COSMETIC_KEYS.has(k))) : raw;
-  return createHash("sha256").update(canonicalJson(meaningful)).digest("hex");
+  return createHash("sha256").update(canonicalJson(normalised(raw, true))).digest("hex");
 }
