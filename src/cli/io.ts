@@ -18,6 +18,8 @@ export interface Io {
   cwd: string;
   /** The clock, epoch ms. */
   now(): number;
+  /** True when progress may be animated on stderr: a terminal, colour allowed, not --quiet, not CI. */
+  animate: boolean;
   /** The environment, read once by the process entry. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -32,6 +34,8 @@ export function wantsColour(env: NodeJS.ProcessEnv, isTTY: boolean, noColorFlag:
 
 /** Makes the Io for a process run. */
 export function makeIo(opts: { quiet: boolean; color: boolean }): Io {
+  // A terminal of no width (a bare pty) would make the spinner redraw without end.
+  const animate = opts.color && !process.env.CI && (process.stderr.columns ?? 0) > 0;
   const style = new Chalk({ level: opts.color ? 1 : 0 });
   return {
     stdout: process.stdout,
@@ -50,5 +54,6 @@ export function makeIo(opts: { quiet: boolean; color: boolean }): Io {
     cwd: process.cwd(),
     now: () => Date.now(),
     env: process.env,
+    animate,
   };
 }

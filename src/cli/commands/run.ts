@@ -11,7 +11,8 @@
 import type { Command } from "commander";
 import { HookError, UsageError } from "../../errors.js";
 import { ID_LIST_FORMATS, type IdListFormat } from "../../export/id-lists.js";
-import { runSegments, summaryLine } from "../../engine/run.js";
+import ora, { type Ora } from "ora";
+import { runSegments, summaryLine, type RunStep } from "../../engine/run.js";
 import type { Io } from "../io.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
@@ -59,14 +60,16 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
   const config = configFrom(opts, io.cwd);
   const start = io.now();
   const abortAt = io.env.SEGMENT_TEST_ABORT_AT;
-  const checkpoint = abortAt ? (step: string) => {
+  const progress = io.animate ? new Progress(io) : undefined;
+  const checkpoint = (step: RunStep) => {
     // Test-only: die here as a crash or `kill -9` would, with no cleanup at all.
-    if (step === abortAt) process.kill(process.pid, "SIGKILL");
-  } : undefined;
+    if (abortAt && step === abortAt) process.kill(process.pid, "SIGKILL");
+    progress?.step(step);
+  };
   const { summary, engine, hook } = await runSegments(config, {
     cwd: io.cwd, now: start, pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m), checkpoint,
     hookOutput: (chunk) => io.stderr.write(chunk),
-  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats });
+  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats }).finally(() => progress?.stop());
   if (!opts.dryRun) {
     for (const { name, file } of engine.commitRejected()) io.warn(`skipped ${engine.project.report.skipped[name] ?? 0} unreadable ${name} rows (--max-bad-rows): see ${file}`);
   }
@@ -74,6 +77,36 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
   if (opts.json) io.out(JSON.stringify(summary, null, 2) + "\n");
   else io.info(summaryLine(summary));
   if (hook) throw new HookError(hook);
+}
+
+const PHASES: Partial<Record<RunStep, string>> = {
+  locked: "reading the exports and evaluating the segments",
+  evaluated: "writing the members and diffs",
+  "outputs-staged": "committing the snapshot and the history",
+  committed: "moving the files into place",
+};
+
+/** A spinner on a terminal, shown only once a run takes longer than a second (ora, on stderr). */
+class Progress {
+  private spinner?: Ora;
+  private text = "starting";
+  private readonly timer: NodeJS.Timeout;
+  constructor(io: Io) {
+    this.timer = setTimeout(() => {
+      this.spinner = ora({ text: this.text, stream: io.stderr as NodeJS.WriteStream, discardStdin: false }).start();
+    }, 1000);
+    this.timer.unref();
+  }
+  step(step: RunStep): void {
+    const text = PHASES[step];
+    if (!text) return;
+    this.text = text;
+    if (this.spinner) this.spinner.text = text;
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+    this.spinner?.stop();
+  }
 }
 
 function parseFormats(text: string): IdListFormat[] {
