@@ -45,6 +45,9 @@ export function processStart(pid: number): string | null {
 /** True when the holder's process still runs (same host, same pid, same start time). */
 export function isAlive(holder: LockHolder): boolean {
   if (holder.hostname !== hostname()) return true; // Another machine's run: never assume it died.
+  // NaN: a lock being written right now; 0 or less: no process (kill(-1) would signal everyone).
+  if (Number.isNaN(holder.pid)) return true;
+  if (!(holder.pid > 0)) return false;
   try {
     process.kill(holder.pid, 0);
   } catch (e) {
@@ -68,7 +71,7 @@ export class RunLock {
     const token = JSON.stringify(me);
     for (let attempt = 0; attempt < 3; attempt++) {
       if (tryCreate(file, token)) return new RunLock(file, token);
-      const holder = readHolder(file);
+      const holder = readHolder(file, ctx.now);
       if (holder === undefined) continue; // Released meanwhile: try again.
       if (isAlive(holder)) throw new LockError(`another run holds the lock ${file}: pid ${holder.pid} on ${holder.hostname}, since ${holder.since}`);
       if (takeOver(file, holder, token, ctx)) {
@@ -105,14 +108,32 @@ function tryCreate(file: string, token: string): boolean {
   return true;
 }
 
-function readHolder(file: string): LockHolder | undefined {
+/** An unreadable lock older than this was left by a run that died between creating and writing it. */
+const UNWRITTEN_STALE_MS = 2_000;
+
+function readHolder(file: string, now: number): LockHolder | undefined {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as LockHolder;
+    text = readFileSync(file, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    // Unreadable (a run died mid-write): treat as stale with an impossible pid.
-    return { pid: -1, hostname: hostname(), start: null, since: "unknown" };
+    throw e;
   }
+  try {
+    const h = JSON.parse(text) as LockHolder;
+    if (typeof h.pid === "number" && typeof h.hostname === "string") return h;
+  } catch {
+    // Falls through: not a lock we can read.
+  }
+  // Empty or half written: a run between creating the file and writing it, or one that died
+  // there. Only the second stays so for long.
+  let age: number;
+  try {
+    age = now - statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  return { pid: age > UNWRITTEN_STALE_MS ? 0 : Number.NaN, hostname: hostname(), start: null, since: age > UNWRITTEN_STALE_MS ? "unknown (an empty lock file)" : "just now" };
 }
 
 /** Replaces a stale lock with ours, under `lock.takeover`; false when another run got there first. */
@@ -127,7 +148,7 @@ function takeOver(file: string, stale: LockHolder, token: string, ctx: LockConte
     return false;
   }
   try {
-    const now = readHolder(file);
+    const now = readHolder(file, ctx.now);
     // Still the same stale holder? Then nobody else replaced it while we looked.
     if (now !== undefined && JSON.stringify(now) !== JSON.stringify(stale)) return false;
     const aside = `${file}.stale`;

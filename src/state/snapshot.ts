@@ -152,6 +152,8 @@ export class StateStore {
     const keepRuns = new Set(manifest?.runs.map((r) => r.run_id) ?? []);
     const snaps = path.join(this.dir, "snapshots");
     if (existsSync(snaps)) for (const d of readdirSync(snaps)) if (d !== keepSnap) rmSync(path.join(snaps, d), { recursive: true, force: true });
+    // A temp file of current.json left by a run killed inside the commit.
+    for (const f of readdirSync(this.dir)) if (/^\.current\.json\..+\.tmp$/.test(f)) rmSync(path.join(this.dir, f), { force: true });
     const hist = path.join(this.dir, "history");
     if (existsSync(hist)) for (const f of readdirSync(hist)) if (!keepRuns.has(f.replace(/\.ndjson$/, ""))) rmSync(path.join(hist, f), { force: true });
   }

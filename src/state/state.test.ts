@@ -97,6 +97,17 @@ describe("run lock", () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it("takes an empty lock only once it has stayed empty for a while", () => {
+    const dir = temp();
+    writeFileSync(path.join(dir, "lock"), "");
+    // Just created: a run between creating and writing it. Not ours to take.
+    expect(() => RunLock.acquire(dir, ctx())).toThrow(LockError);
+    // Empty for 10 s: left by a run that died there.
+    const warnings: string[] = [];
+    RunLock.acquire(dir, { ...ctx(warnings), now: Date.now() + 10_000 }).release();
+    expect(warnings).toHaveLength(1);
+  });
+
   it("never takes a live lock of another host", () => {
     const dir = temp();
     writeFileSync(path.join(dir, "lock"), JSON.stringify({ pid: 1, hostname: "elsewhere.example", start: "1", since: "x" }));
