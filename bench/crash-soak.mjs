@@ -478,7 +478,7 @@ let nextReport = 100;
 async function soak(k, versions, expected) {
   const rand = prng(SEED * 1000 + k);
   const other = (model) => (model.lastVersion === undefined ? Math.floor(rand() * versions.length) : (model.lastVersion + 1 + Math.floor(rand() * (versions.length - 1))) % versions.length);
-  while (stats.kills < KILLS && violations.length < 10) {
+  while (!stopped && stats.kills < KILLS && violations.length < 10) {
     const p = newProject(versions);
     const model = new Model(expected);
     const durations = [];
@@ -487,11 +487,11 @@ async function soak(k, versions, expected) {
     let where = '';
     try {
       // A fresh project every 30 chains: the checks read the whole history, which grows.
-      while (stats.kills < KILLS && chainNo < 30) {
+      while (!stopped && stats.kills < KILLS && chainNo < 30) {
         chainNo++;
         const chain = 1 + Math.floor(rand() * 4);
         let lockLeft = null;
-        for (let i = 0; i < chain && stats.kills < KILLS; i++) {
+        for (let i = 0; i < chain && !stopped && stats.kills < KILLS; i++) {
           const v = other(model);
           const fromLock = existsSync(p.state) && rand() < 0.75;
           const delay = Math.round(rand() * (fromLock ? 1.1 * (spans.length ? median(spans.slice(-10)) : 150) : durations.length ? median(durations.slice(-10)) : 400));
@@ -553,7 +553,13 @@ async function soak(k, versions, expected) {
 console.error(`crash soak: seed ${SEED}, ${KILLS} kills, ${CUSTOMERS} customers, ${PARALLEL} projects at a time, in ${ROOT}`);
 const versions = generateVersions();
 const expected = await expectedMembers(versions);
-await Promise.all(Array.from({ length: PARALLEL }, (_, k) => soak(k + 1, versions, expected)));
+// An unexpected error in one project stops the others (after their current run), then is thrown.
+let stopped = false;
+const ends = await Promise.allSettled(Array.from({ length: PARALLEL }, (_, k) => soak(k + 1, versions, expected).catch((e) => {
+  stopped = true;
+  throw e;
+})));
+for (const end of ends) if (end.status === 'rejected') throw end.reason;
 const s = Math.round((performance.now() - t0) / 1000);
 console.log(`crash soak, seed ${SEED}: ${stats.kills} kills in ${s} s (${CUSTOMERS} customers, ${PARALLEL} projects at a time)`);
 console.log(`  killed before taking the lock:        ${stats.beforeLock}`);

@@ -73,6 +73,7 @@ export class RunLock {
       if (tryCreate(file, token)) return new RunLock(file, token);
       const holder = readHolder(file, ctx.now);
       if (holder === undefined) continue; // Released meanwhile: try again.
+      if (Number.isNaN(holder.pid)) throw new LockError(`another run is taking the lock ${file} right now (it has created the file and not yet written its pid)`);
       if (isAlive(holder)) throw new LockError(`another run holds the lock ${file}: pid ${holder.pid} on ${holder.hostname}, since ${holder.since}`);
       if (takeOver(file, holder, token, ctx)) {
         ctx.warn(`took over a stale lock left by pid ${holder.pid} on ${holder.hostname} (since ${holder.since}): that process is gone`);
