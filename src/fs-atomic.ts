@@ -34,13 +34,16 @@ export function moveIntoPlace(staged: StagedFile[]): void {
     renameSync(s.tmp, s.file);
     dirs.add(path.dirname(s.file));
   }
-  for (const dir of dirs) {
-    const dfd = openSync(dir, "r");
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+  for (const dir of dirs) fsyncDir(dir);
+}
+
+/** Fsyncs a folder, so the names created or renamed in it survive a crash. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -120,7 +120,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     step("evaluated");
     const runId = runIdOf(ctx.now);
     const finishedAt = new Date(ctx.now + elapsed).toISOString();
-    const { manifest, changed, events, staged, segments } = assemble(definitions, prev, store, ev, decision, { runId, finishedAt, startedAt, formats: opts.formats, out: config.out, elapsed, stage: !opts.dryRun });
+    const { manifest, changed, events, staged, segments } = assemble(definitions, prev, store, ev, decision, stored, { runId, finishedAt, startedAt, formats: opts.formats, out: config.out, elapsed, stage: !opts.dryRun });
     const rows = { ...engine.project.report.rows } as Record<string, number>;
     manifest.runs[manifest.runs.length - 1].rows = rows;
     const tripped = checkGuards(config, definitions, prev, segments, rows);
@@ -194,7 +194,7 @@ function decide(defs: SegmentDef[], prev: Manifest | undefined, codes: string[] 
 
 /** The new manifest, the changed memberships, the history events, the staged outputs and the summary rows. */
 function assemble(
-  defs: SegmentDef[], prev: Manifest | undefined, store: StateStore, ev: Evaluation, decision: Decision,
+  defs: SegmentDef[], prev: Manifest | undefined, store: StateStore, ev: Evaluation, decision: Decision, stored: ReadonlyMap<string, Membership>,
   run: { runId: string; startedAt: string; finishedAt: string; formats: IdListFormat[]; out: string; elapsed: number; stage: boolean },
 ): { manifest: Manifest; changed: Map<string, Membership>; events: HistoryEvent[]; staged: StagedFile[]; segments: SegmentSummary[] } {
   const segmentsState: Record<string, SegmentState> = {};
@@ -224,7 +224,9 @@ function assemble(
         // (a consumer that mails whoever is in entered.csv must not mail them again).
         if (run.stage && was) {
           const dir = path.join(run.out, d.code);
-          const kept = store.members(prev!, d.code);
+          // Read once: handed to the engine already, and to the commit as unchanged members.
+          const kept = stored.get(d.code) ?? store.members(prev!, d.code);
+          changed.set(d.code, kept);
           staged.push(...stageIdList(dir, "members", kept, run.formats), ...stageIdList(dir, "entered", [], run.formats), ...stageIdList(dir, "left", [], run.formats));
         }
         continue;

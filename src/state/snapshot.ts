@@ -17,7 +17,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { StateError } from "../errors.js";
-import { writeFileAtomic } from "../fs-atomic.js";
+import { fsyncDir, writeFileAtomic } from "../fs-atomic.js";
 import type { Membership } from "../table/membership.js";
 
 /** The state layout this build writes; a newer one is refused. */
@@ -186,15 +186,6 @@ function writeDurable(file: string, text: string): void {
   const fd = openSync(file, "wx", 0o600);
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
