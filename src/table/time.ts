@@ -144,4 +144,19 @@ export function startOfDayInZone(zone: string, days: number): number {
   return wallTimeToUtc(zone, days * DAY_MS);
 }
 
+/**
+ * An instant as ISO 8601 wall time in `zone` with its offset: `2026-11-23T14:05:00+03:00`
+ * (milliseconds shown only when there are some). The same instant as the UTC form, read
+ * the way the shop's people read it.
+ */
+export function isoInZone(zone: string, utcMs: number): string {
+  const offset = zoneOffsetMs(zone, utcMs);
+  const wall = new Date(utcMs + offset).toISOString();
+  const text = wall.endsWith(".000Z") ? wall.slice(0, 19) : wall.slice(0, 23);
+  const minutes = Math.round(offset / 60000);
+  const sign = minutes < 0 ? "-" : "+";
+  const abs = Math.abs(minutes);
+  return `${text}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
 export { DAY_MS };

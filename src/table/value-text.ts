@@ -6,7 +6,7 @@
  */
 import type { CellValue, Column } from "./column.js";
 import { cellAt } from "./column.js";
-import { dayInZone, formatDay } from "./time.js";
+import { dayInZone, formatDay, isoInZone } from "./time.js";
 import type { ValueType } from "./value-type.js";
 
 /** The text of a typed value (dates are day numbers, datetimes epoch ms); null is "". */
@@ -17,6 +17,36 @@ export function valueText(type: ValueType, v: CellValue): string {
   if (typeof v === "boolean") return v ? "true" : "false";
   if (Array.isArray(v)) return v.join(";");
   return String(v);
+}
+
+/**
+ * A decimal as the number it stands for: sums of prices gather binary noise
+ * (0.1 + 0.2 = 0.30000000000000004), so decimals are rounded to 15 significant digits,
+ * which every double holds exactly. Integers are left alone.
+ */
+export function tidyDecimal(v: number): number {
+  return Number.isInteger(v) ? v : Number(v.toPrecision(15));
+}
+
+/**
+ * The text of a value in an export file: as `valueText`, but datetimes as wall time in the
+ * zone with its offset (`2026-11-23T14:05:00+03:00`) and decimals tidied.
+ */
+export function exportText(type: ValueType, v: CellValue, timezone: string): string {
+  if (type === "datetime" && typeof v === "number") return isoInZone(timezone, v);
+  if (type === "decimal" && typeof v === "number") return String(tidyDecimal(v));
+  return valueText(type, v);
+}
+
+/**
+ * A value for JSON: numbers, bools, null and arrays as themselves (decimals tidied), dates
+ * as `YYYY-MM-DD`, datetimes as in `exportText`.
+ */
+export function exportJsonValue(type: ValueType, v: CellValue, timezone: string): string | number | boolean | string[] | null {
+  if (v === null) return null;
+  if (type === "date" || type === "datetime") return exportText(type, v, timezone);
+  if (typeof v === "number") return type === "decimal" ? tidyDecimal(v) : v;
+  return v;
 }
 
 /** The text of row `i` of a column. */
