@@ -47,8 +47,9 @@ export class SegmentError extends Error {
 
 /** Wrong flags or arguments (exit 2). */
 export class UsageError extends SegmentError {
-  constructor(message: string) {
-    super(EXIT.usage, message);
+  /** `hint`, when given, says what to do; it goes on the next line, as problems' hints do. */
+  constructor(message: string, hint?: string) {
+    super(EXIT.usage, hint ? `${message}\n  ${hint}` : message);
   }
 }
 

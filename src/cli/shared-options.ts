@@ -2,6 +2,7 @@
 import { Option, type Command } from "commander";
 import { loadConfig, type Config } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
+import { extensionOf, FORMATS, type Format } from "../export/writer.js";
 
 /** Values of the shared flags, as commander gives them. */
 export interface GlobalOptions {
@@ -45,4 +46,20 @@ export function configFrom(opts: GlobalOptions, cwd: string): Config {
     config: opts.config, data: opts.data, segments: opts.segments, state: opts.state,
     out: opts.out, timezone: opts.timezone, maxBadRows,
   }, cwd);
+}
+
+/** Parses a comma-separated `--format` list; formats writing the same file (xls, xlsx) count once. */
+export function parseFormats(text: string): Format[] {
+  const out: Format[] = [];
+  for (const f of splitList(text).map((s) => s.toLowerCase())) {
+    if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format takes ${FORMATS.join(", ")}, not "${f}"`);
+    if (!out.some((o) => extensionOf(o) === extensionOf(f as Format))) out.push(f as Format);
+  }
+  if (out.length === 0) throw new UsageError("--format needs at least one format");
+  return out;
+}
+
+/** The items of a comma-separated flag value, trimmed, empty ones dropped. */
+export function splitList(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
 }

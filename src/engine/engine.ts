@@ -47,6 +47,8 @@ export interface EvaluateRequest {
   asOf?: string;
   /** Members of segments not to recompute, by code. */
   stored?: ReadonlyMap<string, Membership>;
+  /** Per-customer fields to output (export columns), computed in the same pass. */
+  outputs?: readonly string[];
 }
 
 /** Everything an evaluation produced. */
@@ -98,7 +100,7 @@ export class Engine {
   async plan(req: EvaluateRequest): Promise<Plan> {
     const stored = req.stored ?? new Map<string, Membership>();
     const defs = toCompute(req.definitions, req.codes, stored);
-    return bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone });
+    return bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs });
   }
 
   /** Evaluates a request end to end. */

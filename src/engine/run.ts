@@ -15,7 +15,8 @@ import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config/load-config.js";
 import { discardStaged, moveIntoPlace, type StagedFile } from "../fs-atomic.js";
-import { stageIdList, type IdListFormat } from "../export/id-lists.js";
+import { outputFile, stageTable } from "../export/files.js";
+import type { Format, WriteReport } from "../export/writer.js";
 import type { SegmentDef } from "../segment/ast.js";
 import { RunLock } from "../state/lock.js";
 import { nextCounts, StateStore, type HistoryEvent, type Manifest, type SegmentState, FORMAT_VERSION } from "../state/snapshot.js";
@@ -23,6 +24,7 @@ import { diffMemberships, type Membership } from "../table/membership.js";
 import { Engine, leftOutText, type EngineContext, type Evaluation } from "./engine.js";
 import { GuardError, type Problem } from "../errors.js";
 import { runHook, type HookOutcome } from "./hook.js";
+import { OutputRows, withId } from "./outputs.js";
 
 /** What a run is given from outside, besides the engine's context. */
 export interface RunContext extends EngineContext {
@@ -56,7 +58,9 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Commit even when a guard trips. */
   force?: boolean;
-  formats: IdListFormat[];
+  formats: Format[];
+  /** Columns of the output files besides `id` (any field `export --fields` takes). */
+  fields?: string[];
 }
 
 /** One segment in the run summary. */
@@ -86,7 +90,7 @@ export interface RunSummary {
   /** Rows read per export. */
   rows: Record<string, number>;
   /** The files this run wrote (empty for a dry run). */
-  files: Array<{ segment: string; kind: "members" | "entered" | "left"; format: IdListFormat; path: string }>;
+  files: Array<{ segment: string; kind: OutputKind; format: string; path: string }>;
   /** Guards that tripped: overridden with --force, or only reported by a dry run. */
   guards_tripped: string[];
 }
@@ -115,19 +119,17 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     const stored = new Map<string, Membership>();
     for (const code of decision.stored) stored.set(code, prev ? store.members(prev, code) : []);
     const t0 = ctx.clock();
-    const ev = await engine.evaluate({ definitions, codes: decision.compute, asOf: opts.asOf, stored });
+    const ev = await engine.evaluate({ definitions, codes: decision.compute, asOf: opts.asOf, stored, outputs: withId(opts.fields ?? []) });
     const elapsed = Math.round(ctx.clock() - t0);
     step("evaluated");
     const runId = runIdOf(ctx.now);
     const finishedAt = new Date(ctx.now + elapsed).toISOString();
-    const { manifest, changed, events, staged, segments } = assemble(definitions, prev, store, ev, decision, stored, { runId, finishedAt, startedAt, formats: opts.formats, out: config.out, elapsed, stage: !opts.dryRun });
+    const { manifest, changed, events, outputs, segments } = assemble(definitions, prev, store, ev, decision, stored, { runId, finishedAt, startedAt, out: config.out, elapsed });
     const rows = { ...engine.project.report.rows } as Record<string, number>;
     manifest.runs[manifest.runs.length - 1].rows = rows;
     const tripped = checkGuards(config, definitions, prev, segments, rows);
-    if (tripped.length && !opts.force && !opts.dryRun) {
-      discardStaged(staged);
-      throw new GuardError(tripped);
-    }
+    if (tripped.length && !opts.force && !opts.dryRun) throw new GuardError(tripped);
+    const staged = opts.dryRun ? [] : await stageOutputs(outputs, opts.formats, ev, config.timezone, ctx.warn);
     const summary: RunSummary = {
       run_id: runId, as_of: ev.plan.asOf, started_at: startedAt, finished_at: finishedAt, dry_run: opts.dryRun === true, segments,
       orphans: { ...engine.project.report.orphans } as Record<string, number>,
@@ -136,10 +138,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
       files: opts.dryRun ? [] : staged.map((f) => fileEntry(f.file)),
       guards_tripped: tripped.map((p) => p.message),
     };
-    if (opts.dryRun) {
-      discardStaged(staged);
-      return { summary, engine };
-    }
+    if (opts.dryRun) return { summary, engine };
     step("outputs-staged");
     try {
       store.commit(manifest, changed, events, prev, step);
@@ -195,12 +194,12 @@ function decide(defs: SegmentDef[], prev: Manifest | undefined, codes: string[] 
 /** The new manifest, the changed memberships, the history events, the staged outputs and the summary rows. */
 function assemble(
   defs: SegmentDef[], prev: Manifest | undefined, store: StateStore, ev: Evaluation, decision: Decision, stored: ReadonlyMap<string, Membership>,
-  run: { runId: string; startedAt: string; finishedAt: string; formats: IdListFormat[]; out: string; elapsed: number; stage: boolean },
-): { manifest: Manifest; changed: Map<string, Membership>; events: HistoryEvent[]; staged: StagedFile[]; segments: SegmentSummary[] } {
+  run: { runId: string; startedAt: string; finishedAt: string; out: string; elapsed: number },
+): { manifest: Manifest; changed: Map<string, Membership>; events: HistoryEvent[]; outputs: OutputFile[]; segments: SegmentSummary[] } {
   const segmentsState: Record<string, SegmentState> = {};
   const changed = new Map<string, Membership>();
   const events: HistoryEvent[] = [];
-  const staged: StagedFile[] = [];
+  const outputs: OutputFile[] = [];
   const summary: SegmentSummary[] = [];
   const computed = new Set(ev.computed);
   let fileNo = 0;
@@ -210,49 +209,42 @@ function assemble(
   for (const [code, was] of Object.entries(prev?.segments ?? {})) {
     if (!byCode.has(code)) segmentsState[code] = { ...was, archived: true, file: nextFile() };
   }
-  try {
-    for (const d of defs) {
-      const was = prev?.segments[d.code];
-      if (!computed.has(d.code)) {
-        if (was) segmentsState[d.code] = { ...was, name: d.name, type: d.type, active: d.active, archived: undefined, file: nextFile() };
-        else if (!d.active) {
-          segmentsState[d.code] = { code: d.code, name: d.name, type: d.type, active: false, hash: d.hash, created: run.runId, computed: "", members: 0, entered: 0, left: 0, counts: [], file: nextFile() };
-          changed.set(d.code, []);
-        }
-        summary.push({ code: d.code, type: d.type, active: d.active, members: was?.members ?? 0, entered: 0, left: 0, skipped: decision.skipped.get(d.code) ?? "not computed", elapsed_ms: 0 });
-        // out/ is the latest run: its members as kept, and nobody entered or left in this run
-        // (a consumer that mails whoever is in entered.csv must not mail them again).
-        if (run.stage && was) {
-          const dir = path.join(run.out, d.code);
-          // Read once: handed to the engine already, and to the commit as unchanged members.
-          const kept = stored.get(d.code) ?? store.members(prev!, d.code);
-          changed.set(d.code, kept);
-          staged.push(...stageIdList(dir, "members", kept, run.formats), ...stageIdList(dir, "entered", [], run.formats), ...stageIdList(dir, "left", [], run.formats));
-        }
-        continue;
+  for (const d of defs) {
+    const was = prev?.segments[d.code];
+    if (!computed.has(d.code)) {
+      if (was) segmentsState[d.code] = { ...was, name: d.name, type: d.type, active: d.active, archived: undefined, file: nextFile() };
+      else if (!d.active) {
+        segmentsState[d.code] = { code: d.code, name: d.name, type: d.type, active: false, hash: d.hash, created: run.runId, computed: "", members: 0, entered: 0, left: 0, counts: [], file: nextFile() };
+        changed.set(d.code, []);
       }
-      const members = ev.members.get(d.code)!;
-      const before = was ? store.members(prev!, d.code) : [];
-      const { entered, left } = diffMemberships(before, members);
-      const at = run.finishedAt;
-      for (const id of entered) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, customer_id: id, event: "enter" });
-      for (const id of left) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, customer_id: id, event: "leave" });
-      segmentsState[d.code] = {
-        code: d.code, name: d.name, type: d.type, active: d.active, hash: d.hash,
-        created: was?.created ?? run.runId, computed: run.runId,
-        members: members.length, entered: entered.length, left: left.length,
-        counts: nextCounts(was?.counts, members.length), file: nextFile(),
-      };
-      changed.set(d.code, members);
-      if (run.stage) {
+      summary.push({ code: d.code, type: d.type, active: d.active, members: was?.members ?? 0, entered: 0, left: 0, skipped: decision.skipped.get(d.code) ?? "not computed", elapsed_ms: 0 });
+      // out/ is the latest run: its members as kept, and nobody entered or left in this run
+      // (a consumer that mails whoever is in entered.csv must not mail them again).
+      if (was) {
         const dir = path.join(run.out, d.code);
-        staged.push(...stageIdList(dir, "members", members, run.formats), ...stageIdList(dir, "entered", entered, run.formats), ...stageIdList(dir, "left", left, run.formats));
+        // Read once: handed to the engine already, and to the commit as unchanged members.
+        const kept = stored.get(d.code) ?? store.members(prev!, d.code);
+        changed.set(d.code, kept);
+        outputs.push({ dir, code: d.code, kind: "members", ids: kept }, { dir, code: d.code, kind: "entered", ids: [] }, { dir, code: d.code, kind: "left", ids: [] });
       }
-      summary.push({ code: d.code, type: d.type, active: d.active, members: members.length, entered: entered.length, left: left.length, skipped: null, elapsed_ms: run.elapsed });
+      continue;
     }
-  } catch (e) {
-    discardStaged(staged);
-    throw e;
+    const members = ev.members.get(d.code)!;
+    const before = was ? store.members(prev!, d.code) : [];
+    const { entered, left } = diffMemberships(before, members);
+    const at = run.finishedAt;
+    for (const id of entered) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, customer_id: id, event: "enter" });
+    for (const id of left) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, customer_id: id, event: "leave" });
+    segmentsState[d.code] = {
+      code: d.code, name: d.name, type: d.type, active: d.active, hash: d.hash,
+      created: was?.created ?? run.runId, computed: run.runId,
+      members: members.length, entered: entered.length, left: left.length,
+      counts: nextCounts(was?.counts, members.length), file: nextFile(),
+    };
+    changed.set(d.code, members);
+    const dir = path.join(run.out, d.code);
+    outputs.push({ dir, code: d.code, kind: "members", ids: members }, { dir, code: d.code, kind: "entered", ids: entered }, { dir, code: d.code, kind: "left", ids: left });
+    summary.push({ code: d.code, type: d.type, active: d.active, members: members.length, entered: entered.length, left: left.length, skipped: null, elapsed_ms: run.elapsed });
   }
   const entered = summary.reduce((n, s) => n + s.entered, 0);
   const left = summary.reduce((n, s) => n + s.left, 0);
@@ -262,13 +254,47 @@ function assemble(
     segments: segmentsState,
     runs: [...(prev?.runs ?? []), { run_id: run.runId, as_of: ev.plan.asOf, started_at: run.startedAt, finished_at: run.finishedAt, computed: [...computed], entered, left }],
   };
-  return { manifest, changed, events, staged, segments: summary };
+  return { manifest, changed, events, outputs, segments: summary };
+}
+
+/** The files a run writes per segment. */
+export type OutputKind = "members" | "entered" | "left";
+
+/** One output file to write: whose ids, where. */
+interface OutputFile {
+  dir: string;
+  code: string;
+  kind: OutputKind;
+  ids: Membership;
+}
+
+/** Writes every output file aside, in every format; on a failure none are left. */
+async function stageOutputs(outputs: OutputFile[], formats: Format[], ev: Evaluation, timezone: string, warn: (m: string) => void): Promise<StagedFile[]> {
+  const staged: StagedFile[] = [];
+  const rows = new OutputRows(ev);
+  const reports: Array<{ file: string; report: WriteReport }> = [];
+  try {
+    for (const o of outputs) {
+      for (const format of formats) {
+        const file = outputFile(o.dir, o.kind, format);
+        const { staged: s, report } = await stageTable(file, format, { timezone }, { name: o.code, columns: rows.columns }, rows.rows(o.ids));
+        staged.push(s);
+        reports.push({ file, report });
+      }
+    }
+  } catch (e) {
+    discardStaged(staged);
+    throw e;
+  }
+  const replaced = reports.filter((r) => r.report.replacedControls > 0);
+  if (replaced.length) warn(`${replaced.reduce((n, r) => n + r.report.replacedControls, 0)} control characters that XML cannot hold were replaced by U+FFFD in ${replaced.map((r) => r.file).join(", ")}`);
+  return staged;
 }
 
 /** A written file as the summary lists it. */
 function fileEntry(file: string): RunSummary["files"][number] {
   const segment = path.basename(path.dirname(file));
-  const [kind, format] = path.basename(file).split(".") as ["members" | "entered" | "left", IdListFormat];
+  const [kind, format] = path.basename(file).split(".") as [OutputKind, string];
   return { segment, kind, format, path: file };
 }
 

@@ -30,7 +30,7 @@ function column(type: ValueType, values: CellValue[]): Column {
 
 function plan(timezone: string): Plan {
   const asOfDay = daysFromCivil(2024, 3, 10);
-  return { version: 1, asOf: "2024-03-10", asOfDay, timezone, factsBefore: 0, segments: [], stored: [], aggregates: [], warnings: [] };
+  return { version: 1, asOf: "2024-03-10", asOfDay, timezone, factsBefore: 0, segments: [], stored: [], aggregates: [], outputs: [], warnings: [] };
 }
 
 function stateFor(col: Column, timezone = "UTC"): EvalState {

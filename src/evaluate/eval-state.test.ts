@@ -19,7 +19,7 @@ function column(type: ValueType, values: CellValue[]): Column {
 
 function plan(y: number, m: number, d: number, timezone = "UTC"): Plan {
   const asOfDay = daysFromCivil(y, m, d);
-  return { version: 1, asOf: "", asOfDay, timezone, factsBefore: 0, segments: [], stored: [], aggregates: [], warnings: [] };
+  return { version: 1, asOf: "", asOfDay, timezone, factsBefore: 0, segments: [], stored: [], aggregates: [], outputs: [], warnings: [] };
 }
 
 const cells = (col: Column | undefined) => (col ? Array.from({ length: col.length }, (_, i) => cellAt(col, i)) : undefined);

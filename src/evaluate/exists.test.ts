@@ -17,7 +17,7 @@ function result(counts: number[]): AggResult {
   return r;
 }
 
-const plan: Plan = { version: 1, asOf: "2024-03-10", asOfDay: 19792, timezone: "UTC", factsBefore: 0, segments: [], stored: [], aggregates: [], warnings: [] };
+const plan: Plan = { version: 1, asOf: "2024-03-10", asOfDay: 19792, timezone: "UTC", factsBefore: 0, segments: [], stored: [], aggregates: [], outputs: [], warnings: [] };
 
 // Customer:        0  1  2  3  4
 const agg1 = result([2, 0, 1, 0, 3]);

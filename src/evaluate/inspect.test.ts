@@ -79,7 +79,7 @@ const agg = (id: number, label: string): AggregatePlan => ({
 const plan: Plan = {
   version: 1, asOf: "2024-03-10", asOfDay: daysFromCivil(2024, 3, 10), timezone: "Europe/Moscow",
   factsBefore: Date.parse("2024-03-10T21:00:00Z"), segments: [segment], stored: ["blocked"],
-  aggregates: [agg(1, "orders"), agg(2, "orders where item category = tea")], warnings: [],
+  aggregates: [agg(1, "orders"), agg(2, "orders where item category = tea")], outputs: [], warnings: [],
 };
 
 function makeState(): EvalState {

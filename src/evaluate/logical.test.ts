@@ -13,7 +13,7 @@ import { evaluateGroup, evaluateNode } from "./logical.js";
 import type { LoweredFilter, LoweredGroup, LoweredNode } from "./lower.js";
 
 const N = 8;
-const plan: Plan = { version: 1, asOf: "2024-03-10", asOfDay: 19792, timezone: "UTC", factsBefore: 0, segments: [], stored: [], aggregates: [], warnings: [] };
+const plan: Plan = { version: 1, asOf: "2024-03-10", asOfDay: 19792, timezone: "UTC", factsBefore: 0, segments: [], stored: [], aggregates: [], outputs: [], warnings: [] };
 const state = new EvalState(plan, { length: N, columns: new Map() }, new Map());
 
 function rows(list: number[]): BitSet {

@@ -10,7 +10,7 @@ import { EvalState } from "./eval-state.js";
 import { segmentKernel } from "./segment-ref.js";
 
 const N = 6;
-const plan: Plan = { version: 1, asOf: "2024-03-10", asOfDay: 19792, timezone: "UTC", factsBefore: 0, segments: [], stored: [], aggregates: [], warnings: [] };
+const plan: Plan = { version: 1, asOf: "2024-03-10", asOfDay: 19792, timezone: "UTC", factsBefore: 0, segments: [], stored: [], aggregates: [], outputs: [], warnings: [] };
 
 function rows(list: number[]): BitSet {
   const s = new BitSet(N);

@@ -5,17 +5,17 @@
  * (custom fields exist and take the operator used) are collected and thrown once as
  * definition errors.
  */
-import { DefinitionError, type Problem } from "../errors.js";
+import { DefinitionError, UsageError, type Problem } from "../errors.js";
 import { choiceHint } from "../suggest.js";
 import { formatDay, startOfDayInZone } from "../table/time.js";
 import type { ValueType } from "../table/value-type.js";
 import { POSITIVE_OF, NEGATIVE_OPS, type Condition, type FilterNode, type GroupNode, type Op, type Scalar, type SegmentDef } from "./ast.js";
-import { factColumns, resolveField, TIMESTAMP, type FactTable } from "./fields.js";
+import { allFieldNames, factColumns, resolveField, TIMESTAMP, type FactTable } from "./fields.js";
 import { dependencyOrder, describeClass, referencedCodes } from "./load-definitions.js";
 import { checkOperand, classOf, fold, isOperandError, OPS_BY_CLASS, resolveDate, type DateContext, type Operand } from "./operands.js";
 import {
   PLAN_VERSION, type AggregatePlan, type ConditionPlan, type DataSchema, type FilterPlan, type GroupPlan, type Measure,
-  type Metric, type NodePlan, type OperandPlan, type Plan, type PlanScalar, type TestPlan, type TypeClass,
+  type Metric, type NodePlan, type OperandPlan, type OutputPlan, type Plan, type PlanScalar, type TestPlan, type TypeClass,
 } from "./plan.js";
 
 /** What to bind: the definitions to compute (in dependency order) and the codes whose members are given. */
@@ -25,6 +25,8 @@ export interface BindInput {
   schema: DataSchema;
   asOfDay: number;
   timezone: string;
+  /** Field names to output per customer (export columns); their aggregates join the plan's. */
+  outputs?: readonly string[];
 }
 
 /** Binds definitions to a schema; throws a DefinitionError with every schema-dependent problem. */
@@ -38,6 +40,7 @@ export function bindPlan(input: BindInput): Plan {
     root: b.group(def.root, `segment ${def.code}`),
   }));
   if (b.problems.length) throw new DefinitionError(b.problems);
+  const outputs = bindOutputs(b, input.outputs ?? [], input.schema);
   return {
     version: PLAN_VERSION,
     asOf: formatDay(input.asOfDay),
@@ -47,8 +50,67 @@ export function bindPlan(input: BindInput): Plan {
     segments,
     stored: [...(input.stored ?? [])],
     aggregates: [...b.aggregates.values()],
+    outputs,
     warnings: b.warnings(),
   };
+}
+
+/**
+ * Binds output fields: any plain field of the language that has one value per customer (a
+ * customer column, a custom field, `age`, a fact metric without `where`). Problems are a
+ * usage error naming every bad field.
+ */
+function bindOutputs(b: Binder, fields: readonly string[], schema: DataSchema): OutputPlan[] {
+  const out: OutputPlan[] = [];
+  const problems: string[] = [];
+  const customNames = Object.keys(schema.customers).filter((k) => k.startsWith("custom."));
+  for (const field of fields) {
+    const ref = resolveField(field);
+    if (!ref) {
+      const hint = choiceHint(field, [...outputFieldNames(schema)], 15);
+      problems.push(`unknown field \`${field}\`${hint ? ` (${hint})` : ""}`);
+      continue;
+    }
+    switch (ref.kind) {
+      case "customer":
+        out.push({ field, type: schema.customers[ref.column] ?? ref.type, input: { kind: "column", column: ref.column, type: schema.customers[ref.column] ?? null } });
+        break;
+      case "custom": {
+        const type = schema.customers[field];
+        if (!type) problems.push(`unknown custom field \`${field}\`: ${customNames.length ? `the customers export has ${customNames.join(", ")}` : "the customers export has no custom fields"}`);
+        else out.push({ field, type, input: { kind: "column", column: field, type } });
+        break;
+      }
+      case "age":
+        out.push({ field, type: "integer", input: { kind: "derived", name: "age", from: "birthday", fromType: schema.customers.birthday ?? null, type: "integer" } });
+        break;
+      case "metric": {
+        const agg = b.sharedAggregate(ref.table, MEASURES_OF[ref.metric]);
+        out.push({ field, type: ref.type, input: { kind: "metric", aggregate: agg.id, metric: ref.metric, type: ref.type } });
+        break;
+      }
+      case "fact-column":
+        problems.push(`\`${field}\` is a column of each ${ref.table} row, not one value per customer: output a metric such as ${ref.table}.count or ${ref.table}.last_at`);
+        break;
+      case "segment":
+        problems.push("`segment` is not a value of a customer: export each segment on its own, or with --all");
+        break;
+      case "rfm":
+        problems.push(`\`${field}\` is not available yet`);
+        break;
+    }
+  }
+  if (problems.length) throw new UsageError(`--fields: ${problems.join("; ")}`);
+  return out;
+}
+
+/** Field names that have one value per customer, for suggestions. */
+export function outputFieldNames(schema: DataSchema): string[] {
+  const custom = Object.keys(schema.customers).filter((k) => k.startsWith("custom.")).map((k) => k.slice(7));
+  return allFieldNames(custom).filter((n) => {
+    const ref = resolveField(n);
+    return ref !== undefined && (ref.kind === "customer" || ref.kind === "custom" || ref.kind === "age" || ref.kind === "metric");
+  });
 }
 
 const OP_TEXT: Record<Op, string> = {
@@ -220,6 +282,11 @@ class Binder {
       return undefined;
     }
     return resolveTest(cls, op, checked, this.ctx, ignoreYear);
+  }
+
+  /** The aggregate of every row of a table (no `where`), with these measures. */
+  sharedAggregate(table: FactTable, measures: Measure[]): AggregatePlan {
+    return this.aggregate(table, [], [], measures);
   }
 
   /** The shared aggregate for a table, `where` and extra conditions. */

@@ -10,7 +10,7 @@ import type { Op } from "./ast.js";
 import type { FactTable } from "./fields.js";
 
 /** Bumped when the plan's shape changes. */
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 /** Comparison classes of field types. */
 export type TypeClass = "string" | "list" | "number" | "bool" | "date";
@@ -146,6 +146,17 @@ export interface SegmentPlan {
   root: GroupPlan;
 }
 
+/**
+ * A value shown per customer in an output (export files, `run --fields`): a customer
+ * column, `age`, or a metric of an aggregate, under its field name.
+ */
+export interface OutputPlan {
+  field: string;
+  /** The value's type (a column the data lacks keeps its declared type: every value null). */
+  type: ValueType;
+  input: Extract<InputPlan, { kind: "column" | "derived" | "metric" }>;
+}
+
 /** Everything a backend needs to evaluate a set of segments. */
 export interface Plan {
   version: number;
@@ -160,6 +171,8 @@ export interface Plan {
   /** Segments whose members are given (stored), not computed; references to them read those. */
   stored: string[];
   aggregates: AggregatePlan[];
+  /** Per-customer values to output, in order (none unless asked for). */
+  outputs: OutputPlan[];
   /** Things the user should know that bind could tell from the schema. */
   warnings: string[];
 }

@@ -158,6 +158,14 @@ export class StateStore {
     if (existsSync(hist)) for (const f of readdirSync(hist)) if (!keepRuns.has(f.replace(/\.ndjson$/, ""))) rmSync(path.join(hist, f), { force: true });
   }
 
+  /** The enter and leave events of one committed run (none when its file is gone). */
+  runEvents(runId: string): HistoryEvent[] {
+    const file = path.join(this.dir, "history", `${runId}.ndjson`);
+    if (!existsSync(file)) return [];
+    const text = readFileSync(file, "utf8");
+    return text === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l) as HistoryEvent);
+  }
+
   /** The history files of the committed runs, oldest first. */
   historyFiles(manifest: Manifest): string[] {
     return manifest.runs.map((r) => path.join(this.dir, "history", `${r.run_id}.ndjson`)).filter((f) => existsSync(f));

@@ -9,12 +9,12 @@
  * state and outputs grow with members, not with facts.
  */
 import type { Command } from "commander";
-import { HookError, UsageError } from "../../errors.js";
-import { ID_LIST_FORMATS, type IdListFormat } from "../../export/id-lists.js";
+import { HookError } from "../../errors.js";
+import { FORMATS } from "../../export/writer.js";
 import ora, { type Ora } from "ora";
 import { runSegments, summaryLine, type RunStep } from "../../engine/run.js";
 import type { Io } from "../io.js";
-import { configFrom, type GlobalOptions } from "../shared-options.js";
+import { configFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -31,11 +31,13 @@ Examples:
   $ segment run tea-repeat-offer          # this segment and what it references
   $ segment run --dry-run --json          # evaluate and show the summary; change nothing
   $ segment run --format csv,ndjson
+  $ segment run --format xlsx --fields email,first_name   # workbooks with contact columns
 `;
 
 interface RunOptions extends GlobalOptions {
   dryRun?: boolean;
   format?: string;
+  fields?: string;
   force?: boolean;
 }
 
@@ -46,7 +48,8 @@ export function register(program: Command, io: () => Io): void {
     .argument("[codes...]", "segments to compute (default: every active one)")
     .description("evaluate the segments, record who entered and left, write members and diffs to out/")
     .option("--dry-run", "evaluate and print the summary; change no state and write no files")
-    .option("--format <list>", `output formats, comma-separated: ${ID_LIST_FORMATS.join(", ")}`, "csv")
+    .option("--format <list>", `output formats, comma-separated: ${FORMATS.join(", ")} (xls writes an .xlsx workbook)`, "csv")
+    .option("--fields <list>", "columns of the output files besides id, comma-separated (any field `export --fields` takes)")
     .option("--force", "commit even when a guard trips (max_change, min_members, max_input_drop)")
     .addHelpText("after", HELP)
     .action(async (codes: string[], _opts, cmd: Command) => {
@@ -69,7 +72,7 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
   const { summary, engine, hook } = await runSegments(config, {
     cwd: io.cwd, now: start, pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m), checkpoint,
     hookOutput: (chunk) => io.stderr.write(chunk),
-  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats }).finally(() => progress?.stop());
+  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats, fields: opts.fields === undefined ? undefined : splitList(opts.fields) }).finally(() => progress?.stop());
   if (!opts.dryRun) {
     for (const { name, file } of engine.commitRejected()) io.warn(`skipped ${engine.project.report.skipped[name] ?? 0} unreadable ${name} rows (--max-bad-rows): see ${file}`);
   }
@@ -107,14 +110,4 @@ class Progress {
     clearTimeout(this.timer);
     this.spinner?.stop();
   }
-}
-
-function parseFormats(text: string): IdListFormat[] {
-  const out: IdListFormat[] = [];
-  for (const f of text.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)) {
-    if (!(ID_LIST_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format takes ${ID_LIST_FORMATS.join(", ")} (comma-separated), not "${f}"`);
-    if (!out.includes(f as IdListFormat)) out.push(f as IdListFormat);
-  }
-  if (out.length === 0) throw new UsageError("--format needs at least one format");
-  return out;
 }
