@@ -9,6 +9,7 @@ import * as validate from "./commands/validate.js";
 import * as run from "./commands/run.js";
 import * as list from "./commands/list.js";
 import * as history from "./commands/history.js";
+import * as exporter from "./commands/export.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -28,6 +29,7 @@ Examples:
   $ segment preview tea-repeat-offer    # count and first members, with a funnel
   $ segment run                         # compute every active segment, record who entered and left
   $ segment list                        # every segment with its members and a sparkline
+  $ segment export tea-repeat-offer --out report.xlsx   # members with their fields, typed
 
 Exit codes: 0 ok, 1 bug, 2 usage/config/definition error, 3 data error, 4 locked.
 Docs: README.md and docs/ in the repository.`);
@@ -37,5 +39,6 @@ Docs: README.md and docs/ in the repository.`);
   run.register(program, io);
   list.register(program, io);
   history.register(program, io);
+  exporter.register(program, io);
   return program;
 }
