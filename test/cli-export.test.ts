@@ -150,7 +150,7 @@ describe("export: every format holds the same values", () => {
     const r = segment(["export", "reach", "--format", "xml", "--out", "-"], dir);
     expectExit(r, 0);
     expect(r.stdout.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<customers>\n')).toBe(true);
-    expect(r.stderr).toContain("1 control characters that XML cannot hold were replaced by U+FFFD");
+    expect(r.stderr).toContain("stdout: 1 control characters the format cannot hold were replaced by U+FFFD");
     const doc = new XMLParser({ parseTagValue: false, trimValues: false, isArray: (n) => n === "customer" || n === "item" }).parse(r.stdout) as {
       customers: { customer: Array<Record<string, unknown>> };
     };

@@ -16,7 +16,7 @@ import path from "node:path";
 import type { Config } from "../config/load-config.js";
 import { discardStaged, moveIntoPlace, type StagedFile } from "../fs-atomic.js";
 import { outputFile, stageTable } from "../export/files.js";
-import type { Format, WriteReport } from "../export/writer.js";
+import { reportWarnings, type Format, type WriteReport } from "../export/writer.js";
 import type { SegmentDef } from "../segment/ast.js";
 import { RunLock } from "../state/lock.js";
 import { nextCounts, StateStore, type HistoryEvent, type Manifest, type SegmentState, FORMAT_VERSION } from "../state/snapshot.js";
@@ -286,8 +286,7 @@ async function stageOutputs(outputs: OutputFile[], formats: Format[], ev: Evalua
     discardStaged(staged);
     throw e;
   }
-  const replaced = reports.filter((r) => r.report.replacedControls > 0);
-  if (replaced.length) warn(`${replaced.reduce((n, r) => n + r.report.replacedControls, 0)} control characters that XML cannot hold were replaced by U+FFFD in ${replaced.map((r) => r.file).join(", ")}`);
+  for (const r of reports) for (const w of reportWarnings(r.report, r.file)) warn(w);
   return staged;
 }
 

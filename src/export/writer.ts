@@ -101,3 +101,12 @@ export async function writeTable(writer: TableWriter, spec: TableSpec, rows: Ite
   }
   return writer.end();
 }
+
+/** What a report says the user should know, as warning lines (none when all went as written). */
+export function reportWarnings(report: WriteReport, file: string): string[] {
+  const out: string[] = [];
+  for (const c of report.continued) out.push(`${file}: ${c.table} has more rows than an Excel sheet holds (1,048,576 with the header): it goes on in ${c.sheets.slice(1).join(", ")}`);
+  if (report.replacedControls) out.push(`${file}: ${report.replacedControls} control characters the format cannot hold were replaced by U+FFFD`);
+  if (report.truncatedCells) out.push(`${file}: ${report.truncatedCells} text cells were longer than Excel's 32,767 characters and were cut`);
+  return out;
+}

@@ -15,7 +15,7 @@ import { EXPORT_WHAT, prepareExport, writeExport, type ExportWhat } from "../../
 import { UsageError } from "../../errors.js";
 import { PRIVATE_DIR } from "../../export/files.js";
 import { stagedFileSink, streamSink, type Sink } from "../../export/sink.js";
-import { extensionOf, FORMATS, openWriter, type Format, type WriteReport } from "../../export/writer.js";
+import { extensionOf, FORMATS, openWriter, reportWarnings, type Format, type WriteReport } from "../../export/writer.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
 import type { Io } from "../io.js";
 import { reportIngest } from "../report-ingest.js";
@@ -126,13 +126,12 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
 
   const missing = prepared.rows.missing;
   if (missing) io.warn(`${missing} exported customer${missing === 1 ? " is" : "s are"} no longer in the customers export: only the id is filled`);
-  for (const c of report.continued) io.warn(`${c.table} has more rows than an Excel sheet holds (1,048,576): it goes on in ${c.sheets.slice(1).join(", ")}`);
-  if (report.replacedControls) io.warn(`${report.replacedControls} control characters that ${ext === "xlsx" ? "xlsx" : "XML"} cannot hold were replaced by U+FFFD`);
-  if (report.truncatedCells) io.warn(`${report.truncatedCells} text cells were longer than Excel's 32,767 characters and were cut`);
+  const shown = outFile === "-" ? "stdout" : path.relative(io.cwd, outFile) || outFile;
+  for (const w of reportWarnings(report, shown)) io.warn(w);
   const source = prepared.runId ? `the last run (${prepared.runId})` : `evaluated now, as of ${prepared.evaluation.plan.asOf}`;
   const whose = opts.all ? `${prepared.segments.length} segments` : code!;
   if (outFile !== "-") {
-    io.info(`exported ${report.rows} ${what === "members" ? "members" : what} of ${whose}, from ${source}, to ${path.relative(io.cwd, outFile) || outFile}`);
+    io.info(`exported ${report.rows} ${what === "members" ? "members" : what} of ${whose}, from ${source}, to ${shown}`);
   }
   return report;
 }
