@@ -64,6 +64,9 @@ export class CsvWriter implements TableWriter {
       record_delimiter: "unix",
       cast: { string: (v: string) => v },
       escape_formulas: false,
+      // csv-stringify quotes the delimiter, quotes and LF; a lone CR must be quoted too, or
+      // LibreOffice and Excel read it as a line end.
+      quoted_match: /\r/,
     });
     this.pending = [];
     return this.sink.write(chunk);

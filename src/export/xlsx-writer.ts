@@ -40,7 +40,7 @@ const DATE_FORMAT = "yyyy-mm-dd";
 const DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss";
 
 type Worksheet = ExcelJS.Worksheet;
-type Excel = string | number | boolean | Date | null;
+type Excel = string | number | boolean | Date | null | { richText: Array<{ text: string }> };
 
 interface Sheet {
   ws: Worksheet;
@@ -59,16 +59,27 @@ export class XlsxWriter implements TableWriter {
   private widths?: number[];
   private sinceYield = 0;
   private readonly sheetRows: number;
+  private failure?: Error;
 
   constructor(private readonly sink: Sink, private readonly options: WriterOptions) {
     this.sheetRows = options.sheetRows ?? EXCEL_MAX_ROWS - 1;
-    // exceljs pipes its zip into this; each chunk is passed on when the sink has room.
+    // exceljs pipes its zip into this; each chunk is passed on when the sink has room. A
+    // failed sink fails the adapter, which fails the workbook's commit and stops the rows.
     const adapter = new Writable({
       write(chunk: Buffer, _enc, cb) {
-        const wait = sink.write(chunk);
+        let wait: Promise<void> | undefined;
+        try {
+          wait = sink.write(chunk);
+        } catch (e) {
+          cb(e as Error);
+          return;
+        }
         if (wait) wait.then(() => cb(), cb);
         else cb();
       },
+    });
+    adapter.on("error", (e) => {
+      this.failure ??= e;
     });
     this.wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: adapter, useStyles: true, useSharedStrings: false });
   }
@@ -85,6 +96,7 @@ export class XlsxWriter implements TableWriter {
   row(values: readonly CellValue[]): Promise<void> | undefined {
     const spec = this.spec;
     if (!spec) throw new Error("no table was started");
+    if (this.failure) throw this.failure;
     const cells = new Array<Excel>(spec.columns.length);
     for (let i = 0; i < cells.length; i++) cells[i] = this.cell(spec.columns[i], values[i] ?? null);
     this.report.rows++;
@@ -92,7 +104,7 @@ export class XlsxWriter implements TableWriter {
       this.sample.push(cells);
       return undefined;
     }
-    this.openSheetIfNeeded();
+    this.flushHeld();
     this.put(cells);
     if (++this.sinceYield >= YIELD_EVERY) {
       this.sinceYield = 0;
@@ -103,6 +115,7 @@ export class XlsxWriter implements TableWriter {
 
   async end(): Promise<WriteReport> {
     await this.closeTable();
+    if (this.failure) throw this.failure;
     await this.wb.commit();
     await this.sink.end();
     return this.report;
@@ -111,27 +124,21 @@ export class XlsxWriter implements TableWriter {
   /** Writes the rows held for the widths, then commits the current table's last sheet. */
   private async closeTable(): Promise<void> {
     if (!this.spec) return;
-    this.openSheetIfNeeded();
+    this.flushHeld();
+    if (!this.sheet) this.sheet = this.openSheet(this.spec);
     this.commitSheet();
     if (this.sheetsOfTable.length > 1) this.report.continued.push({ table: this.spec.name, sheets: [...this.sheetsOfTable] });
     this.spec = undefined;
     await this.breathe();
   }
 
-  private openSheetIfNeeded(): void {
-    if (this.sheet && this.sheet.rows < this.sheetRows) return;
-    if (this.sheet) this.commitSheet();
-    this.sheet = this.openSheet(this.spec!);
-    // The first sheet of a table gets the rows held back to fit the widths.
+  /** Writes the rows held back to fit the widths (once per table). */
+  private flushHeld(): void {
+    if (this.sample.length === 0) return;
+    this.widths ??= this.spec!.columns.map((c, i) => this.width(c, i));
     const held = this.sample;
     this.sample = [];
-    for (const cells of held) {
-      if (this.sheet.rows >= this.sheetRows) {
-        this.commitSheet();
-        this.sheet = this.openSheet(this.spec!);
-      }
-      this.put(cells);
-    }
+    for (const cells of held) this.put(cells);
   }
 
   private openSheet(spec: TableSpec): Sheet {
@@ -146,8 +153,11 @@ export class XlsxWriter implements TableWriter {
     return { ws, rows: 0 };
   }
 
+  /** Writes a row, starting the table's first sheet, or the next one when this one is full. */
   private put(cells: Excel[]): void {
-    const sheet = this.sheet!;
+    if (this.sheet && this.sheet.rows >= this.sheetRows) this.commitSheet();
+    this.sheet ??= this.openSheet(this.spec!);
+    const sheet = this.sheet;
     const row = sheet.ws.addRow(cells);
     for (let i = 0; i < cells.length; i++) {
       const fmt = this.formats[i];
@@ -169,11 +179,8 @@ export class XlsxWriter implements TableWriter {
   /** Lets the zip stream catch up: always a turn of the event loop; longer while it is full. */
   private async breathe(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    for (;;) {
-      const queued = this.queued();
-      if (queued < QUEUE_LIMIT) break;
-      await new Promise<void>((resolve) => setTimeout(resolve, 2));
-    }
+    while (this.queued() >= QUEUE_LIMIT && !this.failure) await new Promise<void>((resolve) => setTimeout(resolve, 2));
+    if (this.failure) throw this.failure;
     await this.sink.drained();
   }
 
@@ -196,20 +203,27 @@ export class XlsxWriter implements TableWriter {
       // exceljs writes a Date from its UTC fields: give it the wall time as if it were UTC.
       case "date": return new Date((v as number) * DAY_MS);
       case "datetime": return new Date((v as number) + zoneOffsetMs(this.options.timezone, v as number));
+      case "list": return (v as string[]).length ? this.text(valueText(col.type, v)) : null;
       default: return this.text(valueText(col.type, v));
     }
   }
 
-  private text(s: string): string {
+  private text(s: string): Excel {
     const safe = xmlSafe(s);
     this.report.replacedControls += safe.replaced;
-    if (safe.text.length <= EXCEL_MAX_CELL) return safe.text;
-    this.report.truncatedCells++;
-    // Cut on a code point, not inside a surrogate pair.
-    let cut = EXCEL_MAX_CELL;
-    const code = safe.text.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut--;
-    return safe.text.slice(0, cut);
+    let text = safe.text;
+    if (text.length > EXCEL_MAX_CELL) {
+      this.report.truncatedCells++;
+      // Cut on a code point, not inside a surrogate pair.
+      let cut = EXCEL_MAX_CELL;
+      const code = text.charCodeAt(cut - 1);
+      if (code >= 0xd800 && code <= 0xdbff) cut--;
+      text = text.slice(0, cut);
+    }
+    // A plain text cell drops leading and trailing spaces in LibreOffice; a rich-text run
+    // is written with xml:space="preserve" and keeps them.
+    if (/^\s|\s$/.test(text)) return { richText: [{ text }] };
+    return text;
   }
 
   /** A sheet name Excel takes: no `: \ / ? * [ ]`, at most 31 characters, distinct ignoring case. */
@@ -233,7 +247,8 @@ export class XlsxWriter implements TableWriter {
     for (const cells of this.sample) {
       const v = cells[i];
       if (v === null || v instanceof Date) continue;
-      const len = typeof v === "string" ? [...v.split("\n")[0]].length : String(v).length;
+      const text = typeof v === "object" ? v.richText[0].text : String(v);
+      const len = [...text.split("\n")[0]].length;
       if (len + 2 > w) w = len + 2;
     }
     return Math.max(8, Math.min(60, w));

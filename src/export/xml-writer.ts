@@ -3,8 +3,8 @@
  * root, one child element per column, built record by record with fast-xml-parser's builder and
  * written as it goes (never the whole document in memory).
  *
- * Element names: a column name becomes an XML name by turning `.` and anything but letters,
- * digits, `_` and `-` into `_` (`orders.count` -> `orders_count`, `custom.loyalty tier` ->
+ * Element names: a column name becomes an XML name by turning `.` and anything XML 1.0
+ * names cannot hold (spaces, `/`, `²`, ...) into `_` (`orders.count` -> `orders_count`, `custom.loyalty tier` ->
  * `custom_loyalty_tier`), with `_` in front of a name that would not start with a letter
  * or `_`, or would start with `xml`; a name taken already gets `_2`, `_3`. Values are `exportText`'s text; a null
  * is an empty element (`<phone/>`); a list holds one `<item>` per value. Characters XML 1.0
@@ -21,12 +21,21 @@ import { emptyReport, type ColumnSpec, type TableSpec, type TableWriter, type Wr
 /** Records joined before each write. */
 const CHUNK = 256;
 
+/** XML 1.0 (fifth edition) NameStartChar, without `:` (namespaces), as regex escapes. */
+const NAME_START = String.raw`A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}`;
+/** NameChar: NameStartChar plus `-`, digits, U+00B7, combining marks, U+203F-2040 (`.` left out: dots become `_`). */
+// The classes are code point ranges of the XML spec; joiners and combining marks in them are meant.
+// eslint-disable-next-line no-misleading-character-class
+const NOT_NAME_CHAR = new RegExp(String.raw`[^${NAME_START}\-0-9\u00B7\u0300-\u036F\u203F\u2040]`, "gu");
+// eslint-disable-next-line no-misleading-character-class
+const NAME_START_CHAR = new RegExp(`^[${NAME_START}]`, "u");
+
 /** The XML element names of columns, distinct, in order. */
 export function elementNames(names: readonly string[]): string[] {
   const taken = new Set<string>();
   return names.map((n) => {
-    let base = n.replace(/[^\p{L}\p{N}_-]/gu, "_");
-    if (!/^[\p{L}_]/u.test(base) || /^xml/i.test(base)) base = `_${base}`;
+    let base = n.replace(NOT_NAME_CHAR, "_");
+    if (!NAME_START_CHAR.test(base) || /^xml/i.test(base)) base = `_${base}`;
     let name = base;
     for (let k = 2; taken.has(name); k++) name = `${base}_${k}`;
     taken.add(name);
@@ -58,7 +67,8 @@ export class XmlWriter implements TableWriter {
   }
 
   row(values: readonly CellValue[]): Promise<void> | undefined {
-    const record: Record<string, unknown> = {};
+    // No prototype: a column named __proto__ is a key like any other.
+    const record = Object.create(null) as Record<string, unknown>;
     for (let i = 0; i < this.columns.length; i++) {
       const v = values[i] ?? null;
       if (v === null) record[this.elements[i]] = "";
