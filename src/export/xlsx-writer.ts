@@ -42,6 +42,19 @@ const DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss";
 type Worksheet = ExcelJS.Worksheet;
 type Excel = string | number | boolean | Date | null | { richText: Array<{ text: string }> };
 
+/** The stream behind a sheet: a PassThrough of the readable-stream package (no writableLength there). */
+interface QueueStream {
+  writableLength?: number;
+  _writableState?: { length?: number };
+}
+
+/** Bytes waiting in such a stream. */
+function queuedBytes(s: QueueStream): number {
+  if (typeof s.writableLength === "number") return s.writableLength;
+  const n = s._writableState?.length;
+  return typeof n === "number" ? n : 0;
+}
+
 interface Sheet {
   ws: Worksheet;
   rows: number;
@@ -179,19 +192,23 @@ export class XlsxWriter implements TableWriter {
   /** Lets the zip stream catch up: always a turn of the event loop; longer while it is full. */
   private async breathe(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.queued() >= QUEUE_LIMIT && !this.failure) await new Promise<void>((resolve) => setTimeout(resolve, 2));
+    const dest = this.zipQueue();
+    // Wait while the zip is behind, until it has taken half the queue in: polled, since the
+    // queue's own 'drain' comes only once it is empty, which would leave the zip idle.
+    if (dest && queuedBytes(dest) >= QUEUE_LIMIT) {
+      while (queuedBytes(dest) >= QUEUE_LIMIT / 2 && !this.failure) await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    }
     if (this.failure) throw this.failure;
     await this.sink.drained();
   }
 
   /**
-   * Bytes waiting in the stream the open sheet pipes into (exceljs 4.4's StreamBuf keeps
-   * its consumers in `pipes`; a later version without them just gets the yields).
+   * The stream the open sheet's XML queues in before the zip takes it: exceljs 4.4's
+   * StreamBuf keeps its consumers in `pipes`, and writes to them without waiting, so this
+   * writer waits instead. (A later exceljs without them just gets the yields.)
    */
-  private queued(): number {
-    const stream = (this.sheet?.ws as unknown as { stream?: { pipes?: Array<{ writableLength?: number }> } } | undefined)?.stream;
-    const n = stream?.pipes?.[0]?.writableLength;
-    return typeof n === "number" ? n : 0;
+  private zipQueue(): QueueStream | undefined {
+    return (this.sheet?.ws as unknown as { stream?: { pipes?: QueueStream[] } } | undefined)?.stream?.pipes?.[0];
   }
 
   private cell(col: ColumnSpec, v: CellValue): Excel {
