@@ -20,7 +20,8 @@ export interface ColumnMapping {
 
 /** Per-export reading options. */
 export interface SourceConfig {
-  file?: string;
+  /** File names, folders or globs (`by-day/*.csv`), relative to the data folder, read in turn. */
+  file?: string[];
   format?: "csv" | "json" | "ndjson";
   delimiter: string;
   encoding: string;
@@ -198,8 +199,10 @@ function validateSource(raw: unknown, name: ExportName, at: string[], report: Re
   checkKeys(raw, SOURCE_KEYS, at, report);
   const out: SourceConfig = { delimiter: ",", encoding: "utf-8", decimal: ".", ignore: [], columns: {} };
   if (raw.file !== undefined) {
-    if (typeof raw.file !== "string" || raw.file === "") report([...at, "file"], "expected a file name");
-    else out.file = raw.file;
+    const list = Array.isArray(raw.file) ? raw.file : [raw.file];
+    if (list.length === 0 || list.some((f) => typeof f !== "string" || f === "")) {
+      report([...at, "file"], "expected a file name, a folder, a glob such as by-day/*.csv, or a list of them");
+    } else out.file = list as string[];
   }
   if (raw.format !== undefined) {
     if (raw.format !== "csv" && raw.format !== "json" && raw.format !== "ndjson") {

@@ -14,6 +14,8 @@ export interface RecordBatch {
   rows: RawCell[][];
   /** Line of each row's first character in the file (1-based). */
   lines: number[];
+  /** The file the rows came from, as messages show it (set for exports of several files). */
+  display?: string;
 }
 
 /** Receives a row that cannot be read; it throws to stop the read, or returns to skip the row. */

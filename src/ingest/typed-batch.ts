@@ -32,6 +32,8 @@ export interface TypedBatch {
   columns: Record<string, TypedValues>;
   /** Custom fields (customers only): trimmed text or null, typed after inference. */
   custom: Record<string, Array<string | null>>;
+  /** The file the rows came from, as messages show it. */
+  display?: string;
 }
 
 /** A bad value found while typing a row. */
@@ -252,8 +254,8 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
 
   const lines = Int32Array.from(batch.lines);
   bad.sort((a, b) => a.row - b.row);
-  if (bad.length === 0) return { typed: { length: n, lines, columns, custom }, bad };
-  return { typed: compact({ length: n, lines, columns, custom }, ok), bad };
+  if (bad.length === 0) return { typed: { length: n, lines, columns, custom, display: source.display }, bad };
+  return { typed: { ...compact({ length: n, lines, columns, custom }, ok), display: source.display }, bad };
 }
 
 /** Keeps only the rows flagged in `keep`. */
