@@ -1,9 +1,9 @@
 /**
  * Exports of several files (`sources.<name>.file` as a glob, a folder or a list), through
- * the binary: small shops written here, with counts worked out by hand, and the public
- * Online Retail data as it is (305 daily CSVs), whose counts its README gives.
+ * the binary, over small shops written here with counts worked out by hand. The public
+ * data sets are in test/public-data.test.ts.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectExit, parseJson, segment, tempDir } from "./helpers.js";
@@ -82,22 +82,22 @@ describe("an export of several files", () => {
   });
 });
 
-const RETAIL = path.resolve(__dirname, "..", "..", "shared", "data", "online-retail");
+describe("delimiter: whitespace", () => {
+  it("reads runs of spaces and tabs, leading ones ignored, CRLF, as CDNOW's log is written", () => {
+    const log = " customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n 00002\t19970112 \t1   12.00\r\n\r\n 00001 19970305  2   30.10\r\n";
+    const dir = project({ "log.txt": log }, "  orders:\n    file: log.txt\n    delimiter: whitespace\n    columns: { customer_id: customer_id, created_at: { from: date, format: YYYYMMDD }, total: dollar_value }\n");
+    expect(parseJson<ValidateJson>(segment(["validate", "--exports", "--json"], dir)).rows.orders).toBe(3);
+    // 00001 has two orders (1997-01-01, 1997-03-05), 00002 one; ids keep their zeros.
+    expect(parseJson<{ members: string[] }>(segment(["preview", "buyers", "--json", "--limit", "0"], dir)).members).toEqual(["00001"]);
+    const bad = segment(["validate", "--exports"], project({ "log.txt": log + " 00003 19970101\r\n" }, "  orders:\n    file: log.txt\n    delimiter: whitespace\n    columns: { customer_id: customer_id, created_at: { from: date, format: YYYYMMDD }, total: dollar_value }\n"));
+    expectExit(bad, 3);
+    expect(bad.stderr).toContain(`${path.join("data", "log.txt")}:6:3: the row has 2 fields, the header has 4`);
+  });
 
-describe.skipIf(!existsSync(RETAIL))("Online Retail as it is: 305 daily CSVs", () => {
-  it("loads as order items: 25,900 invoices, 4,372 customers, 3,710 invoices without a customer as orphans", () => {
-    // The counts are those of ../shared/data/online-retail/README.md.
-    const dir = tempDir();
-    mkdirSync(path.join(dir, "segments"));
-    writeFileSync(path.join(dir, "segments", "all.yaml"), "code: all\nname: All\ngroups:\n  - filters:\n      - { field: orders.count, gte: 1 }\n");
-    writeFileSync(path.join(dir, "segment.config.yaml"), [
-      `data: ${RETAIL}`, "segments: segments", "timezone: Europe/London", "sources:", "  order_items:", '    file: "by-day/*.csv"',
-      "    columns: { order_id: InvoiceNo, sku: StockCode, name: Description, quantity: Quantity, created_at: InvoiceDate, price: UnitPrice, customer_id: CustomerID }", "",
-    ].join("\n"));
-    const v = parseJson<ValidateJson>(segment(["validate", "--exports", "--json"], dir));
-    expect(v.rows.order_items).toBe(541909);
-    expect(v.rows.orders).toBe(25900);
-    expect(v.orphans.orders).toBe(3710);
-    expect(parseJson<{ count: number }>(segment(["preview", "all", "--json"], dir)).count).toBe(4372);
-  }, 120_000);
+  it("a single space as the delimiter points to whitespace when rows do not split", () => {
+    const dir = project({ "log.txt": "customer_id date total\n 00001  19970101 1\n" }, "  orders:\n    file: log.txt\n    delimiter: \" \"\n");
+    const r = segment(["validate", "--exports"], dir);
+    expectExit(r, 3);
+    expect(r.stderr).toContain("set `delimiter: whitespace`");
+  });
 });

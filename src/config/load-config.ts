@@ -210,8 +210,10 @@ function validateSource(raw: unknown, name: ExportName, at: string[], report: Re
     } else out.format = raw.format;
   }
   if (raw.delimiter !== undefined) {
-    if (typeof raw.delimiter !== "string" || [...raw.delimiter].length !== 1 || raw.delimiter === '"' || raw.delimiter === "\n" || raw.delimiter === "\r") {
-      report([...at, "delimiter"], "expected one character, such as \",\", \";\" or \"\\t\"");
+    if (raw.delimiter === "whitespace") out.delimiter = raw.delimiter;
+    else if (typeof raw.delimiter !== "string" || [...raw.delimiter].length !== 1 || raw.delimiter === '"' || raw.delimiter === "\n" || raw.delimiter === "\r") {
+      const hint = raw.delimiter === " " ? "for columns padded with spaces (a log or a fixed-width file) use `delimiter: whitespace`" : undefined;
+      report([...at, "delimiter"], "expected one character, such as \",\", \";\" or \"\\t\", or `whitespace` (runs of spaces and tabs)", hint);
     } else out.delimiter = raw.delimiter;
   }
   if (raw.encoding !== undefined) {
