@@ -75,6 +75,16 @@ export interface Config {
   rfm: RfmConfig;
   guard: GuardConfig;
   hooks: { afterRun?: HookConfig };
+  /** Largest share of an export's facts that may be orphans before it is a problem. */
+  maxOrphanShare: number;
+  /** How ids are read in every export. */
+  ids: IdConfig;
+}
+
+/** Id normalisation, applied to every id column of every export. */
+export interface IdConfig {
+  /** `17850.0` is read as `17850`: ids a spreadsheet turned into numbers. */
+  dropDecimalZeros: boolean;
 }
 
 /** Command-line values that override the file. */
@@ -88,7 +98,10 @@ export interface ConfigOverrides {
   maxBadRows?: number;
 }
 
-const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "sources", "rfm", "guard", "hooks"];
+const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "max_orphan_share", "ids", "sources", "rfm", "guard", "hooks"];
+const ID_KEYS = ["drop_decimal_zeros"];
+/** Orphans beyond this share of an export's facts are a problem unless the config says otherwise. */
+export const DEFAULT_MAX_ORPHAN_SHARE = 0.5;
 const GUARD_KEYS = ["max_change", "min_members", "max_input_drop"];
 const HOOK_KEYS = ["command", "shell", "timeout"];
 /** How long a hook may run unless the config says otherwise. */
@@ -148,6 +161,8 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     rfm: { exclude_statuses: ["cancelled", "returned"], monetary: "sum", bins: 5, method: "rank" },
     guard: {},
     hooks: {},
+    maxOrphanShare: DEFAULT_MAX_ORPHAN_SHARE,
+    ids: { dropDecimalZeros: false },
   };
   if (!isPlainObject(raw)) {
     report([], MSG_NOT_MAP);
@@ -169,6 +184,20 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     const v = raw.max_bad_rows;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) report(["max_bad_rows"], "expected a whole number >= 0");
     else config.maxBadRows = v;
+  }
+  if (raw.max_orphan_share !== undefined) {
+    const share = parseShare(raw.max_orphan_share);
+    if (share === undefined) report(["max_orphan_share"], `expected ${SHARE_EXPECTATION}`);
+    else config.maxOrphanShare = share;
+  }
+  if (raw.ids !== undefined) {
+    if (!isPlainObject(raw.ids)) report(["ids"], MSG_NOT_MAP);
+    else {
+      checkKeys(raw.ids, ID_KEYS, ["ids"], report);
+      const v = raw.ids.drop_decimal_zeros;
+      if (v !== undefined && typeof v !== "boolean") report(["ids", "drop_decimal_zeros"], "expected true or false");
+      else if (v !== undefined) config.ids.dropDecimalZeros = v;
+    }
   }
   if (raw.sources !== undefined) {
     if (!isPlainObject(raw.sources)) report(["sources"], MSG_NOT_MAP);

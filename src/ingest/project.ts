@@ -40,9 +40,14 @@ export interface IngestReport {
   rows: Partial<Record<ExportName, number>>;
   skipped: Partial<Record<ExportName, number>>;
   orphans: Partial<Record<FactExportName, number>>;
+  /** A few distinct customer ids of orphan facts, per export, in order of appearance. */
+  orphanExamples: Partial<Record<FactExportName, string[]>>;
   /** True when orders were derived from a line-item export. */
   ordersFromItems: boolean;
 }
+
+/** Orphan customer ids kept per export, for messages. */
+const ORPHAN_EXAMPLES = 5;
 
 const MSG_NO_EXPORTS = "no exports found: the data folder has neither a customers export nor a fact export with customer_id";
 const msgMissingColumn = (col: string, exp: string) => `the ${exp} export has no \`${col}\` column`;
@@ -52,7 +57,7 @@ export class Project {
   readonly config: Config;
   readonly sources: Partial<Record<ExportName, ResolvedSource>>;
   readonly bad: BadRows;
-  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, ordersFromItems: false };
+  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, orphanExamples: {}, ordersFromItems: false };
   private customerTable?: CustomerTable;
 
   /** `cwd` is the folder that paths in messages are shown relative to. */
@@ -70,6 +75,11 @@ export class Project {
   /** True when the project has data for a fact table (orders may come from line items). */
   hasFacts(name: FactExportName): boolean {
     return this.sources[name] !== undefined || (name === "orders" && this.report.ordersFromItems);
+  }
+
+  /** The customers, if they have been read. */
+  get loadedCustomers(): CustomerTable | undefined {
+    return this.customerTable;
   }
 
   /** Reads (once) and returns the customers. */
@@ -95,6 +105,7 @@ export class Project {
     const ts = SCHEMAS[name].timestamp;
     const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : [])])] : undefined;
     if (name !== "order_items") this.report.orphans[name] = 0;
+    const examples = (this.report.orphanExamples[name] = [] as string[]);
     for await (const batch of this.typedBatches(source, cols)) {
       const customer = new Int32Array(batch.length).fill(-1);
       const ids = batch.columns.customer_id;
@@ -102,8 +113,10 @@ export class Project {
       if (ids && (ids.type === "id" || ids.type === "string")) {
         for (let r = 0; r < batch.length; r++) {
           const row = ids.validity.has(r) ? customers.index.get(ids.values[r]) : undefined;
-          if (row === undefined) orphans++;
-          else customer[r] = row;
+          if (row === undefined) {
+            orphans++;
+            if (examples.length < ORPHAN_EXAMPLES && ids.validity.has(r) && !examples.includes(ids.values[r])) examples.push(detach(ids.values[r]));
+          } else customer[r] = row;
         }
       }
       // Counted batch by batch, so the report is right however far a reader got.
@@ -249,6 +262,7 @@ export class Project {
     const acc = new OrderAccumulator();
     for await (const batch of this.typedBatches(source, ["order_id", ...ORDER_COLUMNS_IN_ITEMS, "quantity", "price"])) acc.add(batch, customers);
     this.report.orphans.orders = acc.orphans;
+    this.report.orphanExamples.orders = acc.orphanExamples;
     this.report.rows.orders = acc.size;
     yield* acc.batches();
   }
@@ -267,6 +281,7 @@ class OrderAccumulator {
   private readonly store = new StringSlots();
   private readonly channel = new StringSlots();
   orphans = 0;
+  readonly orphanExamples: string[] = [];
 
   get size(): number {
     return this.ids.length;
@@ -290,7 +305,10 @@ class OrderAccumulator {
         this.ids.push(kept);
         const cid = custId(r);
         const row = cid === undefined ? undefined : customers.index.get(cid);
-        if (row === undefined) this.orphans++;
+        if (row === undefined) {
+          this.orphans++;
+          if (cid !== undefined && this.orphanExamples.length < ORPHAN_EXAMPLES && !this.orphanExamples.includes(cid)) this.orphanExamples.push(detach(cid));
+        }
         this.customer.push(row ?? -1);
         this.created.push(created(r));
         this.total.push(total(r));

@@ -1,7 +1,7 @@
 /** Finds each export's file in the data folder and settles how it is read. */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Config, SourceConfig } from "../config/load-config.js";
+import type { Config, IdConfig, SourceConfig } from "../config/load-config.js";
 import { DataError, ConfigError } from "../errors.js";
 import { EXPORT_NAMES, type ExportName } from "../schema/exports.js";
 
@@ -26,6 +26,8 @@ export interface ResolvedSource {
   display: string;
   format: "csv" | "json" | "ndjson";
   options: SourceConfig;
+  /** The project's id normalisation. */
+  ids: IdConfig;
 }
 
 const EXTENSIONS = [".csv", ".json", ".ndjson", ".jsonl"];
@@ -142,7 +144,7 @@ export function resolveSources(config: Config, cwd: string): Partial<Record<Expo
       throw new ConfigError([{ path: `sources.${name}.file`, message: `the ${name} export's files are of several formats (${[...formats].join(", ")})`, hint: "keep one format per export, or set sources." + name + ".format" }]);
     }
     const display = files.length === 1 ? files[0].display : `${files[0].display} (and ${files.length - 1} more)`;
-    out[name] = { name, files, file: files[0].file, display, format, options };
+    out[name] = { name, files, file: files[0].file, display, format, options, ids: config.ids };
   }
   return out;
 }

@@ -120,6 +120,11 @@ function textOf(cell: RawCell): string | null | undefined {
 }
 
 /** Types one raw batch. Rows with a bad value are reported in `bad` and left out of the result. */
+/** `17850.0` -> `17850` (an id a spreadsheet wrote as a number); other ids as they are. */
+export function dropDecimalZeros(id: string): string {
+  return /^-?\d+\.0+$/.test(id) ? id.slice(0, id.indexOf(".")) : id;
+}
+
 export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: ResolvedSource): { typed: TypedBatch; bad: BadValue[] } {
   const n = batch.rows.length;
   const opts = source.options;
@@ -142,6 +147,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
     });
   };
 
+  const dropZeros = source.ids?.dropDecimalZeros === true;
   for (const col of plan.columns) {
     const rows = batch.rows;
     switch (col.type) {
@@ -151,7 +157,8 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
           const t = textOf(rows[r][col.index]);
-          const v = t === undefined || t === null ? "" : col.type === "id" ? parseId(t) : t;
+          let v = t === undefined || t === null ? "" : col.type === "id" ? parseId(t) : t;
+          if (dropZeros && col.type === "id") v = dropDecimalZeros(v);
           if (t === undefined) reject(r, col, rows[r][col.index]);
           values[r] = v;
           if (v === "") validity.delete(r);
