@@ -15,13 +15,12 @@
  *   first UTF-8 byte as Latin-1 ("Ã" for "é") and takes a NUL there for the end of input.
  */
 import { DataError } from "../errors.js";
-import { DEFAULT_BATCH, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
+import { DEFAULT_BATCH, fieldCountHint, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
 import { readText } from "./text-stream.js";
 
 // Same texts as fromCsv.
 const MSG_FIELD_COUNT = (got: number, want: number) => `the row has ${got} fields, the header has ${want}`;
 const HINT_FIELD_COUNT = "check for an unquoted delimiter or a missing cell; quote cells that hold the delimiter";
-const HINT_PADDED = "columns padded with several spaces or tabs (a log, a fixed-width file)? set `delimiter: whitespace` for the source";
 const HINT_QUOTE = "a quote inside a quoted cell must be doubled (\"\"); the rest of the file cannot be trusted past this point";
 
 const LF = 10;
@@ -260,7 +259,7 @@ export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
         opts.onBad({
           file: opts.display, line: starts[k], col: Math.min(record.length, header.length) + 1,
           message: MSG_FIELD_COUNT(record.length, header.length),
-          hint: opts.delimiter === " " || opts.delimiter === "\t" ? HINT_PADDED : HINT_FIELD_COUNT,
+          hint: fieldCountHint(opts.delimiter, HINT_FIELD_COUNT),
         }, record.join(opts.delimiter));
         continue;
       }
