@@ -101,3 +101,32 @@ describe("delimiter: whitespace", () => {
     expect(r.stderr).toContain("set `delimiter: whitespace`");
   });
 });
+
+describe("derived values: a column mapped from another by value or pattern", () => {
+  const ITEMS = "Invoice,Customer,When,Qty,Price\nC1,A,2026-01-01T10:00:00Z,1,5\n2,A,2026-01-02T10:00:00Z,1,5\nc3,B,2026-01-03T10:00:00Z,1,5\nA4,B,2026-01-04T10:00:00Z,1,5\n";
+  const mapping = (status: string) => `  order_items:\n    file: items.csv\n    columns: { order_id: Invoice, customer_id: Customer, created_at: When, quantity: Qty, price: Price, status: ${status} }\n`;
+  const cancelled = "code: buyers\nname: Cancelled one\ngroups:\n  - filters:\n      - { field: orders.count, where: { status: [cancelled] }, gte: 1 }\n";
+
+  it("the first rule that fits gives the value; regex flags apply; default for the rest", () => {
+    const dir = project({ "items.csv": ITEMS }, mapping('{ from: Invoice, values: { "/^c/i": cancelled, "A4": adjustment }, default: complete }'));
+    writeFileSync(path.join(dir, "segments", "buyers.yaml"), cancelled);
+    // C1 (A) and c3 (B) match /^c/i: both customers cancelled one.
+    expect(parseJson<{ members: string[] }>(segment(["preview", "buyers", "--json", "--limit", "0"], dir)).members).toEqual(["A", "B"]);
+    writeFileSync(path.join(dir, "segments", "buyers.yaml"), cancelled.replace("[cancelled]", "[adjustment]"));
+    expect(parseJson<{ members: string[] }>(segment(["preview", "buyers", "--json", "--limit", "0"], dir)).members).toEqual(["B"]);
+    writeFileSync(path.join(dir, "segments", "buyers.yaml"), cancelled.replace("[cancelled]", "[complete]"));
+    expect(parseJson<{ members: string[] }>(segment(["preview", "buyers", "--json", "--limit", "0"], dir)).members).toEqual(["A"]);
+  });
+
+  it("without a default, a value no rule fits is kept; a case-sensitive pattern misses c3", () => {
+    const dir = project({ "items.csv": ITEMS }, mapping('{ from: Invoice, values: { "/^C/": cancelled } }'));
+    writeFileSync(path.join(dir, "segments", "buyers.yaml"), cancelled.replace("[cancelled]", "[c3]"));
+    expect(parseJson<{ members: string[] }>(segment(["preview", "buyers", "--json", "--limit", "0"], dir)).members).toEqual(["B"]);
+  });
+
+  it("a broken pattern is a config error at its line", () => {
+    const r = segment(["validate"], project({ "items.csv": ITEMS }, mapping('{ from: Invoice, values: { "/^(C/": cancelled } }')));
+    expectExit(r, 2);
+    expect(r.stderr).toContain("sources.order_items.columns.status.values./^(C/: not a valid regular expression");
+  });
+});

@@ -4,7 +4,8 @@
  * give (the READMEs derived them, not this project). Skipped, with a message, where the
  * data sets are not beside the repository (set SEGMENT_SHARED_DATA to their folder).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { parse as parseCsv } from "csv-parse/sync";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseJson, ROOT, segment } from "./helpers.js";
@@ -55,6 +56,25 @@ describe.skipIf(!have("online-retail"))("Online Retail as it is: 305 daily CSVs"
       "--segments", EVERYONE,
     ]));
     expect(everyone).toHaveLength(4372);
+  }, 120_000);
+
+  it("cancellations by a derived status: invoices numbered C... (3,836, the README's count)", () => {
+    // Independently of the product: read the 305 files with csv-parse and collect the C invoices.
+    const byDay = path.join(SHARED, "online-retail", "by-day");
+    const cancelled = new Set<string>();
+    const customers = new Set<string>();
+    for (const f of readdirSync(byDay).sort()) {
+      const rows = parseCsv(readFileSync(path.join(byDay, f), "utf8"), { columns: true }) as Array<Record<string, string>>;
+      for (const r of rows) {
+        if (!r.InvoiceNo.startsWith("C")) continue;
+        cancelled.add(r.InvoiceNo);
+        if (r.CustomerID.trim() !== "") customers.add(r.CustomerID.trim());
+      }
+    }
+    expect(cancelled.size).toBe(3836);
+    // The example's `cancelled` segment: customers with a cancelled invoice.
+    const p = parseJson<{ count: number }>(inExample("online-retail", ["preview", "cancelled", "--as-of", "2011-12-31", "--json"]));
+    expect(p.count).toBe(customers.size);
   }, 120_000);
 });
 

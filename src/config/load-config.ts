@@ -16,6 +16,13 @@ export interface ColumnMapping {
   from: string;
   format?: string;
   timezone?: string;
+  /**
+   * Derived values: the first rule whose match fits the source value gives the column's
+   * value; a match is the exact (trimmed) text, or a regular expression written `/.../flags`.
+   */
+  values?: Array<{ match: string; regex?: { source: string; flags: string }; to: string }>;
+  /** The value when no rule fits (default: the source value as it is). */
+  default?: string;
 }
 
 /** Per-export reading options. */
@@ -107,7 +114,7 @@ const HOOK_KEYS = ["command", "shell", "timeout"];
 /** How long a hook may run unless the config says otherwise. */
 const DEFAULT_HOOK_TIMEOUT_S = 60;
 const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
-const COLUMN_KEYS = ["from", "format", "timezone"];
+const COLUMN_KEYS = ["from", "format", "timezone", "values", "default"];
 const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
 
 const MSG_NOT_MAP = "expected a mapping of keys to values";
@@ -310,6 +317,33 @@ function validateColumn(spec: unknown, col: string, at: Array<string | number>, 
     if (typeof spec.timezone !== "string" || !isValidZone(spec.timezone)) {
       report([...at, "timezone"], `unknown time zone \`${String(spec.timezone)}\``, "use an IANA name such as Europe/Moscow or UTC");
     } else out.timezone = spec.timezone;
+  }
+  if (spec.values !== undefined) {
+    if (!isPlainObject(spec.values) || Object.keys(spec.values).length === 0) {
+      report([...at, "values"], 'expected a mapping of source values (or /patterns/) to values, e.g. { "/^C/": cancelled, paid: complete }');
+    } else {
+      out.values = [];
+      for (const [match, to] of Object.entries(spec.values)) {
+        if (typeof to !== "string" && typeof to !== "number" && typeof to !== "boolean") {
+          report([...at, "values", match], "expected the value to give, such as cancelled");
+          continue;
+        }
+        const m = /^\/(.*)\/([a-z]*)$/s.exec(match);
+        if (m) {
+          try {
+            new RegExp(m[1], m[2]);
+          } catch (e) {
+            report([...at, "values", match], `not a valid regular expression: ${(e as Error).message}`, "write a pattern as /.../ with flags after it, e.g. /^c/i", true);
+            continue;
+          }
+          out.values.push({ match, regex: { source: m[1], flags: m[2].replace(/[gy]/g, "") }, to: String(to) });
+        } else out.values.push({ match: match.trim(), to: String(to) });
+      }
+    }
+  }
+  if (spec.default !== undefined) {
+    if (typeof spec.default !== "string" && typeof spec.default !== "number" && typeof spec.default !== "boolean") report([...at, "default"], "expected the value to give when no rule fits");
+    else out.default = String(spec.default);
   }
   return out;
 }

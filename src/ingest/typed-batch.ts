@@ -4,6 +4,7 @@
  */
 import type { Problem } from "../errors.js";
 import type { ResolvedSource } from "./sources.js";
+import type { ColumnMapping } from "../config/load-config.js";
 import {
   compileDateFormat, parseBool, parseDate, parseDateTime, parseDecimal, parseId, parseInteger, parseList,
   TYPE_EXPECTATION, type DateFormat,
@@ -48,6 +49,20 @@ interface ColumnPlan {
   index: number;
   format?: DateFormat;
   timezone: string;
+  /** A derived column: the source value mapped by the config's `values` rules. */
+  derive?: (cell: RawCell) => RawCell;
+}
+
+/** The function of a mapping's `values` and `default`: the first rule that fits gives the value. */
+export function deriver(mapping: ColumnMapping): ((cell: RawCell) => RawCell) | undefined {
+  if (!mapping.values && mapping.default === undefined) return undefined;
+  const rules = (mapping.values ?? []).map((v) => ({ exact: v.regex ? undefined : v.match, re: v.regex ? new RegExp(v.regex.source, v.regex.flags) : undefined, to: v.to }));
+  const fallback = mapping.default;
+  return (cell) => {
+    const text = cell === null || cell === undefined ? "" : typeof cell === "object" ? JSON.stringify(cell) : String(cell).trim();
+    for (const r of rules) if (r.re ? r.re.test(text) : r.exact === text) return r.to;
+    return fallback ?? cell;
+  };
 }
 
 /** How the current header maps onto canonical and custom columns. */
@@ -91,6 +106,7 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
       name, type, index,
       format: mapping?.format ? compileDateFormat(mapping.format) : undefined,
       timezone: mapping?.timezone ?? timezone,
+      derive: mapping ? deriver(mapping) : undefined,
     });
   }
   const custom: HeaderPlan["custom"] = [];
@@ -106,6 +122,15 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
     });
   }
   return { columns, custom, missing, unmatched, width: header.length };
+}
+
+/** Rows with one column's cells replaced by their derived values (a copy: a source column may feed two columns). */
+function derivedRows(rows: RawCell[][], index: number, derive: (cell: RawCell) => RawCell): RawCell[][] {
+  return rows.map((row) => {
+    const copy = row.slice();
+    copy[index] = derive(row[index]);
+    return copy;
+  });
 }
 
 /** Text of a raw cell, trimmed; null when empty or missing. Objects and arrays are not text. */
@@ -149,7 +174,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
 
   const dropZeros = source.ids?.dropDecimalZeros === true;
   for (const col of plan.columns) {
-    const rows = batch.rows;
+    const rows = col.derive ? derivedRows(batch.rows, col.index, col.derive) : batch.rows;
     switch (col.type) {
       case "id":
       case "string": {
