@@ -130,3 +130,18 @@ describe("derived values: a column mapped from another by value or pattern", () 
     expect(r.stderr).toContain("sources.order_items.columns.status.values./^(C/: not a valid regular expression");
   });
 });
+
+describe("columns read into nothing are named", () => {
+  it("fields and validate list unmapped fact columns; those in ignore are not listed", () => {
+    const orders = `${ORDERS_HEADER},Country,Notes\n1,A,2026-01-01T10:00:00Z,complete,10,UK,x\n`;
+    const dir = project({ "orders.csv": orders }, "  orders: { ignore: [Notes] }\n");
+    const f = segment(["fields"], dir);
+    expectExit(f, 0);
+    expect(f.stderr).toContain('ignored columns (mapped to no field): orders: "Country"');
+    expect(f.stderr).not.toContain('"Notes"');
+    const v = parseJson<{ ignored: Record<string, string[]> }>(segment(["validate", "--exports", "--json"], dir));
+    expect(v.ignored).toEqual({ orders: ["Country"] });
+    const all = project({ "orders.csv": orders }, "  orders: { ignore: [Notes, country] }\n");
+    expect(segment(["validate", "--exports"], all).stderr).not.toContain("ignored columns");
+  });
+});

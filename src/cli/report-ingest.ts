@@ -36,3 +36,14 @@ export function orphanWarning(r: OrphanReport, maxShare: number): string {
   return `${pct}% of the ${r.name} name customers that are not in the customers export (more than max_orphan_share ${Math.round(maxShare * 1000) / 10}%)` +
     (r.cause ? `: ${r.cause}` : "") + (r.hint ? `\n  ${r.hint}` : "");
 }
+
+/** The fact columns read into nothing, for `fields` and `validate`: one line, or none. */
+export function reportIgnored(engine: Engine, io: Io): Record<string, string[]> {
+  const ignored = Object.fromEntries(Object.entries(engine.project.report.ignored).filter(([, cols]) => cols && cols.length)) as Record<string, string[]>;
+  const parts = Object.entries(ignored).map(([name, cols]) => `${name}: ${cols.map((c) => JSON.stringify(c)).join(", ")}`);
+  if (parts.length) {
+    io.info(`ignored columns (mapped to no field): ${parts.join("; ")}`);
+    io.info(io.style.dim("  map one in sources.<export>.columns to use it, or list it in sources.<export>.ignore to say it is not wanted"));
+  }
+  return ignored;
+}

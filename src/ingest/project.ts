@@ -40,6 +40,8 @@ export interface IngestReport {
   rows: Partial<Record<ExportName, number>>;
   skipped: Partial<Record<ExportName, number>>;
   orphans: Partial<Record<FactExportName, number>>;
+  /** Source columns read into nothing, per export (of its first file). */
+  ignored: Partial<Record<ExportName, string[]>>;
   /** A few distinct customer ids of orphan facts, per export, in order of appearance. */
   orphanExamples: Partial<Record<FactExportName, string[]>>;
   /** True when orders were derived from a line-item export. */
@@ -57,7 +59,7 @@ export class Project {
   readonly config: Config;
   readonly sources: Partial<Record<ExportName, ResolvedSource>>;
   readonly bad: BadRows;
-  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, orphanExamples: {}, ordersFromItems: false };
+  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, orphanExamples: {}, ignored: {}, ordersFromItems: false };
   private customerTable?: CustomerTable;
 
   /** `cwd` is the folder that paths in messages are shown relative to. */
@@ -158,7 +160,10 @@ export class Project {
         if (fresh) {
           checkHeader(current, plan, batch.header, this.report.ordersFromItems);
           const columns = [...batch.header].map((h) => h.trim()).sort();
-          if (!first) first = { display, columns };
+          if (!first) {
+            first = { display, columns };
+            this.report.ignored[source.name] = plan.ignored;
+          }
           else if (source.format === "csv") checkSameColumns(source.name, first, display, columns);
         }
       }

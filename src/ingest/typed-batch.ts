@@ -75,6 +75,8 @@ export interface HeaderPlan {
   unmatched: Array<{ column: string; from: string }>;
   /** Width of the header this plan was made for. */
   width: number;
+  /** Fact columns read into nothing: mapped to no canonical column and not in `ignore`. */
+  ignored: string[];
 }
 
 const normalise = (s: string) => s.trim().toLowerCase();
@@ -110,6 +112,7 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
     });
   }
   const custom: HeaderPlan["custom"] = [];
+  const ignoredColumns: string[] = [];
   if (source.name === "customers") {
     const ignored = new Set(source.options.ignore.map(normalise));
     const seen = new Set<string>();
@@ -120,8 +123,13 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
       seen.add(name);
       custom.push({ name, index });
     });
+  } else {
+    const ignored = new Set(source.options.ignore.map(normalise));
+    header.forEach((h, index) => {
+      if (!used.has(index) && h.trim() !== "" && !ignored.has(normalise(h))) ignoredColumns.push(h);
+    });
   }
-  return { columns, custom, missing, unmatched, width: header.length };
+  return { columns, custom, missing, unmatched, width: header.length, ignored: ignoredColumns };
 }
 
 /** Rows with one column's cells replaced by their derived values (a copy: a source column may feed two columns). */

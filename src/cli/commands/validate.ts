@@ -13,7 +13,7 @@ import { DataError, UsageError, type Problem } from "../../errors.js";
 import { Engine } from "../../engine/engine.js";
 import { orphanReports, orphanText } from "../../ingest/orphans.js";
 import { EXPORT_NAMES, type FactExportName } from "../../schema/exports.js";
-import { orphanWarning, tooMany } from "../report-ingest.js";
+import { orphanWarning, reportIgnored, tooMany } from "../report-ingest.js";
 import type { Io } from "../io.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
@@ -39,6 +39,8 @@ export interface ValidateResult {
   segments: number;
   rows: Record<string, number>;
   orphans: Record<string, number>;
+  /** Fact columns mapped to no field, per export. */
+  ignored?: Record<string, string[]>;
   /** A few customer ids of orphan facts, per export. */
   orphan_examples?: Record<string, string[]>;
   problems: Problem[];
@@ -90,6 +92,7 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
     if (project.bad.count > project.bad.problems.length) result.problems.push({ message: `... and ${project.bad.count - project.bad.problems.length} more bad rows` });
     result.rows = { ...project.report.rows } as Record<string, number>;
     result.orphans = { ...project.report.orphans } as Record<string, number>;
+    result.ignored = Object.fromEntries(Object.entries(project.report.ignored).filter(([, c]) => c && c.length)) as Record<string, string[]>;
     const customers = project.loadedCustomers;
     if (customers) {
       result.orphan_examples = Object.fromEntries(orphanReports(project.report, customers).map((r) => [r.name, r.examples]));
@@ -105,6 +108,7 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
   else {
     const checked = opts.exports ? Object.entries(result.rows).map(([k, n]) => `${k} ${n} rows`).join(", ") : "";
     if (result.ok) io.info(`${io.style.green("ok")}: config ${config.file ?? "(defaults)"}; ${defs.length} segment${defs.length === 1 ? "" : "s"}${checked ? `; ${checked}` : ""}`);
+    if (engine) reportIgnored(engine, io);
     const customers = opts.exports ? engine?.project.loadedCustomers : undefined;
     const orphans = customers && engine ? orphanReports(engine.project.report, customers) : [];
     if (orphans.length) io.info(`orphans (facts of unknown customers, not an error below max_orphan_share): ${orphans.map(orphanText).join(", ")}`);
