@@ -105,17 +105,17 @@ export interface ConfigOverrides {
   maxBadRows?: number;
 }
 
-const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "max_orphan_share", "ids", "sources", "rfm", "guard", "hooks"];
-const ID_KEYS = ["drop_decimal_zeros"];
+export const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "max_orphan_share", "ids", "sources", "rfm", "guard", "hooks"];
+export const ID_KEYS = ["drop_decimal_zeros"];
 /** Orphans beyond this share of an export's facts are a problem unless the config says otherwise. */
 export const DEFAULT_MAX_ORPHAN_SHARE = 0.5;
-const GUARD_KEYS = ["max_change", "min_members", "max_input_drop"];
-const HOOK_KEYS = ["command", "shell", "timeout"];
+export const GUARD_KEYS = ["max_change", "min_members", "max_input_drop"];
+export const HOOK_KEYS = ["command", "shell", "timeout"];
 /** How long a hook may run unless the config says otherwise. */
 const DEFAULT_HOOK_TIMEOUT_S = 60;
-const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
-const COLUMN_KEYS = ["from", "format", "timezone", "values", "default"];
-const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
+export const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
+export const COLUMN_KEYS = ["from", "format", "timezone", "values", "default"];
+export const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
 
 const MSG_NOT_MAP = "expected a mapping of keys to values";
 const msgUnknownKey = (key: string) => `unknown key \`${key}\``;
