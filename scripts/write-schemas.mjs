@@ -10,4 +10,4 @@ import { configSchema, segmentFileSchema } from '../dist/engine/json-schemas.js'
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 writeFileSync(join(out, 'segment.schema.json'), JSON.stringify(segmentFileSchema(), null, 2) + '\n');
 writeFileSync(join(out, 'config.schema.json'), JSON.stringify(configSchema(), null, 2) + '\n');
-console.log(`wrote ${join(out, 'segment.schema.json')} and config.schema.json`);
+process.stdout.write(`wrote ${join(out, 'segment.schema.json')} and config.schema.json\n`);
