@@ -152,12 +152,34 @@ function textOf(cell: RawCell): string | null | undefined {
   return undefined;
 }
 
-/** Types one raw batch. Rows with a bad value are reported in `bad` and left out of the result. */
 /** `17850.0` -> `17850` (an id a spreadsheet wrote as a number); other ids as they are. */
 export function dropDecimalZeros(id: string): string {
   return /^-?\d+\.0+$/.test(id) ? id.slice(0, id.indexOf(".")) : id;
 }
 
+/**
+ * What to do about a value that does not read as its column's type, from its shape: a date
+ * format to set, a decimal comma, thousands separators to remove.
+ */
+export function badValueHint(type: ValueType, text: string, source: string, column: string, decimal: "." | ","): string | undefined {
+  const t = text.trim();
+  const setFormat = (f: string) => `set the column's format: sources.${source}.columns.${column}: { format: ${f} }`;
+  if (type === "date" || type === "datetime") {
+    if (/^\d{8}$/.test(t)) return setFormat("YYYYMMDD");
+    if (/^\d{8}[ T]?\d{4,6}$/.test(t)) return setFormat(t.length > 13 ? "YYYYMMDDHHmmss" : "YYYYMMDDHHmm");
+    if (/^\d{1,2}\.\d{1,2}\.\d{4}/.test(t)) return setFormat(t.length > 10 ? "DD.MM.YYYY HH:mm" : "DD.MM.YYYY");
+    if (/^\d{1,2}\/\d{1,2}\/\d{4}/.test(t)) return `${setFormat("MM/DD/YYYY")} (or DD/MM/YYYY: the export's country tells which)`;
+    return undefined;
+  }
+  if (type === "integer" || type === "decimal") {
+    if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t) && decimal === ".") return "the number has thousands separators (1,234.00): export numbers without them; `decimal: \",\"` would read 1,234 as 1.234";
+    if (/^-?\d{1,3}(\.\d{3})+(,\d+)?$/.test(t) && decimal === ",") return "the number has thousands separators (1.234,00): export numbers without them";
+    if (/^-?\d+,\d+$/.test(t) && decimal === ".") return "for a decimal comma set the source's `decimal: \",\"`";
+  }
+  return undefined;
+}
+
+/** Types one raw batch. Rows with a bad value are reported in `bad` and left out of the result. */
 export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: ResolvedSource): { typed: TypedBatch; bad: BadValue[] } {
   const n = batch.rows.length;
   const opts = source.options;
@@ -175,7 +197,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         file: source.display, line: batch.lines[row], col: source.format === "csv" ? col.index + 1 : undefined,
         path: col.name, value: typeof raw === "string" ? raw : JSON.stringify(raw),
         message: message ?? `expected ${TYPE_EXPECTATION[col.type]}`,
-        hint: hint ?? (col.type === "decimal" && opts.decimal === "." ? "for a decimal comma set the source's `decimal: \",\"`" : undefined),
+        hint: hint ?? (typeof raw === "string" ? badValueHint(col.type, raw, source.name, col.name, opts.decimal) : undefined),
       },
     });
   };
