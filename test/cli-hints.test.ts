@@ -42,3 +42,20 @@ describe("hints for values of the wrong shape", () => {
     expect(r.stderr).toContain("for a decimal comma set the source's `decimal: \",\"`");
   });
 });
+
+describe("counts of bad rows", () => {
+  it("with no customers export (customers derived from the facts, read twice) each bad row counts once", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    // Three bad totals among five orders.
+    writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2026-01-01,x\n2,A,2026-01-02,1\n3,B,2026-01-03,y\n4,B,2026-01-04,2\n5,C,2026-01-05,z\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
+    const r = segment(["validate", "--exports", "--json"], dir);
+    expectExit(r, 3);
+    const out = JSON.parse(r.stdout) as { problems: Array<{ line: number; message: string }>; more_bad_rows?: number };
+    expect(out.problems.map((p) => p.line)).toEqual([2, 4, 6]);
+    expect(out.more_bad_rows).toBeUndefined();
+    expect(r.stderr).toContain("3 data problems");
+  });
+});

@@ -39,6 +39,8 @@ export interface ValidateResult {
   segments: number;
   rows: Record<string, number>;
   orphans: Record<string, number>;
+  /** Bad rows past those listed in `problems` (only counted). */
+  more_bad_rows?: number;
   /** Fact columns mapped to no field, per export. */
   ignored?: Record<string, string[]>;
   /** A few customer ids of orphan facts, per export. */
@@ -89,7 +91,8 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
       result.problems.push(...e.problems);
     }
     result.problems.push(...project.bad.problems);
-    if (project.bad.count > project.bad.problems.length) result.problems.push({ message: `... and ${project.bad.count - project.bad.problems.length} more bad rows` });
+    // Past the first 1,000 bad rows the rest are counted, not listed.
+    if (project.bad.count > project.bad.problems.length) result.more_bad_rows = project.bad.count - project.bad.problems.length;
     result.rows = { ...project.report.rows } as Record<string, number>;
     result.orphans = { ...project.report.orphans } as Record<string, number>;
     result.ignored = Object.fromEntries(Object.entries(project.report.ignored).filter(([, c]) => c && c.length)) as Record<string, string[]>;
@@ -115,7 +118,7 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
   }
   if (!result.ok) {
     // The problems are printed by the exit point, once, whether --json or not.
-    throw new DataError(result.problems);
+    throw new DataError(result.more_bad_rows ? [...result.problems, { message: `... and ${result.more_bad_rows} more bad rows` }] : result.problems);
   }
   return result;
 }
