@@ -33,6 +33,8 @@ export function segment(args: string[], cwd = ROOT, env: Record<string, string> 
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", ...env },
     timeout: TIMEOUT_MS,
+    // Exports of public data sets print megabytes; spawnSync's default cap is 1 MB.
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { args, cwd, code: r.status ?? -1, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }

@@ -1,6 +1,7 @@
 /** What every data-reading command says about the read: skipped rows (and where they went), orphans, facts left out. */
 import { leftOutText, type Engine } from "../engine/engine.js";
 import type { FactResults } from "../facts/compute-facts.js";
+import { orphanReports, orphanText, type OrphanReport } from "../ingest/orphans.js";
 import type { Io } from "./io.js";
 
 /** Moves the rejected-rows files into place (the command succeeded) and tells stderr about them, orphans and left-out facts. */
@@ -9,8 +10,40 @@ export function reportIngest(engine: Engine, io: Io, facts?: FactResults, asOf?:
   for (const { name, file } of engine.commitRejected()) {
     io.warn(`skipped ${project.report.skipped[name] ?? 0} unreadable ${name} rows (--max-bad-rows): see ${file}`);
   }
-  const orphans = Object.entries(project.report.orphans).filter(([, n]) => n && n > 0);
-  if (orphans.length) io.info(io.style.dim(`orphans (facts of unknown customers, ignored): ${orphans.map(([k, n]) => `${k} ${n}`).join(", ")}`));
+  reportOrphans(engine, io);
   const left = facts ? leftOutText(facts.leftOut) : "";
   if (left) io.info(io.style.dim(`left out, dated after the as-of day ${asOf} (${engine.config.timezone}): ${left}`));
+}
+
+/** The orphans of a read: one dim line, and a loud warning for an export past max_orphan_share. */
+export function reportOrphans(engine: Engine, io: Io, verb = "ignored"): OrphanReport[] {
+  const customers = engine.project.loadedCustomers;
+  if (!customers) return [];
+  const reports = orphanReports(engine.project.report, customers);
+  if (reports.length) io.info(io.style.dim(`orphans (facts of unknown customers, ${verb}): ${reports.map(orphanText).join(", ")}`));
+  for (const r of tooMany(reports, engine.config.maxOrphanShare, customers.derived)) io.warn(orphanWarning(r, engine.config.maxOrphanShare));
+  return reports;
+}
+
+/** The reports past the share allowed (never when the customers come from the facts themselves). */
+export function tooMany(reports: OrphanReport[], maxShare: number, derived: boolean): OrphanReport[] {
+  return derived ? [] : reports.filter((r) => r.share > maxShare);
+}
+
+/** The loud line for an export whose facts mostly name no known customer. */
+export function orphanWarning(r: OrphanReport, maxShare: number): string {
+  const pct = Math.round(r.share * 1000) / 10;
+  return `${pct}% of the ${r.name} name customers that are not in the customers export (more than max_orphan_share ${Math.round(maxShare * 1000) / 10}%)` +
+    (r.cause ? `: ${r.cause}` : "") + (r.hint ? `\n  ${r.hint}` : "");
+}
+
+/** The fact columns read into nothing, for `fields` and `validate`: one line, or none. */
+export function reportIgnored(engine: Engine, io: Io): Record<string, string[]> {
+  const ignored = Object.fromEntries(Object.entries(engine.project.report.ignored).filter(([, cols]) => cols && cols.length)) as Record<string, string[]>;
+  const parts = Object.entries(ignored).map(([name, cols]) => `${name}: ${cols.map((c) => JSON.stringify(c)).join(", ")}`);
+  if (parts.length) {
+    io.info(`ignored columns (mapped to no field): ${parts.join("; ")}`);
+    io.info(io.style.dim("  map one in sources.<export>.columns to use it, or list it in sources.<export>.ignore to say it is not wanted"));
+  }
+  return ignored;
 }

@@ -56,7 +56,7 @@ describe("loadConfig", () => {
       created_at: { format: "DD.MM.YYYY HH:mm", timezone: Europe/Moscow }
 `);
     const s = loadConfig({}, dir).sources.customers!;
-    expect(s).toMatchObject({ file: "clients.csv", delimiter: ";", encoding: "windows-1251", decimal: ",", ignore: ["Junk"] });
+    expect(s).toMatchObject({ file: ["clients.csv"], delimiter: ";", encoding: "windows-1251", decimal: ",", ignore: ["Junk"] });
     expect(s.columns.id).toEqual({ from: "Код" });
     expect(s.columns.birthday).toEqual({ from: "Дата рождения", format: "DD.MM.YYYY" });
     expect(s.columns.created_at).toEqual({ from: "created_at", format: "DD.MM.YYYY HH:mm", timezone: "Europe/Moscow" });

@@ -16,11 +16,19 @@ export interface ColumnMapping {
   from: string;
   format?: string;
   timezone?: string;
+  /**
+   * Derived values: the first rule whose match fits the source value gives the column's
+   * value; a match is the exact (trimmed) text, or a regular expression written `/.../flags`.
+   */
+  values?: Array<{ match: string; regex?: { source: string; flags: string }; to: string }>;
+  /** The value when no rule fits (default: the source value as it is). */
+  default?: string;
 }
 
 /** Per-export reading options. */
 export interface SourceConfig {
-  file?: string;
+  /** File names, folders or globs (`by-day/*.csv`), relative to the data folder, read in turn. */
+  file?: string[];
   format?: "csv" | "json" | "ndjson";
   delimiter: string;
   encoding: string;
@@ -74,6 +82,16 @@ export interface Config {
   rfm: RfmConfig;
   guard: GuardConfig;
   hooks: { afterRun?: HookConfig };
+  /** Largest share of an export's facts that may be orphans before it is a problem. */
+  maxOrphanShare: number;
+  /** How ids are read in every export. */
+  ids: IdConfig;
+}
+
+/** Id normalisation, applied to every id column of every export. */
+export interface IdConfig {
+  /** `17850.0` is read as `17850`: ids a spreadsheet turned into numbers. */
+  dropDecimalZeros: boolean;
 }
 
 /** Command-line values that override the file. */
@@ -87,14 +105,17 @@ export interface ConfigOverrides {
   maxBadRows?: number;
 }
 
-const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "sources", "rfm", "guard", "hooks"];
-const GUARD_KEYS = ["max_change", "min_members", "max_input_drop"];
-const HOOK_KEYS = ["command", "shell", "timeout"];
+export const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "max_orphan_share", "ids", "sources", "rfm", "guard", "hooks"];
+export const ID_KEYS = ["drop_decimal_zeros"];
+/** Orphans beyond this share of an export's facts are a problem unless the config says otherwise. */
+export const DEFAULT_MAX_ORPHAN_SHARE = 0.5;
+export const GUARD_KEYS = ["max_change", "min_members", "max_input_drop"];
+export const HOOK_KEYS = ["command", "shell", "timeout"];
 /** How long a hook may run unless the config says otherwise. */
 const DEFAULT_HOOK_TIMEOUT_S = 60;
-const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
-const COLUMN_KEYS = ["from", "format", "timezone"];
-const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
+export const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
+export const COLUMN_KEYS = ["from", "format", "timezone", "values", "default"];
+export const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
 
 const MSG_NOT_MAP = "expected a mapping of keys to values";
 const msgUnknownKey = (key: string) => `unknown key \`${key}\``;
@@ -147,6 +168,8 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     rfm: { exclude_statuses: ["cancelled", "returned"], monetary: "sum", bins: 5, method: "rank" },
     guard: {},
     hooks: {},
+    maxOrphanShare: DEFAULT_MAX_ORPHAN_SHARE,
+    ids: { dropDecimalZeros: false },
   };
   if (!isPlainObject(raw)) {
     report([], MSG_NOT_MAP);
@@ -168,6 +191,20 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     const v = raw.max_bad_rows;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) report(["max_bad_rows"], "expected a whole number >= 0");
     else config.maxBadRows = v;
+  }
+  if (raw.max_orphan_share !== undefined) {
+    const share = parseShare(raw.max_orphan_share);
+    if (share === undefined) report(["max_orphan_share"], `expected ${SHARE_EXPECTATION}`);
+    else config.maxOrphanShare = share;
+  }
+  if (raw.ids !== undefined) {
+    if (!isPlainObject(raw.ids)) report(["ids"], MSG_NOT_MAP);
+    else {
+      checkKeys(raw.ids, ID_KEYS, ["ids"], report);
+      const v = raw.ids.drop_decimal_zeros;
+      if (v !== undefined && typeof v !== "boolean") report(["ids", "drop_decimal_zeros"], "expected true or false");
+      else if (v !== undefined) config.ids.dropDecimalZeros = v;
+    }
   }
   if (raw.sources !== undefined) {
     if (!isPlainObject(raw.sources)) report(["sources"], MSG_NOT_MAP);
@@ -198,8 +235,10 @@ function validateSource(raw: unknown, name: ExportName, at: string[], report: Re
   checkKeys(raw, SOURCE_KEYS, at, report);
   const out: SourceConfig = { delimiter: ",", encoding: "utf-8", decimal: ".", ignore: [], columns: {} };
   if (raw.file !== undefined) {
-    if (typeof raw.file !== "string" || raw.file === "") report([...at, "file"], "expected a file name");
-    else out.file = raw.file;
+    const list = Array.isArray(raw.file) ? raw.file : [raw.file];
+    if (list.length === 0 || list.some((f) => typeof f !== "string" || f === "")) {
+      report([...at, "file"], "expected a file name, a folder, a glob such as by-day/*.csv, or a list of them");
+    } else out.file = list as string[];
   }
   if (raw.format !== undefined) {
     if (raw.format !== "csv" && raw.format !== "json" && raw.format !== "ndjson") {
@@ -207,8 +246,10 @@ function validateSource(raw: unknown, name: ExportName, at: string[], report: Re
     } else out.format = raw.format;
   }
   if (raw.delimiter !== undefined) {
-    if (typeof raw.delimiter !== "string" || [...raw.delimiter].length !== 1 || raw.delimiter === '"' || raw.delimiter === "\n" || raw.delimiter === "\r") {
-      report([...at, "delimiter"], "expected one character, such as \",\", \";\" or \"\\t\"");
+    if (raw.delimiter === "whitespace") out.delimiter = raw.delimiter;
+    else if (typeof raw.delimiter !== "string" || [...raw.delimiter].length !== 1 || raw.delimiter === '"' || raw.delimiter === "\n" || raw.delimiter === "\r") {
+      const hint = raw.delimiter === " " ? "for columns padded with spaces (a log or a fixed-width file) use `delimiter: whitespace`" : undefined;
+      report([...at, "delimiter"], "expected one character, such as \",\", \";\" or \"\\t\", or `whitespace` (runs of spaces and tabs)", hint);
     } else out.delimiter = raw.delimiter;
   }
   if (raw.encoding !== undefined) {
@@ -276,6 +317,33 @@ function validateColumn(spec: unknown, col: string, at: Array<string | number>, 
     if (typeof spec.timezone !== "string" || !isValidZone(spec.timezone)) {
       report([...at, "timezone"], `unknown time zone \`${String(spec.timezone)}\``, "use an IANA name such as Europe/Moscow or UTC");
     } else out.timezone = spec.timezone;
+  }
+  if (spec.values !== undefined) {
+    if (!isPlainObject(spec.values) || Object.keys(spec.values).length === 0) {
+      report([...at, "values"], 'expected a mapping of source values (or /patterns/) to values, e.g. { "/^C/": cancelled, paid: complete }');
+    } else {
+      out.values = [];
+      for (const [match, to] of Object.entries(spec.values)) {
+        if (typeof to !== "string" && typeof to !== "number" && typeof to !== "boolean") {
+          report([...at, "values", match], "expected the value to give, such as cancelled");
+          continue;
+        }
+        const m = /^\/(.*)\/([a-z]*)$/s.exec(match);
+        if (m) {
+          try {
+            new RegExp(m[1], m[2]);
+          } catch (e) {
+            report([...at, "values", match], `not a valid regular expression: ${(e as Error).message}`, "write a pattern as /.../ with flags after it, e.g. /^c/i", true);
+            continue;
+          }
+          out.values.push({ match, regex: { source: m[1], flags: m[2].replace(/[gy]/g, "") }, to: String(to) });
+        } else out.values.push({ match: match.trim(), to: String(to) });
+      }
+    }
+  }
+  if (spec.default !== undefined) {
+    if (typeof spec.default !== "string" && typeof spec.default !== "number" && typeof spec.default !== "boolean") report([...at, "default"], "expected the value to give when no rule fits");
+    else out.default = String(spec.default);
   }
   return out;
 }

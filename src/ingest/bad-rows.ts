@@ -26,11 +26,18 @@ export class BadRows {
   readonly problems: Problem[] = [];
   readonly rejected = new Map<ExportName, RejectedRow[]>();
   count = 0;
+  /** Rows taken, by export, file and line: an export read twice (customers derived from it) counts each once. */
+  private readonly seen = new Set<string>();
 
   constructor(private readonly policy: BadRowPolicy) {}
 
   /** Takes one bad row: throws a DataError unless it may be skipped. */
   take(exportName: ExportName, problem: Problem, raw: string): void {
+    if (problem.line !== undefined) {
+      const key = `${exportName}\u0000${problem.file ?? ""}\u0000${problem.line}`;
+      if (this.seen.has(key)) return;
+      this.seen.add(key);
+    }
     this.count++;
     if (this.policy.collectAll) {
       if (this.problems.length < COLLECT_LIMIT) this.problems.push(problem);

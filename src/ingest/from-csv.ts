@@ -5,7 +5,7 @@
  */
 import { CsvError, parse } from "csv-parse";
 import { DataError, type Problem } from "../errors.js";
-import { DEFAULT_BATCH, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
+import { DEFAULT_BATCH, fieldCountHint, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
 import { readText } from "./text-stream.js";
 
 const MSG_FIELD_COUNT = (got: number, want: number) => `the row has ${got} fields, the header has ${want}`;
@@ -60,7 +60,8 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
       if (record.length !== header.length) {
         const problem: Problem = {
           file: opts.display, line, col: Math.min(record.length, header.length) + 1,
-          message: MSG_FIELD_COUNT(record.length, header.length), hint: HINT_FIELD_COUNT,
+          message: MSG_FIELD_COUNT(record.length, header.length),
+          hint: fieldCountHint(opts.delimiter, HINT_FIELD_COUNT),
         };
         opts.onBad(problem, record.join(opts.delimiter));
         continue;

@@ -40,9 +40,16 @@ export interface IngestReport {
   rows: Partial<Record<ExportName, number>>;
   skipped: Partial<Record<ExportName, number>>;
   orphans: Partial<Record<FactExportName, number>>;
+  /** Source columns read into nothing, per export (of its first file). */
+  ignored: Partial<Record<ExportName, string[]>>;
+  /** A few distinct customer ids of orphan facts, per export, in order of appearance. */
+  orphanExamples: Partial<Record<FactExportName, string[]>>;
   /** True when orders were derived from a line-item export. */
   ordersFromItems: boolean;
 }
+
+/** Orphan customer ids kept per export, for messages. */
+const ORPHAN_EXAMPLES = 5;
 
 const MSG_NO_EXPORTS = "no exports found: the data folder has neither a customers export nor a fact export with customer_id";
 const msgMissingColumn = (col: string, exp: string) => `the ${exp} export has no \`${col}\` column`;
@@ -52,7 +59,7 @@ export class Project {
   readonly config: Config;
   readonly sources: Partial<Record<ExportName, ResolvedSource>>;
   readonly bad: BadRows;
-  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, ordersFromItems: false };
+  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, orphanExamples: {}, ignored: {}, ordersFromItems: false };
   private customerTable?: CustomerTable;
 
   /** `cwd` is the folder that paths in messages are shown relative to. */
@@ -70,6 +77,11 @@ export class Project {
   /** True when the project has data for a fact table (orders may come from line items). */
   hasFacts(name: FactExportName): boolean {
     return this.sources[name] !== undefined || (name === "orders" && this.report.ordersFromItems);
+  }
+
+  /** The customers, if they have been read. */
+  get loadedCustomers(): CustomerTable | undefined {
+    return this.customerTable;
   }
 
   /** Reads (once) and returns the customers. */
@@ -95,6 +107,7 @@ export class Project {
     const ts = SCHEMAS[name].timestamp;
     const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : [])])] : undefined;
     if (name !== "order_items") this.report.orphans[name] = 0;
+    const examples = (this.report.orphanExamples[name] = [] as string[]);
     for await (const batch of this.typedBatches(source, cols)) {
       const customer = new Int32Array(batch.length).fill(-1);
       const ids = batch.columns.customer_id;
@@ -102,8 +115,10 @@ export class Project {
       if (ids && (ids.type === "id" || ids.type === "string")) {
         for (let r = 0; r < batch.length; r++) {
           const row = ids.validity.has(r) ? customers.index.get(ids.values[r]) : undefined;
-          if (row === undefined) orphans++;
-          else customer[r] = row;
+          if (row === undefined) {
+            orphans++;
+            if (examples.length < ORPHAN_EXAMPLES && ids.validity.has(r) && !examples.includes(ids.values[r])) examples.push(detach(ids.values[r]));
+          } else customer[r] = row;
         }
       }
       // Counted batch by batch, so the report is right however far a reader got.
@@ -118,23 +133,41 @@ export class Project {
     return source ? this.typedBatches(source, wanted) : undefined;
   }
 
-  /** Typed batches of one source, with header checks and bad rows handled per policy. */
+  /**
+   * Typed batches of one source, with header checks and bad rows handled per policy. An
+   * export of several files is checked file by file: each must have the columns of the
+   * first (in any order), and messages name the file the row is in.
+   */
   async *typedBatches(source: ResolvedSource, wanted?: readonly string[]): AsyncGenerator<TypedBatch> {
     let plan: HeaderPlan | undefined;
     let rows = 0;
-    let checked = false;
+    let current: ResolvedSource = source;
+    let first: { display: string; columns: string[] } | undefined;
     const onBad = (problem: Problem, raw: string) => {
       this.report.skipped[source.name] = (this.report.skipped[source.name] ?? 0) + 1;
       this.bad.take(source.name, problem, raw);
     };
     for await (const batch of readRecords(source, onBad)) {
-      // Zone-less datetimes are UTC unless their column names a zone (DATA.md).
-      if (!plan || plan.width !== batch.header.length) plan = planHeader(batch.header, source, "UTC", wanted);
-      if (!checked) {
-        checkHeader(source, plan, batch.header, this.report.ordersFromItems);
-        checked = true;
+      const display = batch.display ?? source.display;
+      if (display !== current.display || !plan) {
+        current = { ...source, display };
+        plan = undefined;
       }
-      const { typed, bad } = typeBatch(batch, plan, source);
+      // Zone-less datetimes are UTC unless their column names a zone (DATA.md).
+      if (!plan || plan.width !== batch.header.length) {
+        const fresh = !plan;
+        plan = planHeader(batch.header, current, "UTC", wanted);
+        if (fresh) {
+          checkHeader(current, plan, batch.header, this.report.ordersFromItems);
+          const columns = [...batch.header].map((h) => h.trim()).sort();
+          if (!first) {
+            first = { display, columns };
+            this.report.ignored[source.name] = plan.ignored;
+          }
+          else if (source.format === "csv") checkSameColumns(source.name, first, display, columns);
+        }
+      }
+      const { typed, bad } = typeBatch(batch, plan, current);
       for (const b of bad) onBad(b.problem, rawRowText(batch.rows[b.row], source.options.delimiter));
       rows += typed.length;
       this.report.rows[source.name] = rows;
@@ -149,6 +182,7 @@ export class Project {
     const ids: string[] = [];
     const index = new Map<string, number>();
     const firstLine: number[] = [];
+    const firstFile: string[] = [];
     let rows = 0;
     for await (const batch of this.typedBatches(source)) {
       const idCol = batch.columns.id;
@@ -156,16 +190,18 @@ export class Project {
       for (let r = 0; r < batch.length; r++) {
         const id = idCol && idCol.type === "id" && idCol.validity.has(r) ? idCol.values[r] : undefined;
         const line = batch.lines[r];
+        const file = batch.display ?? source.display;
         if (id === undefined) {
-          this.takeBad(source, { file: source.display, line, path: "id", message: "the customer id is empty", hint: "every customer needs an id" }, "");
+          this.takeBad(source, { file, line, path: "id", message: "the customer id is empty", hint: "every customer needs an id" }, "");
           continue;
         }
         const prev = index.get(id);
         if (prev !== undefined) {
+          const where = firstFile[prev] === file ? `line ${firstLine[prev]}` : `${firstFile[prev]}:${firstLine[prev]}`;
           this.takeBad(source, {
-            file: source.display, line, path: "id", value: id,
-            message: `duplicate customer id (first at line ${firstLine[prev]})`,
-            hint: `lines ${firstLine[prev]} and ${line} have the same id: keep one`,
+            file, line, path: "id", value: id,
+            message: `duplicate customer id (first at ${where})`,
+            hint: firstFile[prev] === file ? `lines ${firstLine[prev]} and ${line} have the same id: keep one` : `${where} and ${file}:${line} have the same id: keep one`,
           }, id);
           continue;
         }
@@ -173,6 +209,7 @@ export class Project {
         index.set(kept, ids.length);
         ids.push(kept);
         firstLine.push(line);
+        firstFile.push(file);
         keep[r] = 1;
       }
       // Column by column, so each builder sees a run of values of one type.
@@ -230,6 +267,7 @@ export class Project {
     const acc = new OrderAccumulator();
     for await (const batch of this.typedBatches(source, ["order_id", ...ORDER_COLUMNS_IN_ITEMS, "quantity", "price"])) acc.add(batch, customers);
     this.report.orphans.orders = acc.orphans;
+    this.report.orphanExamples.orders = acc.orphanExamples;
     this.report.rows.orders = acc.size;
     yield* acc.batches();
   }
@@ -248,6 +286,7 @@ class OrderAccumulator {
   private readonly store = new StringSlots();
   private readonly channel = new StringSlots();
   orphans = 0;
+  readonly orphanExamples: string[] = [];
 
   get size(): number {
     return this.ids.length;
@@ -271,7 +310,10 @@ class OrderAccumulator {
         this.ids.push(kept);
         const cid = custId(r);
         const row = cid === undefined ? undefined : customers.index.get(cid);
-        if (row === undefined) this.orphans++;
+        if (row === undefined) {
+          this.orphans++;
+          if (cid !== undefined && this.orphanExamples.length < ORPHAN_EXAMPLES && !this.orphanExamples.includes(cid)) this.orphanExamples.push(detach(cid));
+        }
         this.customer.push(row ?? -1);
         this.created.push(created(r));
         this.total.push(total(r));
@@ -387,6 +429,19 @@ function typeCustomColumn(raw: Extract<Column, { kind: "string" }>, decimal: "."
   const b = new ColumnBuilder(type);
   for (let i = 0; i < raw.length; i++) b.push(raw.validity.has(i) ? parsed[raw.codes[i]] : null);
   return b.finish();
+}
+
+/** The files of one export must have the same columns (their order may differ). */
+function checkSameColumns(name: string, first: { display: string; columns: string[] }, display: string, columns: string[]): void {
+  const missing = first.columns.filter((c) => !columns.includes(c));
+  const extra = columns.filter((c) => !first.columns.includes(c));
+  if (missing.length === 0 && extra.length === 0) return;
+  const said = [missing.length ? `lacks ${missing.map((c) => `"${c}"`).join(", ")}` : "", extra.length ? `has ${extra.map((c) => `"${c}"`).join(", ")} besides` : ""].filter(Boolean).join(" and ");
+  throw new DataError([{
+    file: display, line: 1, col: 1,
+    message: `the header differs from the first file of the ${name} export (${first.display}): it ${said}`,
+    hint: "the files of one export must have the same columns; export them again alike, or read them as separate projects",
+  }]);
 }
 
 function checkHeader(source: ResolvedSource, plan: HeaderPlan, header: string[], ordersFromItems: boolean): void {

@@ -1,18 +1,27 @@
 /** Picks the reader for a source's format. */
 import { fromCsvScan } from "./scan-csv.js";
 import { fromJsonArray, fromNdjson } from "./from-json.js";
+import { fromWhitespace } from "./from-whitespace.js";
 import type { BadRowHandler, RecordBatch } from "./records.js";
 import type { ResolvedSource } from "./sources.js";
 
-/** Streams the raw record batches of a source. */
-export function readRecords(source: ResolvedSource, onBad: BadRowHandler, batchSize?: number): AsyncGenerator<RecordBatch> {
-  const opts = {
-    file: source.file, display: source.display, encoding: source.options.encoding,
-    delimiter: source.options.delimiter, onBad, batchSize,
-  };
-  switch (source.format) {
-    case "csv": return fromCsvScan(opts);
-    case "json": return fromJsonArray(opts);
-    case "ndjson": return fromNdjson(opts);
+/** The `delimiter` that splits on runs of spaces and tabs. */
+export const WHITESPACE = "whitespace";
+
+/**
+ * Streams the raw record batches of a source, file after file; each batch carries the
+ * file it came from (`display`), and lines count from 1 in each file.
+ */
+export async function* readRecords(source: ResolvedSource, onBad: BadRowHandler, batchSize?: number): AsyncGenerator<RecordBatch> {
+  for (const f of source.files) {
+    const opts = {
+      file: f.file, display: f.display, encoding: source.options.encoding,
+      delimiter: source.options.delimiter, onBad, batchSize,
+    };
+    const reader = source.format === "json" ? fromJsonArray(opts)
+      : source.format === "ndjson" ? fromNdjson(opts)
+      : source.options.delimiter === WHITESPACE ? fromWhitespace(opts)
+      : fromCsvScan(opts);
+    for await (const batch of reader) yield { ...batch, display: f.display };
   }
 }

@@ -14,6 +14,8 @@ export interface RecordBatch {
   rows: RawCell[][];
   /** Line of each row's first character in the file (1-based). */
   lines: number[];
+  /** The file the rows came from, as messages show it (set for exports of several files). */
+  display?: string;
 }
 
 /** Receives a row that cannot be read; it throws to stop the read, or returns to skip the row. */
@@ -37,3 +39,8 @@ export type RecordReader = (opts: ReaderOptions) => AsyncGenerator<RecordBatch>;
 
 /** Rows per batch unless a reader is told otherwise. */
 export const DEFAULT_BATCH = 4096;
+
+/** The hint for a row whose field count is off: a space or tab delimiter suggests a padded log. */
+export function fieldCountHint(delimiter: string, otherwise: string): string {
+  return delimiter === " " || delimiter === "\t" ? "columns padded with several spaces or tabs (a log, a fixed-width file)? set `delimiter: whitespace` for the source" : otherwise;
+}

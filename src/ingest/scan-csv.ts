@@ -15,7 +15,7 @@
  *   first UTF-8 byte as Latin-1 ("Ã" for "é") and takes a NUL there for the end of input.
  */
 import { DataError } from "../errors.js";
-import { DEFAULT_BATCH, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
+import { DEFAULT_BATCH, fieldCountHint, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
 import { readText } from "./text-stream.js";
 
 // Same texts as fromCsv.
@@ -258,7 +258,8 @@ export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
       if (record.length !== header.length) {
         opts.onBad({
           file: opts.display, line: starts[k], col: Math.min(record.length, header.length) + 1,
-          message: MSG_FIELD_COUNT(record.length, header.length), hint: HINT_FIELD_COUNT,
+          message: MSG_FIELD_COUNT(record.length, header.length),
+          hint: fieldCountHint(opts.delimiter, HINT_FIELD_COUNT),
         }, record.join(opts.delimiter));
         continue;
       }

@@ -4,6 +4,7 @@
  */
 import type { Problem } from "../errors.js";
 import type { ResolvedSource } from "./sources.js";
+import type { ColumnMapping } from "../config/load-config.js";
 import {
   compileDateFormat, parseBool, parseDate, parseDateTime, parseDecimal, parseId, parseInteger, parseList,
   TYPE_EXPECTATION, type DateFormat,
@@ -32,6 +33,8 @@ export interface TypedBatch {
   columns: Record<string, TypedValues>;
   /** Custom fields (customers only): trimmed text or null, typed after inference. */
   custom: Record<string, Array<string | null>>;
+  /** The file the rows came from, as messages show it. */
+  display?: string;
 }
 
 /** A bad value found while typing a row. */
@@ -46,6 +49,20 @@ interface ColumnPlan {
   index: number;
   format?: DateFormat;
   timezone: string;
+  /** A derived column: the source value mapped by the config's `values` rules. */
+  derive?: (cell: RawCell) => RawCell;
+}
+
+/** The function of a mapping's `values` and `default`: the first rule that fits gives the value. */
+export function deriver(mapping: ColumnMapping): ((cell: RawCell) => RawCell) | undefined {
+  if (!mapping.values && mapping.default === undefined) return undefined;
+  const rules = (mapping.values ?? []).map((v) => ({ exact: v.regex ? undefined : v.match, re: v.regex ? new RegExp(v.regex.source, v.regex.flags) : undefined, to: v.to }));
+  const fallback = mapping.default;
+  return (cell) => {
+    const text = cell === null || cell === undefined ? "" : typeof cell === "object" ? JSON.stringify(cell) : String(cell).trim();
+    for (const r of rules) if (r.re ? r.re.test(text) : r.exact === text) return r.to;
+    return fallback ?? cell;
+  };
 }
 
 /** How the current header maps onto canonical and custom columns. */
@@ -58,6 +75,8 @@ export interface HeaderPlan {
   unmatched: Array<{ column: string; from: string }>;
   /** Width of the header this plan was made for. */
   width: number;
+  /** Fact columns read into nothing: mapped to no canonical column and not in `ignore`. */
+  ignored: string[];
 }
 
 const normalise = (s: string) => s.trim().toLowerCase();
@@ -89,9 +108,11 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
       name, type, index,
       format: mapping?.format ? compileDateFormat(mapping.format) : undefined,
       timezone: mapping?.timezone ?? timezone,
+      derive: mapping ? deriver(mapping) : undefined,
     });
   }
   const custom: HeaderPlan["custom"] = [];
+  const ignoredColumns: string[] = [];
   if (source.name === "customers") {
     const ignored = new Set(source.options.ignore.map(normalise));
     const seen = new Set<string>();
@@ -102,8 +123,22 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
       seen.add(name);
       custom.push({ name, index });
     });
+  } else {
+    const ignored = new Set(source.options.ignore.map(normalise));
+    header.forEach((h, index) => {
+      if (!used.has(index) && h.trim() !== "" && !ignored.has(normalise(h))) ignoredColumns.push(h);
+    });
   }
-  return { columns, custom, missing, unmatched, width: header.length };
+  return { columns, custom, missing, unmatched, width: header.length, ignored: ignoredColumns };
+}
+
+/** Rows with one column's cells replaced by their derived values (a copy: a source column may feed two columns). */
+function derivedRows(rows: RawCell[][], index: number, derive: (cell: RawCell) => RawCell): RawCell[][] {
+  return rows.map((row) => {
+    const copy = row.slice();
+    copy[index] = derive(row[index]);
+    return copy;
+  });
 }
 
 /** Text of a raw cell, trimmed; null when empty or missing. Objects and arrays are not text. */
@@ -114,6 +149,33 @@ function textOf(cell: RawCell): string | null | undefined {
     return t === "" ? null : t;
   }
   if (typeof cell === "number" || typeof cell === "boolean") return String(cell);
+  return undefined;
+}
+
+/** `17850.0` -> `17850` (an id a spreadsheet wrote as a number); other ids as they are. */
+export function dropDecimalZeros(id: string): string {
+  return /^-?\d+\.0+$/.test(id) ? id.slice(0, id.indexOf(".")) : id;
+}
+
+/**
+ * What to do about a value that does not read as its column's type, from its shape: a date
+ * format to set, a decimal comma, thousands separators to remove.
+ */
+export function badValueHint(type: ValueType, text: string, source: string, column: string, decimal: "." | ","): string | undefined {
+  const t = text.trim();
+  const setFormat = (f: string) => `set the column's format: sources.${source}.columns.${column}: { format: ${f} }`;
+  if (type === "date" || type === "datetime") {
+    if (/^\d{8}$/.test(t)) return setFormat("YYYYMMDD");
+    if (/^\d{8}[ T]?\d{4,6}$/.test(t)) return setFormat(t.length > 13 ? "YYYYMMDDHHmmss" : "YYYYMMDDHHmm");
+    if (/^\d{1,2}\.\d{1,2}\.\d{4}/.test(t)) return setFormat(t.length > 10 ? "DD.MM.YYYY HH:mm" : "DD.MM.YYYY");
+    if (/^\d{1,2}\/\d{1,2}\/\d{4}/.test(t)) return `${setFormat("MM/DD/YYYY")} (or DD/MM/YYYY: the export's country tells which)`;
+    return undefined;
+  }
+  if (type === "integer" || type === "decimal") {
+    if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t) && decimal === ".") return "the number has thousands separators (1,234.00): export numbers without them; `decimal: \",\"` would read 1,234 as 1.234";
+    if (/^-?\d{1,3}(\.\d{3})+(,\d+)?$/.test(t) && decimal === ",") return "the number has thousands separators (1.234,00): export numbers without them";
+    if (/^-?\d+,\d+$/.test(t) && decimal === ".") return "for a decimal comma set the source's `decimal: \",\"`";
+  }
   return undefined;
 }
 
@@ -135,13 +197,14 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         file: source.display, line: batch.lines[row], col: source.format === "csv" ? col.index + 1 : undefined,
         path: col.name, value: typeof raw === "string" ? raw : JSON.stringify(raw),
         message: message ?? `expected ${TYPE_EXPECTATION[col.type]}`,
-        hint: hint ?? (col.type === "decimal" && opts.decimal === "." ? "for a decimal comma set the source's `decimal: \",\"`" : undefined),
+        hint: hint ?? (typeof raw === "string" ? badValueHint(col.type, raw, source.name, col.name, opts.decimal) : undefined),
       },
     });
   };
 
+  const dropZeros = source.ids?.dropDecimalZeros === true;
   for (const col of plan.columns) {
-    const rows = batch.rows;
+    const rows = col.derive ? derivedRows(batch.rows, col.index, col.derive) : batch.rows;
     switch (col.type) {
       case "id":
       case "string": {
@@ -149,7 +212,8 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
           const t = textOf(rows[r][col.index]);
-          const v = t === undefined || t === null ? "" : col.type === "id" ? parseId(t) : t;
+          let v = t === undefined || t === null ? "" : col.type === "id" ? parseId(t) : t;
+          if (dropZeros && col.type === "id") v = dropDecimalZeros(v);
           if (t === undefined) reject(r, col, rows[r][col.index]);
           values[r] = v;
           if (v === "") validity.delete(r);
@@ -252,8 +316,8 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
 
   const lines = Int32Array.from(batch.lines);
   bad.sort((a, b) => a.row - b.row);
-  if (bad.length === 0) return { typed: { length: n, lines, columns, custom }, bad };
-  return { typed: compact({ length: n, lines, columns, custom }, ok), bad };
+  if (bad.length === 0) return { typed: { length: n, lines, columns, custom, display: source.display }, bad };
+  return { typed: { ...compact({ length: n, lines, columns, custom }, ok), display: source.display }, bad };
 }
 
 /** Keeps only the rows flagged in `keep`. */

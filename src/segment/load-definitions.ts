@@ -20,11 +20,11 @@ export interface DefinitionFile {
   text: string;
 }
 
-const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytics", "guard", "match", "not", "filters", "groups"];
-const GUARD_KEYS = ["max_change", "min_members"];
-const GROUP_KEYS = ["match", "not", "filters", "groups"];
-const FILTER_KEYS = ["field", "where", "ignore_year", ...OPERATORS];
+export const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const SEGMENT_KEYS = ["code", "name", "description", "type", "active", "analytics", "guard", "match", "not", "filters", "groups"];
+export const SEGMENT_GUARD_KEYS = ["max_change", "min_members"];
+export const GROUP_KEYS = ["match", "not", "filters", "groups"];
+export const FILTER_KEYS = ["field", "where", "ignore_year", ...OPERATORS];
 
 /** Operator names people write from other tools, and what they mean here. */
 const OPERATOR_ALIASES: Record<string, Op> = {
@@ -224,7 +224,7 @@ class Validator {
       this.report(at, "expected a guard: { max_change: 30%, min_members: 1 }");
       return undefined;
     }
-    this.keys(raw, GUARD_KEYS, at, "guard");
+    this.keys(raw, SEGMENT_GUARD_KEYS, at, "guard");
     const out: SegmentGuard = {};
     if (raw.max_change !== undefined) {
       const share = parseShare(raw.max_change);

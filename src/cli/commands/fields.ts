@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { describeFields, type FieldInfo } from "../../engine/describe-fields.js";
 import { Engine } from "../../engine/engine.js";
 import type { Io } from "../io.js";
-import { reportIngest } from "../report-ingest.js";
+import { reportIgnored, reportIngest } from "../report-ingest.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
@@ -42,6 +42,7 @@ export async function run(opts: GlobalOptions, io: Io): Promise<FieldInfo[]> {
     io.out(renderTable(fields));
   }
   reportIngest(engine, io);
+  reportIgnored(engine, io);
   return fields;
 }
 

@@ -11,7 +11,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError, type Problem } from "../../errors.js";
 import { Engine } from "../../engine/engine.js";
+import { orphanReports, orphanText } from "../../ingest/orphans.js";
 import { EXPORT_NAMES, type FactExportName } from "../../schema/exports.js";
+import { orphanWarning, reportIgnored, tooMany } from "../report-ingest.js";
 import type { Io } from "../io.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
@@ -37,6 +39,12 @@ export interface ValidateResult {
   segments: number;
   rows: Record<string, number>;
   orphans: Record<string, number>;
+  /** Bad rows past those listed in `problems` (only counted). */
+  more_bad_rows?: number;
+  /** Fact columns mapped to no field, per export. */
+  ignored?: Record<string, string[]>;
+  /** A few customer ids of orphan facts, per export. */
+  orphan_examples?: Record<string, string[]>;
   problems: Problem[];
 }
 
@@ -66,8 +74,9 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
   // Definition problems are thrown here, all at once, before any data is read.
   const defs = Engine.definitions(config, io.cwd, extra);
   const result: ValidateResult = { ok: true, segments: defs.length, rows: {}, orphans: {}, problems: [] };
+  let engine: Engine | undefined;
   if (opts.exports) {
-    const engine = new Engine(config, { cwd: io.cwd, now: io.now() }, { maxBadRows: 0, collectAll: true });
+    engine = new Engine(config, { cwd: io.cwd, now: io.now() }, { maxBadRows: 0, collectAll: true });
     const project = engine.project;
     try {
       // Checks that need the data: custom fields exist and take the operators used on them.
@@ -82,21 +91,34 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
       result.problems.push(...e.problems);
     }
     result.problems.push(...project.bad.problems);
-    if (project.bad.count > project.bad.problems.length) result.problems.push({ message: `... and ${project.bad.count - project.bad.problems.length} more bad rows` });
+    // Past the first 1,000 bad rows the rest are counted, not listed.
+    if (project.bad.count > project.bad.problems.length) result.more_bad_rows = project.bad.count - project.bad.problems.length;
     result.rows = { ...project.report.rows } as Record<string, number>;
     result.orphans = { ...project.report.orphans } as Record<string, number>;
+    result.ignored = Object.fromEntries(Object.entries(project.report.ignored).filter(([, c]) => c && c.length)) as Record<string, string[]>;
+    const customers = project.loadedCustomers;
+    if (customers) {
+      result.orphan_examples = Object.fromEntries(orphanReports(project.report, customers).map((r) => [r.name, r.examples]));
+      // Most facts of an export naming no known customer is a data problem: the join is broken.
+      for (const r of tooMany(orphanReports(project.report, customers), config.maxOrphanShare, customers.derived)) {
+        const [message, hint] = orphanWarning(r, config.maxOrphanShare).split("\n  ");
+        result.problems.push({ file: project.sources[r.name === "orders" && project.report.ordersFromItems ? "order_items" : r.name]?.display, message, hint });
+      }
+    }
   }
   result.ok = result.problems.length === 0;
   if (opts.json) io.out(JSON.stringify(result, null, 2) + "\n");
   else {
     const checked = opts.exports ? Object.entries(result.rows).map(([k, n]) => `${k} ${n} rows`).join(", ") : "";
     if (result.ok) io.info(`${io.style.green("ok")}: config ${config.file ?? "(defaults)"}; ${defs.length} segment${defs.length === 1 ? "" : "s"}${checked ? `; ${checked}` : ""}`);
-    const orphans = Object.entries(result.orphans).filter(([, n]) => n > 0);
-    if (orphans.length) io.info(`orphans (facts of unknown customers, not an error): ${orphans.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    if (engine) reportIgnored(engine, io);
+    const customers = opts.exports ? engine?.project.loadedCustomers : undefined;
+    const orphans = customers && engine ? orphanReports(engine.project.report, customers) : [];
+    if (orphans.length) io.info(`orphans (facts of unknown customers, not an error below max_orphan_share): ${orphans.map(orphanText).join(", ")}`);
   }
   if (!result.ok) {
     // The problems are printed by the exit point, once, whether --json or not.
-    throw new DataError(result.problems);
+    throw new DataError(result.more_bad_rows ? [...result.problems, { message: `... and ${result.more_bad_rows} more bad rows` }] : result.problems);
   }
   return result;
 }

@@ -1,0 +1,61 @@
+/**
+ * Hints that point the right way for values that do not read as their column's type,
+ * through the binary (`validate --exports`): each case a one-row export written here.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { expectExit, segment, tempDir } from "./helpers.js";
+
+function orders(created: string, total: string, sources = ""): string {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, "data"));
+  writeFileSync(path.join(dir, "data", "orders.csv"), `id,customer_id,created_at,total\n1,A,${created},"${total}"\n`);
+  writeFileSync(path.join(dir, "segment.config.yaml"), `data: data\nsegments: segments\n${sources}`);
+  mkdirSync(path.join(dir, "segments"));
+  return dir;
+}
+
+describe("hints for values of the wrong shape", () => {
+  it("a date written 19970101 gets the format to set, not `fix the row`", () => {
+    const r = segment(["validate", "--exports"], orders("19970101", "1"));
+    expectExit(r, 3);
+    expect(r.stderr).toContain("set the column's format: sources.orders.columns.created_at: { format: YYYYMMDD }");
+  });
+
+  it("a date written 31.01.2026 gets DD.MM.YYYY", () => {
+    const r = segment(["validate", "--exports"], orders("31.01.2026", "1"));
+    expectExit(r, 3);
+    expect(r.stderr).toContain("{ format: DD.MM.YYYY }");
+  });
+
+  it("1,234.00 is thousands separators, not a decimal comma", () => {
+    const r = segment(["validate", "--exports"], orders("2026-01-01", "1,234.00"));
+    expectExit(r, 3);
+    expect(r.stderr).toContain("thousands separators");
+    expect(r.stderr).not.toContain("for a decimal comma");
+  });
+
+  it("12,50 gets the decimal comma", () => {
+    const r = segment(["validate", "--exports"], orders("2026-01-01", "12,50"));
+    expectExit(r, 3);
+    expect(r.stderr).toContain("for a decimal comma set the source's `decimal: \",\"`");
+  });
+});
+
+describe("counts of bad rows", () => {
+  it("with no customers export (customers derived from the facts, read twice) each bad row counts once", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    // Three bad totals among five orders.
+    writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2026-01-01,x\n2,A,2026-01-02,1\n3,B,2026-01-03,y\n4,B,2026-01-04,2\n5,C,2026-01-05,z\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
+    const r = segment(["validate", "--exports", "--json"], dir);
+    expectExit(r, 3);
+    const out = JSON.parse(r.stdout) as { problems: Array<{ line: number; message: string }>; more_bad_rows?: number };
+    expect(out.problems.map((p) => p.line)).toEqual([2, 4, 6]);
+    expect(out.more_bad_rows).toBeUndefined();
+    expect(r.stderr).toContain("3 data problems");
+  });
+});

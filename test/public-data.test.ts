@@ -1,0 +1,92 @@
+/**
+ * The public data sets of ../shared/data (CDNOW, UCI Online Retail, the R package rfm's
+ * orders), read as they are through the configs in examples/, with the counts their READMEs
+ * give (the READMEs derived them, not this project). Skipped, with a message, where the
+ * data sets are not beside the repository (set SEGMENT_SHARED_DATA to their folder).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { parse as parseCsv } from "csv-parse/sync";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseJson, ROOT, segment } from "./helpers.js";
+
+/** A segments folder with one segment, `everyone`: every customer (an id is never empty). */
+const EVERYONE = path.join(ROOT, "test", "public-data");
+const SHARED = process.env.SEGMENT_SHARED_DATA ?? path.resolve(ROOT, "..", "shared", "data");
+const have = (name: string) => existsSync(path.join(SHARED, name));
+for (const name of ["cdnow", "online-retail", "rfm"]) {
+  if (!have(name)) console.warn(`skipped: the public data set ${name} is not at ${path.join(SHARED, name)} (set SEGMENT_SHARED_DATA); test/public-data.test.ts did not check it`);
+}
+
+interface ValidateJson {
+  ok: boolean;
+  rows: Record<string, number>;
+  orphans: Record<string, number>;
+}
+
+/** Runs segment in examples/<name> with the data folder pointed at the shared copy. */
+function inExample(name: string, args: string[]) {
+  return segment([...args, "--data", path.join(SHARED, name)], path.join(ROOT, "examples", name));
+}
+
+describe.skipIf(!have("cdnow"))("CDNOW_master.txt as it is (whitespace-padded, CRLF)", () => {
+  it("69,659 orders of 23,570 customers, $2,500,315.63 in all", () => {
+    const v = parseJson<ValidateJson>(inExample("cdnow", ["validate", "--exports", "--json"]));
+    expect(v.rows.orders).toBe(69659);
+    expect(v.orphans.orders).toBe(0);
+    const everyone = parseJson<Array<{ "orders.count": number; "orders.revenue": number }>>(inExample("cdnow", [
+      "export", "--all", "--fresh", "--as-of", "1998-07-01", "--fields", "orders.count,orders.revenue", "--format", "json", "--out", "-",
+      "--segments", EVERYONE,
+    ]));
+    expect(everyone).toHaveLength(23570);
+    expect(everyone.reduce((n, c) => n + c["orders.count"], 0)).toBe(69659);
+    // In cents, to stay clear of float sums.
+    expect(everyone.reduce((n, c) => n + Math.round(c["orders.revenue"] * 100), 0)).toBe(250031563);
+  }, 120_000);
+});
+
+describe.skipIf(!have("online-retail"))("Online Retail as it is: 305 daily CSVs", () => {
+  it("25,900 invoices, 4,372 customers, 3,710 invoices without a customer as orphans", () => {
+    const v = parseJson<ValidateJson>(inExample("online-retail", ["validate", "--exports", "--json"]));
+    expect(v.rows.order_items).toBe(541909);
+    expect(v.rows.orders).toBe(25900);
+    expect(v.orphans.orders).toBe(3710);
+    const everyone = parseJson<unknown[]>(inExample("online-retail", [
+      "export", "--all", "--fresh", "--as-of", "2011-12-31", "--fields", "id", "--format", "json", "--out", "-",
+      "--segments", EVERYONE,
+    ]));
+    expect(everyone).toHaveLength(4372);
+  }, 120_000);
+
+  it("cancellations by a derived status: invoices numbered C... (3,836, the README's count)", () => {
+    // Independently of the product: read the 305 files with csv-parse and collect the C invoices.
+    const byDay = path.join(SHARED, "online-retail", "by-day");
+    const cancelled = new Set<string>();
+    const customers = new Set<string>();
+    for (const f of readdirSync(byDay).sort()) {
+      const rows = parseCsv(readFileSync(path.join(byDay, f), "utf8"), { columns: true }) as Array<Record<string, string>>;
+      for (const r of rows) {
+        if (!r.InvoiceNo.startsWith("C")) continue;
+        cancelled.add(r.InvoiceNo);
+        if (r.CustomerID.trim() !== "") customers.add(r.CustomerID.trim());
+      }
+    }
+    expect(cancelled.size).toBe(3836);
+    // The example's `cancelled` segment: customers with a cancelled invoice.
+    const p = parseJson<{ count: number }>(inExample("online-retail", ["preview", "cancelled", "--as-of", "2011-12-31", "--json"]));
+    expect(p.count).toBe(customers.size);
+  }, 120_000);
+});
+
+describe.skipIf(!have("rfm"))("rfm_data_orders.csv of the R package rfm", () => {
+  it("4,906 orders of 995 customers, ids with apostrophes kept", () => {
+    const v = parseJson<ValidateJson>(inExample("rfm", ["validate", "--exports", "--json"]));
+    expect(v.rows.orders).toBe(4906);
+    const everyone = parseJson<Array<{ id: string }>>(inExample("rfm", [
+      "export", "--all", "--fresh", "--as-of", "2006-12-31", "--fields", "id", "--format", "json", "--out", "-",
+      "--segments", EVERYONE,
+    ]));
+    expect(everyone).toHaveLength(995);
+    expect(everyone.map((c) => c.id)).toContain("Agness O'Keefe");
+  }, 120_000);
+});
