@@ -39,6 +39,8 @@ export interface RunContext extends EngineContext {
   checkpoint?(step: RunStep): void;
   /** Where the after_run hook's output goes. */
   hookOutput?(chunk: Buffer): void;
+  /** The random part of run ids (4 hex digits by default); tests make it repeat. */
+  idSuffix?(): string;
 }
 
 /** The named steps of a run, in order. */
@@ -122,7 +124,10 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     const ev = await engine.evaluate({ definitions, codes: decision.compute, asOf: opts.asOf, stored, outputs: withId(opts.fields ?? []) });
     const elapsed = Math.round(ctx.clock() - t0);
     step("evaluated");
-    const runId = runIdOf(ctx.now);
+    // Two runs in one second share the time part: the random part must then differ from
+    // every run the state knows (runs are serialised by the lock, so this is enough).
+    let runId = runIdOf(ctx.now, ctx.idSuffix);
+    while (prev?.runs.some((r) => r.run_id === runId) || existsSync(path.join(config.state, "snapshots", runId))) runId = runIdOf(ctx.now, ctx.idSuffix);
     const finishedAt = new Date(ctx.now + elapsed).toISOString();
     const { manifest, changed, events, outputs, segments } = assemble(definitions, prev, store, ev, decision, stored, { runId, finishedAt, startedAt, out: config.out, elapsed });
     const rows = { ...engine.project.report.rows } as Record<string, number>;
@@ -355,9 +360,9 @@ function removeStaleTemps(out: string): void {
 }
 
 /** A run id that sorts by time: `20261201T101500Z-3fa9`. */
-function runIdOf(now: number): string {
+function runIdOf(now: number, suffix: () => string = () => randomBytes(2).toString("hex")): string {
   const t = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-  return `${t}-${randomBytes(2).toString("hex")}`;
+  return `${t}-${suffix()}`;
 }
 
 /** The one line a run prints on stderr (cron mail stays short). */
