@@ -59,3 +59,25 @@ describe("counts of bad rows", () => {
     expect(r.stderr).toContain("3 data problems");
   });
 });
+
+describe("validate: every problem of every kind at once", () => {
+  it("a misspelt custom field, an unknown field and an unknown reference, in one pass, in file order", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    writeFileSync(path.join(dir, "data", "customers.csv"), "id,city,loyalty_card\nA,Moscow,true\n");
+    writeFileSync(path.join(dir, "segments", "a.yaml"), "code: a\nname: A\nfilters:\n  - { field: custom.loyality_card, eq: true }\n");
+    writeFileSync(path.join(dir, "segments", "b.yaml"), "code: b\nname: B\nfilters:\n  - { field: segment, in: [nope] }\n  - { field: citty, eq: x }\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
+    const r = segment(["validate"], dir);
+    expectExit(r, 2);
+    expect(r.stderr).toContain("3 definition problems");
+    const a = r.stderr.indexOf("segments/a.yaml:4:5: filters[0].field: unknown custom field `custom.loyality_card`");
+    const ref = r.stderr.indexOf("segments/b.yaml:4:28: filters[0].in[0]: unknown segment `nope`");
+    const field = r.stderr.indexOf("segments/b.yaml:5:14: filters[1].field: unknown field `citty`");
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(ref).toBeGreaterThan(a);
+    expect(field).toBeGreaterThan(ref);
+    expect(r.stderr).toContain("did you mean `custom.loyalty_card`?");
+  });
+});

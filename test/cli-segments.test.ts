@@ -173,7 +173,10 @@ describe("definition errors: exit 2, file:line:column, path, suggestion, all at 
     expectExit(r, 2);
     expect(r.stderr).toMatch(/segments\/a\.yaml:4:5: filters\[0\]\.field: unknown custom field `custom\.bonus_pointz`.*\n {2}did you mean `custom\.bonus_points`\?/);
     expectExit(segment(["validate", "--exports"], dir), 2);
-    expectExit(segment(["validate"], dir), 0);
+    // Without --exports too: the customers export is read for its columns (issue 9, item 7).
+    const v = segment(["validate"], dir);
+    expectExit(v, 2);
+    expect(v.stderr).toContain("did you mean `custom.bonus_points`?");
   });
 
   it("validates a file given on the command line", () => {

@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import type { Config } from "../config/load-config.js";
-import { DefinitionError, UsageError } from "../errors.js";
+import { DefinitionError, UsageError, type Problem } from "../errors.js";
 import { computeFacts, type FactResults } from "../facts/compute-facts.js";
 import type { BadRowPolicy } from "../ingest/bad-rows.js";
 import { Project, type CustomerTable } from "../ingest/project.js";
@@ -23,7 +23,7 @@ import { parseDate } from "../schema/parse-value.js";
 import type { SegmentDef } from "../segment/ast.js";
 import { bindPlan } from "../segment/bind.js";
 import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
-import { dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DefinitionFile } from "../segment/load-definitions.js";
+import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DefinitionFile } from "../segment/load-definitions.js";
 import type { DataSchema, Plan } from "../segment/plan.js";
 import { BitSet } from "../table/bitset.js";
 import { toMembership, type Membership } from "../table/membership.js";
@@ -77,9 +77,12 @@ export class Engine {
 
   /** Reads and validates the definitions of the segments folder plus any extra files (which replace same-path files). */
   static definitions(config: Config, cwd: string, extra: DefinitionFile[] = []): SegmentDef[] {
-    const extraPaths = new Set(extra.map((f) => path.resolve(cwd, f.file)));
-    const folder = readDefinitionFolder(config.segments, cwd).filter((f) => !extraPaths.has(path.resolve(cwd, f.file)));
-    return parseDefinitions([...folder, ...extra]);
+    return parseDefinitions(definitionFiles(config, cwd, extra));
+  }
+
+  /** As `definitions`, but returns the problems with the definitions that passed, for `validate`. */
+  static checkDefinitions(config: Config, cwd: string, extra: DefinitionFile[] = []): { defs: SegmentDef[]; problems: Problem[] } {
+    return checkDefinitions(definitionFiles(config, cwd, extra));
   }
 
   /** The as-of day: `asOf` parsed, or today in the configured zone. */
@@ -136,6 +139,13 @@ export class Engine {
   commitRejected(): RejectedFile[] {
     return commitRejected(this.project.bad, this.config.out);
   }
+}
+
+/** The definition files of the segments folder plus extra ones (which replace same-path files). */
+function definitionFiles(config: Config, cwd: string, extra: DefinitionFile[]): DefinitionFile[] {
+  const extraPaths = new Set(extra.map((f) => path.resolve(cwd, f.file)));
+  const folder = readDefinitionFolder(config.segments, cwd).filter((f) => !extraPaths.has(path.resolve(cwd, f.file)));
+  return [...folder, ...extra];
 }
 
 /** Parses `--as-of`, or takes the day of `now` in the zone. */

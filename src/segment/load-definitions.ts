@@ -52,9 +52,19 @@ export function readDefinitionFolder(dir: string, cwd: string): DefinitionFile[]
 
 /** Parses and validates definition files; throws a DefinitionError with every problem found. */
 export function parseDefinitions(files: DefinitionFile[]): SegmentDef[] {
+  const { defs, problems } = checkDefinitions(files);
+  if (problems.length) throw new DefinitionError(problems);
+  return defs;
+}
+
+/**
+ * Parses and validates definition files, collecting every problem: the definitions that
+ * passed (for checks that come after, such as against the data) and the problems.
+ */
+export function checkDefinitions(files: DefinitionFile[]): { defs: SegmentDef[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const defs: SegmentDef[] = [];
-  const refs: Array<{ def: SegmentDef; code: string; pos: Pos }> = [];
+  const refs: Array<{ code: string; pos: Pos }> = [];
   for (const { file, text } of files) {
     const src = parseYaml(text, file);
     if (src.problems.length) {
@@ -67,10 +77,9 @@ export function parseDefinitions(files: DefinitionFile[]): SegmentDef[] {
     for (const [raw, at] of items) {
       const v = new Validator(src, problems);
       const def = v.segment(raw, [...at]);
-      if (def) {
-        defs.push(def);
-        for (const r of v.references) refs.push({ def, ...r });
-      }
+      if (def) defs.push(def);
+      // References are checked even in a definition with other problems: every problem at once.
+      for (const r of v.references) refs.push(r);
     }
   }
   const byCode = new Map<string, SegmentDef>();
@@ -85,8 +94,7 @@ export function parseDefinitions(files: DefinitionFile[]): SegmentDef[] {
     if (!byCode.has(r.code)) problems.push({ ...posOf(r.pos), value: r.code, message: `unknown segment \`${r.code}\``, hint: choiceHint(r.code, codes) });
   }
   problems.push(...findCycles(defs, byCode));
-  if (problems.length) throw new DefinitionError(problems);
-  return defs;
+  return { defs: [...byCode.values()], problems };
 }
 
 /** Codes a definition references through `segment` filters. */

@@ -9,7 +9,7 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DataError, UsageError, type Problem } from "../../errors.js";
+import { DataError, DefinitionError, SegmentError, UsageError, type Problem } from "../../errors.js";
 import { Engine } from "../../engine/engine.js";
 import { orphanReports, orphanText } from "../../ingest/orphans.js";
 import { EXPORT_NAMES, type FactExportName } from "../../schema/exports.js";
@@ -71,24 +71,48 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
       throw new UsageError(`cannot read ${f}`);
     }
   });
-  // Definition problems are thrown here, all at once, before any data is read.
-  const defs = Engine.definitions(config, io.cwd, extra);
+  // Every definition problem at once: those of the files, then those against the data's
+  // schema (custom fields exist and take the operators used on them) whenever the data is
+  // there; without --exports only the customers export is read for that.
+  const { defs, problems: defProblems } = Engine.checkDefinitions(config, io.cwd, extra);
   const result: ValidateResult = { ok: true, segments: defs.length, rows: {}, orphans: {}, problems: [] };
   let engine: Engine | undefined;
-  if (opts.exports) {
-    engine = new Engine(config, { cwd: io.cwd, now: io.now() }, { maxBadRows: 0, collectAll: true });
-    const project = engine.project;
+  try {
+    engine = new Engine(config, { cwd: io.cwd, now: io.now() }, opts.exports ? { maxBadRows: 0, collectAll: true } : undefined);
+  } catch (e) {
+    if (opts.exports || !(e instanceof SegmentError)) throw e;
+    io.info(io.style.dim(`definitions not checked against the data: ${e.message.split("\n")[0]}`));
+  }
+  let customersFailed = false;
+  if (engine) {
     try {
-      // Checks that need the data: custom fields exist and take the operators used on them.
-      await engine.plan({ definitions: defs, asOf: opts.asOf });
-      for (const name of EXPORT_NAMES) {
-        if (name === "customers") continue;
-        if (!project.hasFacts(name)) continue;
-        for await (const _batch of project.facts(name as FactExportName)) { /* reading is the check */ }
-      }
+      if (defs.length) await engine.plan({ definitions: defs, asOf: opts.asOf });
     } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      result.problems.push(...e.problems);
+      if (e instanceof DefinitionError) defProblems.push(...e.problems);
+      else if (!(e instanceof DataError)) throw e;
+      else {
+        customersFailed = true;
+        if (opts.exports) result.problems.push(...e.problems);
+        else io.info(io.style.dim("custom fields not checked against the data: the customers export has problems (validate --exports lists them)"));
+      }
+    }
+  }
+  if (defProblems.length) throw new DefinitionError(defProblems.sort(byPlace));
+  if (opts.exports && engine) {
+    const project = engine.project;
+    if (!customersFailed) {
+      try {
+        // The checks against the schema were made above; reading every row is the rest.
+        await project.customers();
+        for (const name of EXPORT_NAMES) {
+          if (name === "customers") continue;
+          if (!project.hasFacts(name)) continue;
+          for await (const _batch of project.facts(name as FactExportName)) { /* reading is the check */ }
+        }
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+        result.problems.push(...e.problems);
+      }
     }
     result.problems.push(...project.bad.problems);
     // Past the first 1,000 bad rows the rest are counted, not listed.
@@ -121,4 +145,11 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
     throw new DataError(result.more_bad_rows ? [...result.problems, { message: `... and ${result.more_bad_rows} more bad rows` }] : result.problems);
   }
   return result;
+}
+
+/** Problems in file and line order, so one file's are together. */
+function byPlace(a: Problem, b: Problem): number {
+  const fa = a.file ?? "", fb = b.file ?? "";
+  if (fa !== fb) return fa < fb ? -1 : 1;
+  return (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
 }
