@@ -81,3 +81,35 @@ describe("validate: every problem of every kind at once", () => {
     expect(r.stderr).toContain("did you mean `custom.loyalty_card`?");
   });
 });
+
+describe("fields shows values as they are meant", () => {
+  it("aggregates with their types, decimals without float noise, datetimes in the zone", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    // 0.1 + 0.2 as a total read from text is 0.3 already; the noise comes from arithmetic, e.g.
+    // an order total derived from items: 0.1 x 1 + 0.2 x 1 = 0.30000000000000004.
+    writeFileSync(path.join(dir, "data", "order_items.csv"), "order_id,customer_id,created_at,quantity,price\n1,A,2026-01-01T21:30:00Z,1,0.1\n1,A,2026-01-01T21:30:00Z,1,0.2\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\ntimezone: Europe/Moscow\n");
+    const r = segment(["fields", "--json"], dir);
+    expectExit(r, 0);
+    const fields = JSON.parse(r.stdout) as Array<{ field: string; type: string; aggregate?: boolean; samples: string[] }>;
+    const by = new Map(fields.map((f) => [f.field, f]));
+    expect(by.get("orders.count")).toMatchObject({ type: "integer", aggregate: true });
+    expect(by.get("orders.last_at")).toMatchObject({ type: "datetime", aggregate: true });
+    expect(by.get("orders.revenue")).toMatchObject({ type: "decimal", aggregate: true });
+    // 21:30 UTC is 00:30 the next day in Moscow (UTC+3).
+    expect(by.get("orders.created_at")!.samples).toEqual(["2026-01-02T00:30:00+03:00"]);
+    expect(by.get("orders.total")!.samples).toEqual(["0.3"]);
+  });
+});
+
+describe("help", () => {
+  it("a command's --help lists the flags every command takes, too", () => {
+    const r = segment(["export", "--help"]);
+    expectExit(r, 0);
+    expect(r.stdout).toContain("Global Options:");
+    expect(r.stdout).toContain("--config <file>");
+    expect(r.stdout).toContain("--as-of <date>");
+  });
+});

@@ -20,7 +20,9 @@ export function buildProgram(io: () => Io): Command {
     .version(pkg.version, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions(false)
-    .exitOverride();
+    .exitOverride()
+    // Each command's --help lists the flags every command takes, too.
+    .configureHelp({ showGlobalOptions: true });
   addSharedOptions(program);
   program.addHelpText("after", `
 Examples:

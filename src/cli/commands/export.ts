@@ -131,7 +131,8 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
   const source = prepared.runId ? `the last run (${prepared.runId})` : `evaluated now, as of ${prepared.evaluation.plan.asOf}`;
   const whose = opts.all ? `${prepared.segments.length} segments` : code!;
   if (outFile !== "-") {
-    io.info(`exported ${report.rows} ${what === "members" ? "members" : what} of ${whose}, from ${source}, to ${shown}`);
+    const noun = what === "members" ? (report.rows === 1 ? "member" : "members") : what;
+    io.info(`exported ${report.rows} ${noun} of ${whose}, from ${source}, to ${shown}`);
   }
   return report;
 }

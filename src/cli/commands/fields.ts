@@ -48,9 +48,9 @@ export async function run(opts: GlobalOptions, io: Io): Promise<FieldInfo[]> {
 
 function renderTable(fields: FieldInfo[]): string {
   const rows = fields.map((f) => [
-    f.field, f.type, f.source,
+    f.field, f.aggregate ? `${f.type} (per customer)` : f.type, f.source,
     f.nulls === undefined ? "" : `${f.nulls}/${f.rows}`,
-    f.samples.map((s) => (s.length > 24 ? s.slice(0, 23) + "…" : s)).join(", "),
+    f.samples.map((s) => (s.length > 26 ? s.slice(0, 25) + "…" : s)).join(", "),
   ]);
   const head = ["FIELD", "TYPE", "SOURCE", "NULLS", "SAMPLES"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]].length)));

@@ -127,7 +127,7 @@ function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | unde
   }
   if (r.members.length) {
     lines.push("");
-    lines.push(`first ${r.members.length} members: ${r.members.join(", ")}`);
+    lines.push(r.members.length === 1 ? `first member: ${r.members[0]}` : `first ${r.members.length} members: ${r.members.join(", ")}`);
   }
   return lines.join("\n") + "\n";
 }
