@@ -113,3 +113,25 @@ describe("help", () => {
     expect(r.stdout).toContain("--as-of <date>");
   });
 });
+
+describe("as_of in the config", () => {
+  it("is the as-of day unless --as-of says otherwise; a bad one is a config error", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2011-12-01T10:00:00Z,5\n2,B,2011-06-01T10:00:00Z,5\n");
+    writeFileSync(path.join(dir, "segments", "recent.yaml"), "code: recent\nname: Bought in the last 30 days\nfilters:\n  - { field: orders.last_at, gte: -30d }\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\nas_of: 2011-12-09\n");
+    // As of 2011-12-09: A (2011-12-01) is within 30 days, B (2011-06-01) is not.
+    const p = segment(["preview", "recent", "--json", "--limit", "0"], dir);
+    expectExit(p, 0);
+    expect(JSON.parse(p.stdout).members).toEqual(["A"]);
+    // As of 2011-06-15: B's order is 14 days old, A's is after the as-of day (left out).
+    const q = segment(["preview", "recent", "--json", "--limit", "0", "--as-of", "2011-06-15"], dir);
+    expect(JSON.parse(q.stdout).members).toEqual(["B"]);
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\nas_of: last tuesday\n");
+    const bad = segment(["validate"], dir);
+    expectExit(bad, 2);
+    expect(bad.stderr).toContain("as_of: expected a day, YYYY-MM-DD");
+  });
+});

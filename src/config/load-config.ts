@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, type Problem } from "../errors.js";
-import { compileDateFormat, FORMAT_TOKENS, parseShare, SHARE_EXPECTATION } from "../schema/parse-value.js";
+import { compileDateFormat, FORMAT_TOKENS, parseDate, parseShare, SHARE_EXPECTATION } from "../schema/parse-value.js";
 import { EXPORT_NAMES, SCHEMAS, type ExportName } from "../schema/exports.js";
 import { choiceHint } from "../suggest.js";
 import { isValidZone } from "../table/time.js";
@@ -84,6 +84,8 @@ export interface Config {
   hooks: { afterRun?: HookConfig };
   /** Largest share of an export's facts that may be orphans before it is a problem. */
   maxOrphanShare: number;
+  /** The day taken as today when --as-of is not given (`YYYY-MM-DD`), for historical data. */
+  asOf?: string;
   /** How ids are read in every export. */
   ids: IdConfig;
 }
@@ -105,7 +107,7 @@ export interface ConfigOverrides {
   maxBadRows?: number;
 }
 
-export const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "max_bad_rows", "max_orphan_share", "ids", "sources", "rfm", "guard", "hooks"];
+export const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "as_of", "max_bad_rows", "max_orphan_share", "ids", "sources", "rfm", "guard", "hooks"];
 export const ID_KEYS = ["drop_decimal_zeros"];
 /** Orphans beyond this share of an export's facts are a problem unless the config says otherwise. */
 export const DEFAULT_MAX_ORPHAN_SHARE = 0.5;
@@ -191,6 +193,12 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     const v = raw.max_bad_rows;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) report(["max_bad_rows"], "expected a whole number >= 0");
     else config.maxBadRows = v;
+  }
+  if (raw.as_of !== undefined) {
+    // YAML reads an unquoted 2011-12-09 as a date: take it as the day it names.
+    const v = raw.as_of instanceof Date ? raw.as_of.toISOString().slice(0, 10) : raw.as_of;
+    if (typeof v !== "string" || parseDate(v) === undefined) report(["as_of"], "expected a day, YYYY-MM-DD", "e.g. as_of: 2011-12-09 for a project over historical data");
+    else config.asOf = v;
   }
   if (raw.max_orphan_share !== undefined) {
     const share = parseShare(raw.max_orphan_share);

@@ -85,9 +85,9 @@ export class Engine {
     return checkDefinitions(definitionFiles(config, cwd, extra));
   }
 
-  /** The as-of day: `asOf` parsed, or today in the configured zone. */
+  /** The as-of day: `asOf` parsed, or the config's `as_of`, or today in the configured zone. */
   asOfDay(asOf: string | undefined): number {
-    return asOfDayOf(asOf, this.config.timezone, this.ctx.now);
+    return asOfDayOf(asOf ?? this.config.asOf, this.config.timezone, this.ctx.now);
   }
 
   /** What bind needs to know of the data: loads the customers (once). */

@@ -113,6 +113,7 @@ export function configSchema(): Schema {
     ...strict(TOP_KEYS, {
       data: folder, segments: folder, state: folder, out: folder,
       timezone: { type: "string", description: "IANA zone for day boundaries, e.g. Europe/Moscow" },
+      as_of: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$", description: "the day taken as today when --as-of is not given" },
       max_bad_rows: { type: "integer", minimum: 0 },
       max_orphan_share: SHARE,
       ids: strict(ID_KEYS, { drop_decimal_zeros: { type: "boolean" } }),
