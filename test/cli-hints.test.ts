@@ -135,3 +135,43 @@ describe("as_of in the config", () => {
     expect(bad.stderr).toContain("as_of: expected a day, YYYY-MM-DD");
   });
 });
+
+describe("preview --format: members for pipes", () => {
+  const shop = () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    const lines = ["id,city"];
+    // 12 customers in Tver, one with a formula-looking id and one with a comma.
+    for (let i = 1; i <= 10; i++) lines.push(`T${String(i).padStart(2, "0")},Tver`);
+    lines.push('"=1+1",Tver', '"a,b",Tver', "K1,Kazan");
+    writeFileSync(path.join(dir, "data", "customers.csv"), lines.join("\n") + "\n");
+    writeFileSync(path.join(dir, "segments", "tver.yaml"), "code: tver\nname: Tver\nfilters:\n  - { field: city, eq: Tver }\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
+    return dir;
+  };
+  // Members in ascending id order (UTF-16): "=1+1" < "T01" ... < "T10" < "a,b".
+  const ALL = ["=1+1", "T01", "T02", "T03", "T04", "T05", "T06", "T07", "T08", "T09", "T10", "a,b"];
+
+  it("ids: one a line, only ids on stdout; --limit 0 lists all", () => {
+    const dir = shop();
+    const all = segment(["preview", "tver", "--format", "ids", "--limit", "0"], dir);
+    expectExit(all, 0);
+    expect(all.stdout).toBe(ALL.join("\n") + "\n");
+    expect(all.stderr).toContain("tver: 12 members");
+    const some = segment(["preview", "tver", "--format", "ids"], dir);
+    expect(some.stdout.trimEnd().split("\n")).toEqual(ALL.slice(0, 10));
+    expect(some.stderr).toContain("(10 listed; --limit 0 lists all)");
+  });
+
+  it("csv and tsv: a header, the formula-looking id neutralised, the comma quoted in csv", () => {
+    const dir = shop();
+    const csv = segment(["preview", "tver", "--format", "csv", "--limit", "0"], dir);
+    expect(csv.stdout).toBe(["id", "'=1+1", ...ALL.slice(1, 11), '"a,b"'].join("\n") + "\n");
+    const tsv = segment(["preview", "tver", "--format", "tsv", "--limit", "0"], dir);
+    expect(tsv.stdout).toBe(["id", "'=1+1", ...ALL.slice(1, 11), "a,b"].join("\n") + "\n");
+    const json = segment(["preview", "tver", "--format", "json", "--limit", "0"], dir);
+    expect(JSON.parse(json.stdout)).toEqual({ code: "tver", count: 12, members: ALL });
+    expectExit(segment(["preview", "tver", "--format", "xml"], dir), 2);
+  });
+});

@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Engine, type Evaluation } from "../../engine/engine.js";
 import { UsageError } from "../../errors.js";
+import { neutraliseFormula } from "../../export/cells.js";
 import { funnel, traceCustomer } from "../../evaluate/inspect.js";
 import type { SegmentDef } from "../../segment/ast.js";
 import { explainPlan } from "../../segment/explain.js";
@@ -29,13 +30,18 @@ Examples:
   $ segment preview tea-repeat-offer --explain            # the bound plan, as text
   $ segment preview tea-repeat-offer --explain --json     # the plan itself, as JSON
   $ segment preview tea-repeat-offer --customer C0011     # why is C0011 in or out?
+  $ segment preview tea-repeat-offer --format ids --limit 0 | wc -l   # every member id, one a line
 `;
 
 interface PreviewOptions extends GlobalOptions {
   limit?: string;
   explain?: boolean;
   customer?: string;
+  format?: string;
 }
+
+/** Member lists for pipes: `--format`. */
+const MEMBER_FORMATS = ["ids", "csv", "tsv", "json"] as const;
 
 /** What preview found for one segment. */
 export interface PreviewResult {
@@ -53,6 +59,7 @@ export function register(program: Command, io: () => Io): void {
     .option("--limit <n>", "members to list (0 with --json: all)", "10")
     .option("--explain", "print the bound plan: each segment's tree and the shared fact aggregates (with --json: the plan as JSON)")
     .option("--customer <id>", "show each filter's value and verdict for one customer")
+    .option("--format <format>", `print only the members, for a pipe: ${MEMBER_FORMATS.join(", ")} (ids: one a line; csv, tsv: with an id header; json: as --json); --limit 0 lists all`)
     .addHelpText("after", HELP)
     .action(async (target: string, _opts, cmd: Command) => {
       await run(target, cmd.optsWithGlobals() as PreviewOptions, io());
@@ -63,6 +70,9 @@ export function register(program: Command, io: () => Io): void {
 export async function run(target: string, opts: PreviewOptions, io: Io): Promise<PreviewResult[]> {
   const limit = Number(opts.limit ?? "10");
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number >= 0, not "${opts.limit}"`);
+  const format = opts.format?.trim().toLowerCase();
+  if (format !== undefined && !(MEMBER_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format takes ${MEMBER_FORMATS.join(", ")}, not "${opts.format}"`);
+  if (format === "json") opts = { ...opts, json: true };
   const config = configFrom(opts, io.cwd);
   let definitions: SegmentDef[];
   let codes: string[];
@@ -81,14 +91,23 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
 
   const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
   const ev = await engine.evaluate({ definitions, codes, asOf: opts.asOf });
+  const all = limit === 0 && (opts.json || format !== undefined);
   const results: PreviewResult[] = codes.map((code) => {
     const members = ev.members.get(code)!;
-    const shown = opts.json && limit === 0 ? members : members.slice(0, limit);
+    const shown = all ? members : members.slice(0, limit);
     return { code, count: members.length, members: [...shown] };
   });
 
   reportIngest(engine, io, ev.facts, ev.plan.asOf);
   for (const w of ev.warnings) io.warn(w);
+  if (format === "ids" || format === "csv" || format === "tsv") {
+    // Only the ids on stdout; the counts go to stderr.
+    const ids = results.flatMap((r) => r.members);
+    const header = format === "ids" ? "" : "id\n";
+    io.out(header + ids.map((id) => (format === "ids" ? id : idCell(id, format === "csv" ? "," : "\t"))).map((l) => l + "\n").join(""));
+    for (const r of results) io.info(`${r.code}: ${r.count} member${r.count === 1 ? "" : "s"}${r.members.length < r.count ? ` (${r.members.length} listed; --limit 0 lists all)` : ""}`);
+    return results;
+  }
   if (opts.json) {
     if (opts.explain) io.out(JSON.stringify(ev.plan, null, 2) + "\n");
     else io.out(JSON.stringify(results.length === 1 ? results[0] : results) + "\n");
@@ -130,4 +149,13 @@ function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | unde
     lines.push(r.members.length === 1 ? `first member: ${r.members[0]}` : `first ${r.members.length} members: ${r.members.join(", ")}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * An id as one CSV or TSV cell: neutralised if a spreadsheet would run it as a formula,
+ * quoted when it holds the delimiter, a quote or a line break.
+ */
+function idCell(raw: string, delimiter: string): string {
+  const id = neutraliseFormula(raw);
+  return id.includes(delimiter) || /["\r\n]/.test(id) ? `"${id.replace(/"/g, '""')}"` : id;
 }
