@@ -175,3 +175,37 @@ describe("preview --format: members for pipes", () => {
     expectExit(segment(["preview", "tver", "--format", "xml"], dir), 2);
   });
 });
+
+describe("definition messages that point the right way", () => {
+  const check = (yaml: string) => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    writeFileSync(path.join(dir, "data", "customers.csv"), "id,city,birthday\nA,Moscow,1990-02-10\n");
+    writeFileSync(path.join(dir, "segments", "a.yaml"), yaml);
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
+    const r = segment(["validate"], dir);
+    expectExit(r, 2);
+    return r.stderr;
+  };
+
+  it("an ignore_year range with a day the month has not says so, not `needs ignore_year`", () => {
+    const err = check('code: a\nname: A\nfilters:\n  - { field: birthday, ignore_year: true, between: ["02-30", "03-05"] }\n');
+    expect(err).toContain("February has no day 30 (it has 29 at most)");
+    expect(err).not.toContain("needs `ignore_year: true`");
+    // Without ignore_year, a valid MM-DD still gets that hint.
+    expect(check('code: a\nname: A\nfilters:\n  - { field: birthday, between: ["02-10", "03-05"] }\n')).toContain("MM-DD needs `ignore_year: true`");
+  });
+
+  it("an unclosed { is reported where it opens, in plain words", () => {
+    // The parser gives up at the end of the file (line 5); the brace opens at line 4, column 5.
+    const err = check("code: a\nname: A\nfilters:\n  - { field: city, eq: x\n");
+    expect(err).toContain("segments/a.yaml:4:5: YAML syntax: this `{` is not closed with `}`");
+    expect(err).toContain("the YAML parser says:");
+  });
+
+  it("a duplicate key and a misindented line, in plain words", () => {
+    expect(check("code: a\nname: A\ncode: b\nfilters:\n  - { field: city, eq: x }\n")).toContain("segments/a.yaml:3:1: YAML syntax: a key appears twice in this mapping: keep one");
+    expect(check("code: a\nname: A\nfilters:\n  - field: city\n    eq: x\n   bad: 1\n")).toContain("segments/a.yaml:6:1: YAML syntax: this line is indented unlike the lines around it");
+  });
+});

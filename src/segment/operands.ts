@@ -123,9 +123,23 @@ function scalarFor(cls: TypeClass, v: unknown, ignoreYear: boolean): Scalar | Op
     case "date": {
       const d = parseDateOperand(v, ignoreYear);
       if (d) return d;
-      return { message: `expected a date: ${ignoreYear ? MONTH_DAY_FORMS : DATE_FORMS}`, hint: typeof v === "string" && MONTH_DAY.test(v) ? "MM-DD needs `ignore_year: true`" : undefined };
+      return { message: `expected a date: ${ignoreYear ? MONTH_DAY_FORMS : DATE_FORMS}`, hint: dateHint(v, ignoreYear) };
     }
   }
+}
+
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** Why a date operand is wrong, when its shape tells: a day the month has not, or MM-DD without ignore_year. */
+function dateHint(v: unknown, ignoreYear: boolean): string | undefined {
+  if (typeof v !== "string") return undefined;
+  const m = MONTH_DAY.exec(v.trim());
+  if (!m) return undefined;
+  const month = Number(m[1]);
+  const day = Number(m[2]);
+  if (month < 1 || month > 12) return `${v} has no month ${m[1]}: MM-DD is month, then day`;
+  if (day < 1 || day > DAYS_IN_MONTH_LEAP[month - 1]) return `${MONTH_NAMES[month - 1]} has no day ${day} (it has ${DAYS_IN_MONTH_LEAP[month - 1]} at most)`;
+  return ignoreYear ? undefined : "MM-DD needs `ignore_year: true`";
 }
 
 function isError(x: unknown): x is OperandError {
