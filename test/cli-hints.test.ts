@@ -209,3 +209,13 @@ describe("definition messages that point the right way", () => {
     expect(check("code: a\nname: A\nfilters:\n  - field: city\n    eq: x\n   bad: 1\n")).toContain("segments/a.yaml:6:1: YAML syntax: this line is indented unlike the lines around it");
   });
 });
+
+describe("the funnel shows where dates resolved", () => {
+  it("a `where` date range reads as days, like a filter's", () => {
+    // email-engaged: at between [-2w, today]; as of 2026-11-23, -2w is 2026-11-09.
+    const r = segment(["preview", "email-engaged", "--as-of", "2026-11-23"]);
+    expectExit(r, 0);
+    expect(r.stdout).toContain('emails.count where type in ["open"] and at between 2026-11-09 and 2026-11-23 >= 1');
+    expect(r.stdout).not.toContain("-2w");
+  });
+});

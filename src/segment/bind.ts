@@ -246,7 +246,7 @@ class Binder {
         const test = this.test(f, f.op, f.operand, classOf(ref.type), f.ignoreYear);
         if (!test) return undefined;
         const agg = this.aggregate(ref.table, f.where, [], MEASURES_OF[ref.metric]);
-        return { ...base, label: `${f.field}${whereText(f.where)} ${testText(test)}`, input: { kind: "metric", aggregate: agg.id, metric: ref.metric, type: ref.type }, test };
+        return { ...base, label: `${f.field}${this.whereText(ref.table, f.where)} ${testText(test)}`, input: { kind: "metric", aggregate: agg.id, metric: ref.metric, type: ref.type }, test };
       }
       case "fact-column": {
         const cls = classOf(ref.type);
@@ -254,13 +254,13 @@ class Binder {
         if (f.op === "all") {
           // "has all of" over facts: every value is matched by some passing row.
           const ids = (f.operand as unknown[]).map((v) => this.aggregate(ref.table, f.where, [cond("in", [v])], []).id);
-          return { ...base, label: `${f.field}${whereText(f.where)} has all of ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: ids, negate: false } };
+          return { ...base, label: `${f.field}${this.whereText(ref.table, f.where)} has all of ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: ids, negate: false } };
         }
         const negate = NEGATIVE_OPS.has(f.op);
         const op = negate ? POSITIVE_OF[f.op]! : f.op;
         if (!this.test(f, op, f.operand, cls, f.ignoreYear)) return undefined;
         const agg = this.aggregate(ref.table, f.where, [cond(op, f.operand)], []);
-        return { ...base, label: `${negate ? "no" : "some"} ${ref.table} row${whereText(f.where)} with ${ref.column} ${OP_TEXT[op]} ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: [agg.id], negate } };
+        return { ...base, label: `${negate ? "no" : "some"} ${ref.table} row${this.whereText(ref.table, f.where)} with ${ref.column} ${OP_TEXT[op]} ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: [agg.id], negate } };
       }
       case "rfm":
         this.report(f, `\`${f.field}\` is not available yet`, undefined, "field");
@@ -282,6 +282,22 @@ class Binder {
       return undefined;
     }
     return resolveTest(cls, op, checked, this.ctx, ignoreYear);
+  }
+
+  /**
+   * A `where` as labels show it: values as written (`category in ["Chinese tea"]`), but
+   * dates resolved against the as-of day as filter dates are (`at between 2026-11-09 and
+   * 2026-11-23`), so a funnel reads the same for both.
+   */
+  private whereText(table: FactTable, where: Condition[]): string {
+    if (where.length === 0) return "";
+    const columns = factColumns(table);
+    const parts = where.map((c) => {
+      const col = columns.get(c.column)!;
+      if (classOf(col.type) === "date") return this.condition(c, col).label;
+      return `${c.column} ${OP_TEXT[c.op]} ${JSON.stringify(c.operand)}`;
+    });
+    return ` where ${parts.join(" and ")}`;
   }
 
   /** The aggregate of every row of a table (no `where`), with these measures. */
@@ -327,7 +343,3 @@ function byKey(a: ConditionPlan, b: ConditionPlan): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-function whereText(where: Condition[]): string {
-  if (where.length === 0) return "";
-  return ` where ${where.map((c) => `${c.column} ${OP_TEXT[c.op]} ${JSON.stringify(c.operand)}`).join(" and ")}`;
-}
