@@ -38,6 +38,7 @@ import { performance } from 'node:perf_hooks';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from './common.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,17 +74,6 @@ for (const d of ['bin', 'dist', 'package.json']) cpSync(join(REPO, d), join(BUIL
 symlinkSync(join(REPO, 'node_modules'), join(BUILD, 'node_modules'));
 const BIN = join(BUILD, 'bin', 'segment.js');
 
-/** mulberry32: the same seed, the same sequence. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 // The data: a generated shop in three versions, each with its as-of day.
@@ -95,7 +85,7 @@ const AS_OF = ['2026-03-31', '2026-04-15', '2026-05-05'];
 const DAY = 86_400_000;
 
 function generateVersions() {
-  const rand = prng(SEED);
+  const rand = mulberry32(SEED);
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
   const id = (i) => `C${String(i + 1).padStart(5, '0')}`;
   const base = Array.from({ length: CUSTOMERS }, (_, i) => ({ id: id(i), city: pick(CITIES) }));
@@ -476,7 +466,7 @@ const t0 = performance.now();
 let nextReport = 100;
 
 async function soak(k, versions, expected) {
-  const rand = prng(SEED * 1000 + k);
+  const rand = mulberry32(SEED * 1000 + k);
   const other = (model) => (model.lastVersion === undefined ? Math.floor(rand() * versions.length) : (model.lastVersion + 1 + Math.floor(rand() * (versions.length - 1))) % versions.length);
   while (!stopped && stats.kills < KILLS && violations.length < 10) {
     const p = newProject(versions);

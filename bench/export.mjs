@@ -25,12 +25,13 @@
 //
 // Sizes take k and m (100k, 1m) or plain numbers. Both parts run the same sizes.
 // The writer children and measure.mjs run with the launcher's --max-semi-space-size=32.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { codeVersion, ensureBuilt, mulberry32 } from './common.mjs';
 import { DEFAULT_SEED, FILES, generate } from './generate.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -95,16 +96,6 @@ const COLUMNS = [
   ['orders.revenue', 'decimal'], ['orders.last_at', 'datetime'],
 ].map(([name, type]) => ({ name, type }));
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PLACES = [
   ['RU', 'Moscow', 'Moscow'], ['RU', 'Москва', 'Москва'], ['RU', 'Saint Petersburg', 'Saint Petersburg'],
@@ -224,20 +215,7 @@ async function writerChild(format, rows, file) {
 // ---------------------------------------------------------------------------
 // the parent
 // ---------------------------------------------------------------------------
-function ensureBuilt() {
-  if (existsSync(join(REPO, 'dist', 'cli', 'main.js')) && existsSync(join(REPO, 'dist', 'export', 'writer.js'))) return;
-  console.log('dist/ is missing or has no export writers: running npm run build');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed');
-}
 
-/** Which code is measured: the commit, whether src/ has uncommitted changes, when dist/ was built. */
-function codeVersion() {
-  const git = (...args) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' }).stdout?.trim() ?? '';
-  let newest = 0;
-  for (const f of readdirSync(join(REPO, 'dist'), { recursive: true })) newest = Math.max(newest, statSync(join(REPO, 'dist', f)).mtimeMs);
-  return { commit: git('rev-parse', '--short', 'HEAD') || null, srcDirty: git('status', '--porcelain', '--', 'src') !== '', distBuilt: new Date(newest).toISOString() };
-}
 
 /** Runs a child; resolves with its exit code, wall time, stdout (first MiB) and stderr (last 4 KB). */
 function runChild(args, cwd, env = {}) {
@@ -472,7 +450,7 @@ function flatness(writer, sizes) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  ensureBuilt();
+  ensureBuilt(['cli/main.js', 'export/writer.js']);
   const t0 = performance.now();
   const version = codeVersion();
   const writer = [];

@@ -31,6 +31,7 @@ import { join, resolve, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
+import { mulberry32 } from './common.mjs';
 import { performance } from 'node:perf_hooks';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -52,16 +53,6 @@ export const FILES = ['customers.csv', 'orders.csv', 'order_items.csv', 'visits.
 // ---------------------------------------------------------------------------
 // randomness
 // ---------------------------------------------------------------------------
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function next() {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeRng(seed) {
   const f = mulberry32(seed);

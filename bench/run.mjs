@@ -20,12 +20,13 @@
 // --cpu-prof passes --cpu-prof to the measured runs (profiles in bench/data/<scale>/profiles/).
 // A child's warnings on stderr (e.g. MaxListenersExceededWarning) are kept in the results.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { codeVersion, ensureBuilt } from './common.mjs';
 import { DEFAULT_SEED, FILES, SCALES, generate } from './generate.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -64,20 +65,7 @@ function parseArgs(argv) {
   return o;
 }
 
-function ensureBuilt() {
-  if (existsSync(join(REPO, 'dist', 'cli', 'main.js'))) return;
-  console.log('dist/cli/main.js is missing: running npm run build');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed');
-}
 
-/** Which code is measured: the commit, whether src/ has uncommitted changes, when dist/ was built. */
-function codeVersion() {
-  const git = (...args) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' }).stdout?.trim() ?? '';
-  let newest = 0;
-  for (const f of readdirSync(join(REPO, 'dist'), { recursive: true })) newest = Math.max(newest, statSync(join(REPO, 'dist', f)).mtimeMs);
-  return { commit: git('rev-parse', '--short', 'HEAD') || null, srcDirty: git('status', '--porcelain', '--', 'src') !== '', distBuilt: new Date(newest).toISOString() };
-}
 
 async function ensureData(scale, regen) {
   const dir = join(BENCH, 'data', scale);
