@@ -8,7 +8,8 @@ import { exportText, oneLine } from "../table/value-text.js";
 import type { ValueType } from "../table/value-type.js";
 import type { Project } from "../ingest/project.js";
 import type { TypedBatch } from "../ingest/typed-batch.js";
-import { FACT_EXPORT, ITEM_COLUMNS, type FactTable } from "../segment/fields.js";
+import { FACT_EXPORT, ITEM_COLUMNS, METRIC_TYPE, type FactTable } from "../segment/fields.js";
+import type { Metric } from "../segment/plan.js";
 
 /** One filterable field. */
 export interface FieldInfo {
@@ -25,8 +26,6 @@ export interface FieldInfo {
 
 const SAMPLES = 3;
 
-/** The value types of the aggregates, per metric. */
-const AGGREGATE_TYPE: Record<string, ValueType> = { count: "integer", first_at: "datetime", last_at: "datetime", revenue: "decimal", avg_check: "decimal" };
 
 /** Lists every field available for filters on this project's data. */
 export async function describeFields(project: Project): Promise<FieldInfo[]> {
@@ -44,7 +43,7 @@ export async function describeFields(project: Project): Promise<FieldInfo[]> {
     const src = exportName === "orders" && project.report.ordersFromItems ? "order_items (grouped by order_id)" : exportName;
     const { rows, stats } = await columnStats(project.facts(exportName), zone);
     for (const m of ["count", "first_at", "last_at", ...(table === "orders" ? ["revenue", "avg_check"] : [])]) {
-      out.push({ field: `${table}.${m}`, type: AGGREGATE_TYPE[m], aggregate: true, source: src, samples: [] });
+      out.push({ field: `${table}.${m}`, type: METRIC_TYPE[m as Metric], aggregate: true, source: src, samples: [] });
     }
     if (table === "orders" && project.sources.order_items) out.push({ field: "orders.quantity", type: "integer", aggregate: true, source: "order_items", samples: [] });
     for (const [name, s] of stats) {

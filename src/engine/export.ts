@@ -11,7 +11,8 @@
  */
 import type { Config } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
-import type { TableWriter, WriteReport } from "../export/writer.js";
+import { writeRows, type TableWriter, type WriteReport } from "../export/writer.js";
+import { parseDate } from "../schema/parse-value.js";
 import { choiceHint } from "../suggest.js";
 import { StateStore, type Manifest } from "../state/snapshot.js";
 import { diffMemberships, toMembership, type Membership } from "../table/membership.js";
@@ -126,33 +127,28 @@ export async function writeExport(p: PreparedExport, writer: TableWriter, opts: 
   if (opts.multiTable) {
     if (opts.all) {
       await writer.table({ name: "summary", columns: [...SUMMARY_COLUMNS] });
-      for (const s of p.segments) await put(writer, [s.code, s.name, s.members, s.entered, s.left, dayOf(s.asOf)]);
+      await writeRows(writer, p.segments.map((s) => [s.code, s.name, s.members, s.entered, s.left, parseDate(s.asOf) ?? null]));
     }
     for (const s of p.segments) {
       await writer.table({ name: s.code, columns });
-      for (const r of p.rows.rows(s.ids)) await put(writer, r);
+      await writeRows(writer, p.rows.rows(s.ids));
     }
     return writer.end();
   }
   if (!opts.all) {
     await writer.table({ name: p.segments[0].code, columns });
-    for (const r of p.rows.rows(p.segments[0].ids)) await put(writer, r);
+    await writeRows(writer, p.rows.rows(p.segments[0].ids));
     return writer.end();
   }
   await writer.table({ name: "segments", columns: [{ name: "segment", type: "string" }, ...columns] });
-  for (const s of p.segments) for (const r of p.rows.rows(s.ids)) await put(writer, [s.code, ...r]);
+  for (const s of p.segments) await writeRows(writer, withSegment(s.code, p.rows.rows(s.ids)));
   return writer.end();
 }
 
-async function put(writer: TableWriter, values: readonly CellValue[]): Promise<void> {
-  const wait = writer.row(values);
-  if (wait) await wait;
+function* withSegment(code: string, rows: Iterable<CellValue[]>): Generator<CellValue[]> {
+  for (const r of rows) yield [code, ...r];
 }
 
-function dayOf(text: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
-  return Math.floor(Date.parse(`${text}T00:00:00Z`) / 86_400_000);
-}
 
 /**
  * The manifest and the ids wanted of the current snapshot: members, or the entered or left

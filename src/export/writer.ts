@@ -92,13 +92,18 @@ export function emptyReport(): WriteReport {
   return { rows: 0, replacedControls: 0, truncatedCells: 0, continued: [] };
 }
 
-/** Writes one table of rows to a writer and ends it. */
-export async function writeTable(writer: TableWriter, spec: TableSpec, rows: Iterable<readonly CellValue[]>): Promise<WriteReport> {
-  await writer.table(spec);
+/** Writes rows to the current table, waiting whenever the writer asks to. */
+export async function writeRows(writer: TableWriter, rows: Iterable<readonly CellValue[]>): Promise<void> {
   for (const r of rows) {
     const wait = writer.row(r);
     if (wait) await wait;
   }
+}
+
+/** Writes one table of rows to a writer and ends it. */
+export async function writeTable(writer: TableWriter, spec: TableSpec, rows: Iterable<readonly CellValue[]>): Promise<WriteReport> {
+  await writer.table(spec);
+  await writeRows(writer, rows);
   return writer.end();
 }
 

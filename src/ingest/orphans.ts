@@ -5,6 +5,7 @@
  */
 import type { FactExportName } from "../schema/exports.js";
 import type { CustomerTable, IngestReport } from "./project.js";
+import { dropDecimalZeros } from "./typed-batch.js";
 
 /** The orphans of one export. */
 export interface OrphanReport {
@@ -43,7 +44,7 @@ function likelyCause(name: string, examples: string[], customers: CustomerTable)
     }
     return undefined;
   };
-  const float = first((id) => (/^-?\d+\.0+$/.test(id) ? id.slice(0, id.indexOf(".")) : undefined));
+  const float = first((id) => (dropDecimalZeros(id) !== id ? dropDecimalZeros(id) : undefined));
   if (float) {
     return {
       cause: `the ${name} export writes customer ids as decimals ("${float.id}") where the customers export has "${float.other}": a spreadsheet turned them into numbers`,

@@ -45,7 +45,8 @@ const METRICS: Record<FactTable, Metric[]> = {
   emails: ["count", "first_at", "last_at"],
 };
 
-const METRIC_TYPE: Record<Metric, ValueType> = {
+/** The value type of each metric. */
+export const METRIC_TYPE: Record<Metric, ValueType> = {
   count: "integer", first_at: "datetime", last_at: "datetime", revenue: "decimal", avg_check: "decimal", quantity: "integer",
 };
 

@@ -19,7 +19,7 @@ import { extensionOf, FORMATS, openWriter, reportWarnings, type Format, type Wri
 import { moveIntoPlace } from "../../fs-atomic.js";
 import type { Io } from "../io.js";
 import { reportIngest } from "../report-ingest.js";
-import { configFrom, splitList, type GlobalOptions } from "../shared-options.js";
+import { configFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -140,9 +140,9 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
 /** The format: --format, or the --out file's extension, or csv. */
 function formatOf(flag: string | undefined, target: string | undefined): Format {
   if (flag !== undefined) {
-    const f = flag.trim().toLowerCase();
-    if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format takes one of ${FORMATS.join(", ")}, not "${flag}"`);
-    return f as Format;
+    const formats = parseFormats(flag);
+    if (formats.length > 1) throw new UsageError(`--format takes one format for export, not "${flag}"`);
+    return formats[0];
   }
   const ext = target && target !== "-" ? path.extname(target).slice(1).toLowerCase() : "";
   return (FORMATS as readonly string[]).includes(ext) ? (ext as Format) : "csv";

@@ -7,10 +7,12 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { Engine, type Evaluation } from "../../engine/engine.js";
 import { UsageError } from "../../errors.js";
-import { neutraliseFormula } from "../../export/cells.js";
+import { streamSink } from "../../export/sink.js";
+import { openWriter, writeTable } from "../../export/writer.js";
 import { funnel, traceCustomer } from "../../evaluate/inspect.js";
 import type { SegmentDef } from "../../segment/ast.js";
 import { explainPlan } from "../../segment/explain.js";
@@ -103,8 +105,12 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
   if (format === "ids" || format === "csv" || format === "tsv") {
     // Only the ids on stdout; the counts go to stderr.
     const ids = results.flatMap((r) => r.members);
-    const header = format === "ids" ? "" : "id\n";
-    io.out(header + ids.map((id) => (format === "ids" ? id : idCell(id, format === "csv" ? "," : "\t"))).map((l) => l + "\n").join(""));
+    if (format === "ids") io.out(ids.map((id) => id + "\n").join(""));
+    else {
+      // The CSV writer of the exports, so quoting and formula neutralising are the same.
+      const writer = openWriter("csv", streamSink(io.stdout as Writable), { timezone: config.timezone, delimiter: format === "csv" ? "," : "\t" });
+      await writeTable(writer, { name: "members", columns: [{ name: "id", type: "id" }] }, ids.map((id) => [id]));
+    }
     for (const r of results) io.info(`${r.code}: ${r.count} member${r.count === 1 ? "" : "s"}${r.members.length < r.count ? ` (${r.members.length} listed; --limit 0 lists all)` : ""}`);
     return results;
   }
@@ -149,13 +155,4 @@ function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | unde
     lines.push(r.members.length === 1 ? `first member: ${r.members[0]}` : `first ${r.members.length} members: ${r.members.join(", ")}`);
   }
   return lines.join("\n") + "\n";
-}
-
-/**
- * An id as one CSV or TSV cell: neutralised if a spreadsheet would run it as a formula,
- * quoted when it holds the delimiter, a quote or a line break.
- */
-function idCell(raw: string, delimiter: string): string {
-  const id = neutraliseFormula(raw);
-  return id.includes(delimiter) || /["\r\n]/.test(id) ? `"${id.replace(/"/g, '""')}"` : id;
 }
