@@ -15,26 +15,31 @@ export function reportIngest(engine: Engine, io: Io, facts?: FactResults, asOf?:
   if (left) io.info(io.style.dim(`left out, dated after the as-of day ${asOf} (${engine.config.timezone}): ${left}`));
 }
 
-/** The orphans of a read: one dim line, and a loud warning for an export past max_orphan_share. */
-export function reportOrphans(engine: Engine, io: Io, verb = "ignored"): OrphanReport[] {
+/** The orphans of a read: every export's, and those past max_orphan_share (never when the customers come from the facts). */
+export function orphanFindings(engine: Engine): { reports: OrphanReport[]; tooMany: OrphanReport[] } {
   const customers = engine.project.loadedCustomers;
-  if (!customers) return [];
+  if (!customers) return { reports: [], tooMany: [] };
   const reports = orphanReports(engine.project.report, customers);
-  if (reports.length) io.info(io.style.dim(`orphans (facts of unknown customers, ${verb}): ${reports.map(orphanText).join(", ")}`));
-  for (const r of tooMany(reports, engine.config.maxOrphanShare, customers.derived)) io.warn(orphanWarning(r, engine.config.maxOrphanShare));
-  return reports;
+  return { reports, tooMany: customers.derived ? [] : reports.filter((r) => r.share > engine.config.maxOrphanShare) };
 }
 
-/** The reports past the share allowed (never when the customers come from the facts themselves). */
-export function tooMany(reports: OrphanReport[], maxShare: number, derived: boolean): OrphanReport[] {
-  return derived ? [] : reports.filter((r) => r.share > maxShare);
+/** The orphans of a read: one dim line, and a loud warning for an export past max_orphan_share. */
+export function reportOrphans(engine: Engine, io: Io, found = orphanFindings(engine), verb = "ignored"): void {
+  if (found.reports.length) io.info(io.style.dim(`orphans (facts of unknown customers, ${verb}): ${found.reports.map(orphanText).join(", ")}`));
+  for (const r of found.tooMany) io.warn(orphanWarning(r, engine.config.maxOrphanShare));
 }
 
-/** The loud line for an export whose facts mostly name no known customer. */
-export function orphanWarning(r: OrphanReport, maxShare: number): string {
+/** What is wrong with an export whose facts mostly name no known customer, and what to do. */
+export function orphanProblem(r: OrphanReport, maxShare: number): { message: string; hint?: string } {
   const pct = Math.round(r.share * 1000) / 10;
-  return `${pct}% of the ${r.name} name customers that are not in the customers export (more than max_orphan_share ${Math.round(maxShare * 1000) / 10}%)` +
-    (r.cause ? `: ${r.cause}` : "") + (r.hint ? `\n  ${r.hint}` : "");
+  const message = `${pct}% of the ${r.name} name customers that are not in the customers export (more than max_orphan_share ${Math.round(maxShare * 1000) / 10}%)` + (r.cause ? `: ${r.cause}` : "");
+  return { message, hint: r.hint };
+}
+
+/** The loud warning for such an export: the problem, and the hint on the next line. */
+export function orphanWarning(r: OrphanReport, maxShare: number): string {
+  const p = orphanProblem(r, maxShare);
+  return p.hint ? `${p.message}\n  ${p.hint}` : p.message;
 }
 
 /** The fact columns read into nothing, for `fields` and `validate`: one line, or none. */

@@ -13,9 +13,8 @@ import { HookError } from "../../errors.js";
 import { FORMATS } from "../../export/writer.js";
 import ora, { type Ora } from "ora";
 import { runSegments, summaryLine, type RunStep } from "../../engine/run.js";
-import { orphanReports } from "../../ingest/orphans.js";
 import type { Io } from "../io.js";
-import { orphanWarning, tooMany } from "../report-ingest.js";
+import { orphanFindings, orphanWarning } from "../report-ingest.js";
 import { configFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
@@ -79,8 +78,7 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
     for (const { name, file } of engine.commitRejected()) io.warn(`skipped ${engine.project.report.skipped[name] ?? 0} unreadable ${name} rows (--max-bad-rows): see ${file}`);
   }
   // Orphans are in the summary line; an export whose facts mostly join no customer is said aloud.
-  const customers = engine.project.loadedCustomers;
-  if (customers) for (const r of tooMany(orphanReports(engine.project.report, customers), config.maxOrphanShare, customers.derived)) io.warn(orphanWarning(r, config.maxOrphanShare));
+  for (const r of orphanFindings(engine).tooMany) io.warn(orphanWarning(r, config.maxOrphanShare));
   for (const g of summary.guards_tripped) io.warn(`${opts.dryRun ? "guard would trip" : "guard overridden with --force"}: ${g}`);
   if (opts.json) io.out(JSON.stringify(summary, null, 2) + "\n");
   else io.info(summaryLine(summary));

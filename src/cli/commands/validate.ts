@@ -11,9 +11,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DataError, DefinitionError, SegmentError, UsageError, type Problem } from "../../errors.js";
 import { Engine } from "../../engine/engine.js";
-import { orphanReports, orphanText } from "../../ingest/orphans.js";
+import { orphanText } from "../../ingest/orphans.js";
 import { EXPORT_NAMES, type FactExportName } from "../../schema/exports.js";
-import { orphanWarning, reportIgnored, tooMany } from "../report-ingest.js";
+import { orphanFindings, orphanProblem, reportIgnored } from "../report-ingest.js";
 import type { Io } from "../io.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
@@ -77,6 +77,7 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
   const { defs, problems: defProblems } = Engine.checkDefinitions(config, io.cwd, extra);
   const result: ValidateResult = { ok: true, segments: defs.length, rows: {}, orphans: {}, problems: [] };
   let engine: Engine | undefined;
+  let found: ReturnType<typeof orphanFindings> = { reports: [], tooMany: [] };
   try {
     engine = new Engine(config, { cwd: io.cwd, now: io.now() }, opts.exports ? { maxBadRows: 0, collectAll: true } : undefined);
   } catch (e) {
@@ -120,14 +121,11 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
     result.rows = { ...project.report.rows } as Record<string, number>;
     result.orphans = { ...project.report.orphans } as Record<string, number>;
     result.ignored = Object.fromEntries(Object.entries(project.report.ignored).filter(([, c]) => c && c.length)) as Record<string, string[]>;
-    const customers = project.loadedCustomers;
-    if (customers) {
-      result.orphan_examples = Object.fromEntries(orphanReports(project.report, customers).map((r) => [r.name, r.examples]));
-      // Most facts of an export naming no known customer is a data problem: the join is broken.
-      for (const r of tooMany(orphanReports(project.report, customers), config.maxOrphanShare, customers.derived)) {
-        const [message, hint] = orphanWarning(r, config.maxOrphanShare).split("\n  ");
-        result.problems.push({ file: project.sources[r.name === "orders" && project.report.ordersFromItems ? "order_items" : r.name]?.display, message, hint });
-      }
+    found = orphanFindings(engine);
+    if (project.loadedCustomers) result.orphan_examples = Object.fromEntries(found.reports.map((r) => [r.name, r.examples]));
+    // Most facts of an export naming no known customer is a data problem: the join is broken.
+    for (const r of found.tooMany) {
+      result.problems.push({ file: project.sources[r.name === "orders" && project.report.ordersFromItems ? "order_items" : r.name]?.display, ...orphanProblem(r, config.maxOrphanShare) });
     }
   }
   result.ok = result.problems.length === 0;
@@ -136,9 +134,7 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
     const checked = opts.exports ? Object.entries(result.rows).map(([k, n]) => `${k} ${n} rows`).join(", ") : "";
     if (result.ok) io.info(`${io.style.green("ok")}: config ${config.file ?? "(defaults)"}; ${defs.length} segment${defs.length === 1 ? "" : "s"}${checked ? `; ${checked}` : ""}`);
     if (engine) reportIgnored(engine, io);
-    const customers = opts.exports ? engine?.project.loadedCustomers : undefined;
-    const orphans = customers && engine ? orphanReports(engine.project.report, customers) : [];
-    if (orphans.length) io.info(`orphans (facts of unknown customers, not an error below max_orphan_share): ${orphans.map(orphanText).join(", ")}`);
+    if (found.reports.length) io.info(`orphans (facts of unknown customers, not an error below max_orphan_share): ${found.reports.map(orphanText).join(", ")}`);
   }
   if (!result.ok) {
     // The problems are printed by the exit point, once, whether --json or not.
