@@ -132,14 +132,6 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
   return { columns, custom, missing, unmatched, width: header.length, ignored: ignoredColumns };
 }
 
-/** Rows with one column's cells replaced by their derived values (a copy: a source column may feed two columns). */
-function derivedRows(rows: RawCell[][], index: number, derive: (cell: RawCell) => RawCell): RawCell[][] {
-  return rows.map((row) => {
-    const copy = row.slice();
-    copy[index] = derive(row[index]);
-    return copy;
-  });
-}
 
 /** Text of a raw cell, trimmed; null when empty or missing. Objects and arrays are not text. */
 function textOf(cell: RawCell): string | null | undefined {
@@ -204,17 +196,21 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
 
   const dropZeros = source.ids?.dropDecimalZeros === true;
   for (const col of plan.columns) {
-    const rows = col.derive ? derivedRows(batch.rows, col.index, col.derive) : batch.rows;
+    // A derived column reads one-cell rows of its derived values (the source rows stay as
+    // they are: a source column may feed two columns).
+    const derive = col.derive;
+    const rows = derive ? batch.rows.map((row) => [derive(row[col.index])]) : batch.rows;
+    const idx = derive ? 0 : col.index;
     switch (col.type) {
       case "id":
       case "string": {
         const values = new Array<string>(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
-          const t = textOf(rows[r][col.index]);
+          const t = textOf(rows[r][idx]);
           let v = t === undefined || t === null ? "" : col.type === "id" ? parseId(t) : t;
           if (dropZeros && col.type === "id") v = dropDecimalZeros(v);
-          if (t === undefined) reject(r, col, rows[r][col.index]);
+          if (t === undefined) reject(r, col, rows[r][idx]);
           values[r] = v;
           if (v === "") validity.delete(r);
         }
@@ -228,7 +224,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const values = new Float64Array(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
-          const raw = rows[r][col.index];
+          const raw = rows[r][idx];
           if (typeof raw === "number" && (col.type === "integer" || col.type === "decimal")) {
             if (col.type === "integer" && !Number.isInteger(raw)) reject(r, col, raw);
             values[r] = raw;
@@ -258,7 +254,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const values = new Uint8Array(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
-          const raw = rows[r][col.index];
+          const raw = rows[r][idx];
           if (typeof raw === "boolean") {
             values[r] = raw ? 1 : 0;
             continue;
@@ -277,7 +273,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const values = new Array<string[]>(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
-          const raw = rows[r][col.index];
+          const raw = rows[r][idx];
           if (Array.isArray(raw)) {
             const items: string[] = [];
             let good = true;
