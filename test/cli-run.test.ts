@@ -426,6 +426,14 @@ function expectSkippedRow(summary: RunSummary, code: string, type: string, reaso
   expect([0, null]).toContain(r.left);
 }
 
+/** A run that kept a static segment frozen: its skipped row, members.csv byte for byte, no entered or left. */
+function expectFrozenRun(p: Project, summary: RunSummary, code: string, members: number, membersBytes: Buffer): void {
+  expectSkippedRow(summary, code, "static", "static, frozen", members);
+  expect(p.bytes(code, "members.csv").equals(membersBytes), "members.csv unchanged").toBe(true);
+  expectEmptyOrAbsent(p.file(code, "entered.csv"));
+  expectEmptyOrAbsent(p.file(code, "left.csv"));
+}
+
 /** Checks members/entered/left files of a computed segment against the expected sets. */
 function expectOutputs(p: Project, code: string, before: Iterable<string>, after: Iterable<string>): void {
   expect(p.ids(code, "members"), `${code} members`).toEqual(sorted(after));
@@ -716,10 +724,7 @@ describe("segment run: static segments", () => {
       expect(sorted(p.naiveAll(AS_OF_2).get("moscow-list")!)).not.toEqual(sorted(frozen));
 
       const second = p.run(AS_OF_2);
-      expectSkippedRow(second, "moscow-list", "static", "static, frozen", frozen.size);
-      expect(p.bytes("moscow-list", "members.csv").equals(membersBytes), "members.csv unchanged").toBe(true);
-      expectEmptyOrAbsent(p.file("moscow-list", "entered.csv"));
-      expectEmptyOrAbsent(p.file("moscow-list", "left.csv"));
+      expectFrozenRun(p, second, "moscow-list", frozen.size, membersBytes);
     });
   }
 
@@ -745,10 +750,7 @@ describe("segment run: static segments", () => {
     p.writeShop(shop);
     expect(sorted(p.naiveAll(AS_OF_3).get("moscow-list")!)).not.toEqual(sorted(recomputed));
     const third = p.run(AS_OF_3);
-    expectSkippedRow(third, "moscow-list", "static", "static, frozen", recomputed.size);
-    expect(p.bytes("moscow-list", "members.csv").equals(membersBytes), "members.csv unchanged").toBe(true);
-    expectEmptyOrAbsent(p.file("moscow-list", "entered.csv"));
-    expectEmptyOrAbsent(p.file("moscow-list", "left.csv"));
+    expectFrozenRun(p, third, "moscow-list", recomputed.size, membersBytes);
   });
 
   it("a segment referencing a static segment sees its frozen members", () => {
