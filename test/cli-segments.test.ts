@@ -2,7 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeRun, expectExit, fixtureCopy, parseJson, ROOT, segment, tempDir } from "./helpers.js";
+import { describeRun, expectExit, fixtureCopy, ROOT, segment, tempDir, previewed } from "./helpers.js";
 
 const AS_OF = ["--as-of", "2026-11-23"];
 const golden = (code: string) => readFileSync(path.join(ROOT, "test", "golden", "segments", `${code}.txt`), "utf8").trim().split("\n").filter(Boolean);
@@ -15,7 +15,7 @@ describe("example segments match their golden member lists", () => {
   });
   for (const code of codes) {
     it(code, () => {
-      const got = parseJson<{ code: string; count: number; members: string[] }>(segment(["preview", code, "--json", "--limit", "0", ...AS_OF]));
+      const got = previewed(segment(["preview", code, "--json", "--limit", "0", ...AS_OF]));
       expect(got.code).toBe(code);
       expect(got.members).toEqual(golden(code));
       expect(got.count).toBe(golden(code).length);
@@ -43,9 +43,9 @@ describe("segment preview", () => {
     const r = segment(["preview", "not-moscow", "--limit", "3", ...AS_OF]);
     expectExit(r, 0);
     expect(r.stdout).toContain("first 3 members: C0002, C0003, C0005");
-    const j = parseJson(segment(["preview", "not-moscow", "--json", "--limit", "3", ...AS_OF]));
-    expect(j).toEqual({ code: "not-moscow", count: 116, members: ["C0002", "C0003", "C0005"] });
-    expect(parseJson<{ members: string[] }>(segment(["preview", "not-moscow", "--json", "--limit", "0", ...AS_OF])).members).toHaveLength(116);
+    const j = previewed(segment(["preview", "not-moscow", "--json", "--limit", "3", ...AS_OF]));
+    expect(j).toMatchObject({ code: "not-moscow", count: 116, members: ["C0002", "C0003", "C0005"] });
+    expect(previewed(segment(["preview", "not-moscow", "--json", "--limit", "0", ...AS_OF])).members).toHaveLength(116);
   });
 
   it("explains the plan, computing an aggregate shared by two filters once", () => {
@@ -75,7 +75,7 @@ describe("segment preview", () => {
     const dir = tempDir();
     const draft = path.join(dir, "draft.yaml");
     writeFileSync(draft, "code: draft\nname: Draft\nfilters:\n  - { field: segment, in: [call-back] }\n  - { field: city, ne: Moscow }\n");
-    const j = parseJson<{ members: string[] }>(segment(["preview", draft, "--json", "--limit", "0", ...AS_OF]));
+    const j = previewed(segment(["preview", draft, "--json", "--limit", "0", ...AS_OF]));
     const callBack = golden("call-back");
     // call-back is C0021..C0024, and only C0021 (Saint Petersburg) lives outside Moscow.
     expect(callBack).toHaveLength(4);
@@ -85,8 +85,8 @@ describe("segment preview", () => {
   });
 
   it("uses the time zone: a registration just after midnight in Moscow", () => {
-    const utc = parseJson<{ members: string[] }>(segment(["preview", "new-this-month", "--json", "--limit", "0", ...AS_OF])).members;
-    const msk = parseJson<{ members: string[] }>(segment(["preview", "new-this-month", "--json", "--limit", "0", "--timezone", "Europe/Moscow", ...AS_OF])).members;
+    const utc = previewed(segment(["preview", "new-this-month", "--json", "--limit", "0", ...AS_OF])).members;
+    const msk = previewed(segment(["preview", "new-this-month", "--json", "--limit", "0", "--timezone", "Europe/Moscow", ...AS_OF])).members;
     // C0190 registered 2026-11-01T01:30+03:00: October in UTC, November in Moscow.
     expect(utc).not.toContain("C0190");
     expect(msk).toContain("C0190");
@@ -99,7 +99,7 @@ describe("segment preview", () => {
     writeFileSync(path.join(dir, "segments", "t.yaml"), readFileSync(path.join(ROOT, "segments", "tea-repeat-offer.yaml")));
     const r = segment(["preview", "tea-repeat-offer", "--json", ...AS_OF], dir);
     expectExit(r, 0);
-    expect(JSON.parse(r.stdout).count).toBe(0);
+    expect(previewed(r).count).toBe(0);
     expect(r.stderr).toMatch(/warning: conditions on order items .* no order_items export/);
     // With the items there, no such warning.
     const withItems = segment(["preview", "tea-repeat-offer", "--json", ...AS_OF]);

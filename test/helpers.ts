@@ -26,10 +26,11 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `segment args...` in `cwd` with colour off and no TTY. */
-export function segment(args: string[], cwd = ROOT, env: Record<string, string> = {}): RunResult {
+/** Runs `segment args...` in `cwd` with colour off and no TTY; `input` is piped to its stdin. */
+export function segment(args: string[], cwd = ROOT, env: Record<string, string> = {}, input?: string | Buffer): RunResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
+    input,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", ...env },
     timeout: TIMEOUT_MS,
@@ -112,4 +113,19 @@ export function fixtureCopy(name: string, config = "data: .\nsegments: segments\
   cpSync(path.join(ROOT, "fixtures", name), dir, { recursive: true });
   writeFileSync(path.join(dir, "segment.config.yaml"), config);
   return dir;
+}
+
+/** One segment of `preview --json` (docs/json.md). */
+export interface PreviewedSegment {
+  code: string;
+  name: string;
+  count: number;
+  members: string[];
+  funnel: Array<{ depth: number; label: string; alone: number; cumulative?: number }>;
+  customer?: { id: string; found: boolean; member: boolean; trace: Array<{ depth: number; label: string; pass: boolean; value?: string }> };
+}
+
+/** The first (or only) segment of a `preview --json` run's output. */
+export function previewed(r: RunResult): PreviewedSegment {
+  return parseJson<{ segments: PreviewedSegment[] }>(r).segments[0];
 }

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseJson, ROOT, segment } from "./helpers.js";
+import { parseJson, ROOT, segment, previewed } from "./helpers.js";
 
 /** A segments folder with one segment, `everyone`: every customer (an id is never empty). */
 const EVERYONE = path.join(ROOT, "test", "public-data");
@@ -73,8 +73,32 @@ describe.skipIf(!have("online-retail"))("Online Retail as it is: 305 daily CSVs"
     }
     expect(cancelled.size).toBe(3836);
     // The example's `cancelled` segment: customers with a cancelled invoice.
-    const p = parseJson<{ count: number }>(inExample("online-retail", ["preview", "cancelled", "--as-of", "2011-12-31", "--json"]));
+    const p = previewed(inExample("online-retail", ["preview", "cancelled", "--as-of", "2011-12-31", "--json"]));
     expect(p.count).toBe(customers.size);
+  }, 120_000);
+});
+
+describe.skipIf(!have("online-retail"))("Online Retail's Country, a custom fact column", () => {
+  it("orders.country and `where: { country }` read it, as a script over the files counts", () => {
+    // Independently of the product: customers with a line shipped to Germany, and those
+    // with three or more distinct invoices that have such a line.
+    const byDay = path.join(SHARED, "online-retail", "by-day");
+    const invoices = new Map<string, Set<string>>();
+    for (const f of readdirSync(byDay).sort()) {
+      const rows = parseCsv(readFileSync(path.join(byDay, f), "utf8"), { columns: true }) as Array<Record<string, string>>;
+      for (const r of rows) {
+        const id = r.CustomerID.trim();
+        if (r.Country !== "Germany" || id === "") continue;
+        if (!invoices.has(id)) invoices.set(id, new Set());
+        invoices.get(id)!.add(r.InvoiceNo);
+      }
+    }
+    const regulars = [...invoices.values()].filter((s) => s.size >= 3).length;
+    const p = previewed(inExample("online-retail", ["preview", "germany_regulars", "--as-of", "2011-12-31", "--json"]));
+    expect(p.count).toBe(regulars);
+    const v = parseJson<{ custom_columns: Record<string, Record<string, string>> }>(inExample("online-retail", ["validate", "--exports", "--json"]));
+    expect(v.custom_columns).toEqual({ order_items: { Country: "orders.country" } });
+    expect(invoices.size).toBeGreaterThan(regulars);
   }, 120_000);
 });
 

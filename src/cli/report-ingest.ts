@@ -3,6 +3,8 @@ import { leftOutText, type Engine } from "../engine/engine.js";
 import type { FactResults } from "../facts/compute-facts.js";
 import { orphanReports, orphanText, type OrphanReport } from "../ingest/orphans.js";
 import type { Io } from "./io.js";
+import type { FactExportName } from "../schema/exports.js";
+import { TABLE_OF } from "../segment/fields.js";
 
 /** Moves the rejected-rows files into place (the command succeeded) and tells stderr about them, orphans and left-out facts. */
 export function reportIngest(engine: Engine, io: Io, facts?: FactResults, asOf?: string): void {
@@ -44,11 +46,31 @@ export function orphanWarning(r: OrphanReport, maxShare: number): string {
 
 /** The fact columns read into nothing, for `fields` and `validate`: one line, or none. */
 export function reportIgnored(engine: Engine, io: Io): Record<string, string[]> {
-  const ignored = Object.fromEntries(Object.entries(engine.project.report.ignored).filter(([, cols]) => cols && cols.length)) as Record<string, string[]>;
+  const ignored = ignoredColumns(engine);
   const parts = Object.entries(ignored).map(([name, cols]) => `${name}: ${cols.map((c) => JSON.stringify(c)).join(", ")}`);
   if (parts.length) {
-    io.info(`ignored columns (mapped to no field): ${parts.join("; ")}`);
+    io.info(`ignored columns (their name is a field's already, or a repeat): ${parts.join("; ")}`);
     io.info(io.style.dim("  map one in sources.<export>.columns to use it, or list it in sources.<export>.ignore to say it is not wanted"));
   }
   return ignored;
+}
+
+/** Source columns read into nothing, per export that has any. */
+export function ignoredColumns(engine: Engine): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(engine.project.report.ignored).filter(([, cols]) => cols && cols.length)) as Record<string, string[]>;
+}
+
+/** The fact exports' own columns and the field each is (`Country` -> `orders.country`), per export that has any. */
+export function customFactColumns(engine: Engine): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [name, cols] of Object.entries(engine.project.report.extra)) {
+    if (cols && cols.length) out[name] = Object.fromEntries(cols.map((c) => [c.header, `${TABLE_OF[name as FactExportName]}.${c.name}`]));
+  }
+  return out;
+}
+
+/** The fact exports' own columns, as the fields they are: one line, or none. */
+export function reportCustomColumns(engine: Engine, io: Io): void {
+  const parts = Object.entries(customFactColumns(engine)).map(([name, cols]) => `${name}: ${Object.entries(cols).map(([h, f]) => `${JSON.stringify(h)} as ${f}`).join(", ")}`);
+  if (parts.length) io.info(io.style.dim(`custom fact columns (usable in filters and where): ${parts.join("; ")}`));
 }

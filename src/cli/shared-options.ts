@@ -3,6 +3,7 @@ import { Option, type Command } from "commander";
 import { loadConfig, type Config } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
 import { extensionOf, FORMATS, type Format } from "../export/writer.js";
+import { spoolStdin } from "./stdin.js";
 
 /** Values of the shared flags, as commander gives them. */
 export interface GlobalOptions {
@@ -46,6 +47,11 @@ export function configFrom(opts: GlobalOptions, cwd: string): Config {
     config: opts.config, data: opts.data, segments: opts.segments, state: opts.state,
     out: opts.out, timezone: opts.timezone, maxBadRows,
   }, cwd);
+}
+
+/** The config of a command that reads the exports: as `configFrom`, with an export named `-` copied from standard input. */
+export function dataConfigFrom(opts: GlobalOptions, cwd: string): Config {
+  return spoolStdin(configFrom(opts, cwd));
 }
 
 /** Parses a comma-separated `--format` list; formats writing the same file (xls, xlsx) count once. */

@@ -27,8 +27,10 @@ export interface ColumnMapping {
 
 /** Per-export reading options. */
 export interface SourceConfig {
-  /** File names, folders or globs (`by-day/*.csv`), relative to the data folder, read in turn. */
+  /** File names, folders or globs (`by-day/*.csv`), relative to the data folder, read in turn; `-` is standard input. */
   file?: string[];
+  /** How messages name the file when it is not the user's own path (standard input, spooled). */
+  shownAs?: string;
   format?: "csv" | "json" | "ndjson";
   delimiter: string;
   encoding: string;
@@ -95,6 +97,9 @@ export interface IdConfig {
   /** `17850.0` is read as `17850`: ids a spreadsheet turned into numbers. */
   dropDecimalZeros: boolean;
 }
+
+/** `file: "-"`: the export comes on standard input. */
+export const STDIN = "-";
 
 /** Command-line values that override the file. */
 export interface ConfigOverrides {
@@ -224,6 +229,10 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
         const parsed = validateSource(s, name, ["sources", name], report);
         if (parsed) config.sources[name] = parsed;
       }
+      const fromStdin = EXPORT_NAMES.filter((n) => config.sources[n]?.file?.[0] === STDIN);
+      if (fromStdin.length > 1) {
+        report(["sources", fromStdin[1], "file"], `standard input can hold one export, and ${fromStdin.join(" and ")} both read it`, "give all but one of them a file");
+      }
     }
   }
   if (raw.rfm !== undefined) validateRfm(raw.rfm, config.rfm, report);
@@ -246,6 +255,8 @@ function validateSource(raw: unknown, name: ExportName, at: string[], report: Re
     const list = Array.isArray(raw.file) ? raw.file : [raw.file];
     if (list.length === 0 || list.some((f) => typeof f !== "string" || f === "")) {
       report([...at, "file"], "expected a file name, a folder, a glob such as by-day/*.csv, or a list of them");
+    } else if (list.length > 1 && list.includes(STDIN)) {
+      report([...at, "file"], "`-` (standard input) must be the export's only file", "file: \"-\"");
     } else out.file = list as string[];
   }
   if (raw.format !== undefined) {

@@ -41,6 +41,9 @@ export async function describeFields(project: Project): Promise<FieldInfo[]> {
     const exportName = FACT_EXPORT[table];
     if (!project.hasFacts(exportName)) continue;
     const src = exportName === "orders" && project.report.ordersFromItems ? "order_items (grouped by order_id)" : exportName;
+    // The export's own columns are typed by inference first (one read), then counted with the rest.
+    const own = new Set((await project.extraColumns(exportName)).map((c) => c.name));
+    await project.customColumnTypes(exportName, [...own]);
     const { rows, stats } = await columnStats(project.facts(exportName), zone);
     for (const m of ["count", "first_at", "last_at", ...(table === "orders" ? ["revenue", "avg_check"] : [])]) {
       out.push({ field: `${table}.${m}`, type: METRIC_TYPE[m as Metric], aggregate: true, source: src, samples: [] });
@@ -48,14 +51,18 @@ export async function describeFields(project: Project): Promise<FieldInfo[]> {
     if (table === "orders" && project.sources.order_items) out.push({ field: "orders.quantity", type: "integer", aggregate: true, source: "order_items", samples: [] });
     for (const [name, s] of stats) {
       if (name === "id" || name === "customer_id") continue;
-      out.push({ field: `${table}.${name}`, type: s.type, source: src, nulls: s.nulls, rows, samples: [...s.samples] });
+      out.push({ field: `${table}.${name}`, type: s.type, source: own.has(name) ? `${src} (custom)` : src, nulls: s.nulls, rows, samples: [...s.samples] });
     }
     if (table === "orders" && project.sources.order_items) {
-      const items = await columnStats(project.facts("order_items", ITEM_COLUMNS), zone);
+      // Custom columns of the items that the orders export does not have are item-level orders.* columns too.
+      const itemOwn = (await project.extraColumns("order_items")).map((c) => c.name).filter((n) => !own.has(n) && !stats.has(n));
+      await project.customColumnTypes("order_items", itemOwn);
+      const items = await columnStats(project.facts("order_items", [...ITEM_COLUMNS, ...itemOwn]), zone);
       for (const [name, s] of items.stats) {
         // orders.quantity is the metric (sum of item quantities); the item column is for `where` only.
-        if (!(ITEM_COLUMNS as readonly string[]).includes(name) || name === "quantity") continue;
-        out.push({ field: `orders.${name}`, type: s.type, source: "order_items", nulls: s.nulls, rows: items.rows, samples: [...s.samples] });
+        const custom = itemOwn.includes(name);
+        if ((!(ITEM_COLUMNS as readonly string[]).includes(name) && !custom) || name === "quantity") continue;
+        out.push({ field: `orders.${name}`, type: s.type, source: custom ? "order_items (custom)" : "order_items", nulls: s.nulls, rows: items.rows, samples: [...s.samples] });
       }
     }
   }

@@ -22,8 +22,10 @@ import { lowerSegment, type LoweredGroup } from "../evaluate/lower.js";
 import { parseDate } from "../schema/parse-value.js";
 import type { SegmentDef } from "../segment/ast.js";
 import { bindPlan } from "../segment/bind.js";
-import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
-import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DefinitionFile } from "../segment/load-definitions.js";
+import { customFactRefs, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
+import type { FactExportName } from "../schema/exports.js";
+import type { ValueType } from "../table/value-type.js";
+import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DataColumns, type DefinitionFile } from "../segment/load-definitions.js";
 import type { DataSchema, Plan } from "../segment/plan.js";
 import { BitSet } from "../table/bitset.js";
 import { toMembership, type Membership } from "../table/membership.js";
@@ -72,7 +74,7 @@ export class Engine {
   readonly project: Project;
 
   constructor(readonly config: Config, readonly ctx: EngineContext, policy?: BadRowPolicy) {
-    this.project = new Project(config, ctx.cwd, policy);
+    this.project = new Project(config, ctx.cwd, policy, takenFactNames());
   }
 
   /** Reads and validates the definitions of the segments folder plus any extra files (which replace same-path files). */
@@ -80,9 +82,25 @@ export class Engine {
     return parseDefinitions(definitionFiles(config, cwd, extra));
   }
 
-  /** As `definitions`, but returns the problems with the definitions that passed, for `validate`. */
-  static checkDefinitions(config: Config, cwd: string, extra: DefinitionFile[] = []): { defs: SegmentDef[]; problems: Problem[] } {
-    return checkDefinitions(definitionFiles(config, cwd, extra));
+  /**
+   * As `definitions`, but returns the problems with the definitions that passed, for
+   * `validate`; `data` (from `dataColumns`) lets custom fact columns be checked too.
+   */
+  static checkDefinitions(config: Config, cwd: string, extra: DefinitionFile[] = [], data?: DataColumns): { defs: SegmentDef[]; problems: Problem[] } {
+    return checkDefinitions(definitionFiles(config, cwd, extra), data);
+  }
+
+  /** The custom columns of each fact table, from the fact exports' headers (one batch of each is read). */
+  async dataColumns(): Promise<DataColumns> {
+    const factCustom: DataColumns["factCustom"] = {};
+    for (const table of FACT_TABLES) {
+      const names = new Set<string>();
+      for (const exp of table === "orders" ? (["orders", "order_items"] as const) : [FACT_EXPORT[table]]) {
+        for (const c of await this.project.extraColumns(exp)) names.add(c.name);
+      }
+      factCustom[table] = [...names];
+    }
+    return { factCustom };
   }
 
   /** The as-of day: `asOf` parsed, or the config's `as_of`, or today in the configured zone. */
@@ -90,20 +108,38 @@ export class Engine {
     return asOfDayOf(asOf ?? this.config.asOf, this.config.timezone, this.ctx.now);
   }
 
-  /** What bind needs to know of the data: loads the customers (once). */
-  async schema(): Promise<DataSchema> {
+  /**
+   * What bind needs to know of the data: loads the customers (once), and reads the fact
+   * exports' headers for their custom columns. The custom columns `defs` name are typed by
+   * inference, which costs one read of their export (`all`: every custom column, for `fields`).
+   */
+  async schema(defs: readonly SegmentDef[] = [], all = false): Promise<DataSchema> {
     const customers = await this.project.customers();
     const columns: DataSchema["customers"] = {};
     for (const [name, col] of customers.columns) columns[name] = col.type;
     const facts = FACT_TABLES.filter((t) => this.project.hasFacts(FACT_EXPORT[t]));
-    return { customers: columns, facts, orderItems: this.project.sources.order_items !== undefined };
+    const refs = customFactRefs(defs);
+    const factCustom: NonNullable<DataSchema["factCustom"]> = {};
+    for (const table of facts) {
+      const entries: Record<string, { type: ValueType | null; level: "row" | "item" }> = {};
+      // orders.<name> is a column of the orders export, else of its items.
+      const from: Array<[FactExportName, "row" | "item"]> = table === "orders" ? [["orders", "row"], ["order_items", "item"]] : [[FACT_EXPORT[table], "row"]];
+      for (const [exp, level] of from) {
+        const names = (await this.project.extraColumns(exp)).map((c) => c.name).filter((n) => !(n in entries));
+        const need = all ? names : names.filter((n) => refs.get(table)?.has(n));
+        const types = need.length ? await this.project.customColumnTypes(exp, need) : {};
+        for (const n of names) entries[n] = { type: types[n] ?? null, level };
+      }
+      factCustom[table] = entries;
+    }
+    return { customers: columns, facts, orderItems: this.project.sources.order_items !== undefined, factCustom };
   }
 
   /** Binds the definitions a request needs into a plan. */
   async plan(req: EvaluateRequest): Promise<Plan> {
     const stored = req.stored ?? new Map<string, Membership>();
     const defs = toCompute(req.definitions, req.codes, stored);
-    return bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs });
+    return bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(defs), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs });
   }
 
   /** Evaluates a request end to end. */

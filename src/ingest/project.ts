@@ -10,13 +10,13 @@ import { BitSet } from "../table/bitset.js";
 import { detach } from "../table/detach.js";
 import { ColumnBuilder, Dictionary, type Column } from "../table/column.js";
 import { BadRows, type BadRowPolicy } from "./bad-rows.js";
-import { inferType } from "./infer-type.js";
+import { inferType, TypeGuess } from "./infer-type.js";
 import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from "../schema/parse-value.js";
 import type { ValueType } from "../table/value-type.js";
 import { readRecords } from "./read-records.js";
 import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type FactExportName } from "../schema/exports.js";
 import { resolveSources, type ResolvedSource } from "./sources.js";
-import { planHeader, rawRowText, typeBatch, type HeaderPlan, type TypedBatch, type TypedValues } from "./typed-batch.js";
+import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, type TypedBatch, type TypedValues } from "./typed-batch.js";
 import { choiceHint } from "../suggest.js";
 
 /** The customers as typed columns, with an id -> row index map. */
@@ -42,6 +42,8 @@ export interface IngestReport {
   orphans: Partial<Record<FactExportName, number>>;
   /** Source columns read into nothing, per export (of its first file). */
   ignored: Partial<Record<ExportName, string[]>>;
+  /** A fact export's own columns (custom fact columns), per export (of its first file). */
+  extra: Partial<Record<ExportName, ExtraColumn[]>>;
   /** A few distinct customer ids of orphan facts, per export, in order of appearance. */
   orphanExamples: Partial<Record<FactExportName, string[]>>;
   /** True when orders were derived from a line-item export. */
@@ -59,11 +61,17 @@ export class Project {
   readonly config: Config;
   readonly sources: Partial<Record<ExportName, ResolvedSource>>;
   readonly bad: BadRows;
-  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, orphanExamples: {}, ignored: {}, ordersFromItems: false };
+  readonly report: IngestReport = { rows: {}, skipped: {}, orphans: {}, orphanExamples: {}, ignored: {}, extra: {}, ordersFromItems: false };
   private customerTable?: CustomerTable;
+  /** Inferred types of the fact exports' custom columns, per export (only those asked for). */
+  private readonly customTypes: Partial<Record<ExportName, Record<string, ValueType>>> = {};
 
-  /** `cwd` is the folder that paths in messages are shown relative to. */
-  constructor(config: Config, cwd: string, policy?: BadRowPolicy) {
+  /**
+   * `cwd` is the folder that paths in messages are shown relative to. `taken`: per fact
+   * export, the names the segment language already uses for its fields (a column of such
+   * a name cannot be a custom fact column, and is reported as ignored).
+   */
+  constructor(config: Config, cwd: string, policy?: BadRowPolicy, private readonly taken: Partial<Record<FactExportName, ReadonlySet<string>>> = {}) {
     this.config = config;
     this.sources = resolveSources(config, cwd);
     this.bad = new BadRows(policy ?? { maxBadRows: config.maxBadRows });
@@ -133,20 +141,60 @@ export class Project {
     return source ? this.typedBatches(source, wanted) : undefined;
   }
 
+  /** A fact export's custom columns (its columns mapped to no canonical one), from its header. */
+  async extraColumns(name: FactExportName): Promise<ExtraColumn[]> {
+    const source = this.sources[name];
+    if (!source) return [];
+    if (!this.report.extra[name]) {
+      // The header comes with the first batch: read one, and stop.
+      for await (const batch of readRecords(source, () => {})) {
+        const plan = planHeader(batch.header, source, "UTC", [], { taken: this.taken[name] });
+        this.report.extra[name] = plan.extra;
+        this.report.ignored[name] = plan.ignored;
+        break;
+      }
+    }
+    return this.report.extra[name] ?? [];
+  }
+
+  /** The type of each named custom column of a fact export, inferred over all its rows (once). */
+  async customColumnTypes(name: FactExportName, names: readonly string[]): Promise<Record<string, ValueType>> {
+    const source = this.sources[name];
+    const known = (this.customTypes[name] ??= {});
+    const todo = names.filter((n) => !(n in known));
+    if (source && todo.length) {
+      const guesses = new Map(todo.map((n) => [n, new TypeGuess(source.options.decimal)]));
+      // A read of its own, for the types alone: its bad rows are reported by the read that uses the values.
+      for await (const batch of this.typedBatches(source, [], { raw: todo, quiet: true })) {
+        for (const [n, values] of Object.entries(batch.custom)) {
+          const g = guesses.get(n)!;
+          if (g.settled) continue;
+          for (const v of values) if (v !== null) g.add(v);
+        }
+        if ([...guesses.values()].every((g) => g.settled)) break;
+      }
+      for (const [n, g] of guesses) known[n] = g.result();
+    }
+    return Object.fromEntries(names.filter((n) => n in known).map((n) => [n, known[n]]));
+  }
+
   /**
    * Typed batches of one source, with header checks and bad rows handled per policy. An
    * export of several files is checked file by file: each must have the columns of the
-   * first (in any order), and messages name the file the row is in.
+   * first (in any order), and messages name the file the row is in. Custom columns whose
+   * types have been inferred are typed when wanted; `raw` ones come as text; `quiet` leaves
+   * bad rows unreported.
    */
-  async *typedBatches(source: ResolvedSource, wanted?: readonly string[]): AsyncGenerator<TypedBatch> {
+  async *typedBatches(source: ResolvedSource, wanted?: readonly string[], opts: { raw?: readonly string[]; quiet?: boolean } = {}): AsyncGenerator<TypedBatch> {
     let plan: HeaderPlan | undefined;
     let rows = 0;
     let current: ResolvedSource = source;
     let first: { display: string; columns: string[] } | undefined;
-    const onBad = (problem: Problem, raw: string) => {
+    const onBad = opts.quiet ? () => {} : (problem: Problem, raw: string) => {
       this.report.skipped[source.name] = (this.report.skipped[source.name] ?? 0) + 1;
       this.bad.take(source.name, problem, raw);
     };
+    const reading = { types: this.customTypes[source.name], raw: opts.raw, taken: source.name === "customers" ? undefined : this.taken[source.name] };
     for await (const batch of readRecords(source, onBad)) {
       const display = batch.display ?? source.display;
       if (display !== current.display || !plan) {
@@ -156,13 +204,14 @@ export class Project {
       // Zone-less datetimes are UTC unless their column names a zone (DATA.md).
       if (!plan || plan.width !== batch.header.length) {
         const fresh = !plan;
-        plan = planHeader(batch.header, current, "UTC", wanted);
+        plan = planHeader(batch.header, current, "UTC", wanted, reading);
         if (fresh) {
           checkHeader(current, plan, batch.header, this.report.ordersFromItems);
           const columns = [...batch.header].map((h) => h.trim()).sort();
           if (!first) {
             first = { display, columns };
             this.report.ignored[source.name] = plan.ignored;
+            this.report.extra[source.name] = plan.extra;
           }
           else if (source.format === "csv") checkSameColumns(source.name, first, display, columns);
         }

@@ -134,7 +134,8 @@ export function resolveSources(config: Config, cwd: string): Partial<Record<Expo
       if (candidates[0] === undefined) continue;
       named = [candidates[0]];
     }
-    const files = named.flatMap((entry) => expandEntry(entry, name, config.data, shownDataDir));
+    let files = named.flatMap((entry) => expandEntry(entry, name, config.data, shownDataDir));
+    if (options.shownAs) files = files.map((f) => ({ ...f, display: options.shownAs! }));
     const formats = new Set(files.map((f) => options.format ?? formatOf(f.file)));
     const format = [...formats][0];
     if (!format) {

@@ -31,7 +31,7 @@ export interface TypedBatch {
   length: number;
   lines: Int32Array;
   columns: Record<string, TypedValues>;
-  /** Custom fields (customers only): trimmed text or null, typed after inference. */
+  /** Custom fields (and fact custom columns being inferred): trimmed text or null, typed after inference. */
   custom: Record<string, Array<string | null>>;
   /** The file the rows came from, as messages show it. */
   display?: string;
@@ -65,24 +65,42 @@ export function deriver(mapping: ColumnMapping): ((cell: RawCell) => RawCell) | 
   };
 }
 
+/** A fact export's column mapped to no canonical column: a custom fact column `<name>`. */
+export interface ExtraColumn {
+  header: string;
+  name: string;
+}
+
+/** How a fact export's custom columns are read: typed (after inference) or as raw text (for it). */
+export interface CustomReading {
+  /** Inferred types: a wanted custom column with a type here is typed like a canonical one. */
+  types?: Readonly<Record<string, ValueType>>;
+  /** Custom columns to hand over as raw text in `TypedBatch.custom` (to infer their types). */
+  raw?: readonly string[];
+  /** Names the language already gives a field of this export: columns of those names are ignored. */
+  taken?: ReadonlySet<string>;
+}
+
 /** How the current header maps onto canonical and custom columns. */
 export interface HeaderPlan {
   columns: ColumnPlan[];
   custom: Array<{ name: string; index: number }>;
+  /** A fact export's custom columns, in header order. */
+  extra: ExtraColumn[];
   /** Canonical columns that the export lacks. */
   missing: string[];
   /** Mapped source columns not found in the header. */
   unmatched: Array<{ column: string; from: string }>;
   /** Width of the header this plan was made for. */
   width: number;
-  /** Fact columns read into nothing: mapped to no canonical column and not in `ignore`. */
+  /** Fact columns read into nothing: not in `ignore`, and with no name of their own (blank, or one taken). */
   ignored: string[];
 }
 
 const normalise = (s: string) => s.trim().toLowerCase();
 
-/** Builds the column plan for a header; `wanted` limits the canonical columns typed. */
-export function planHeader(header: string[], source: ResolvedSource, timezone: string, wanted?: readonly string[]): HeaderPlan {
+/** Builds the column plan for a header; `wanted` limits the columns typed. */
+export function planHeader(header: string[], source: ResolvedSource, timezone: string, wanted?: readonly string[], reading: CustomReading = {}): HeaderPlan {
   const schema = SCHEMAS[source.name];
   const byName = new Map<string, number>();
   header.forEach((h, i) => {
@@ -123,13 +141,27 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
       seen.add(name);
       custom.push({ name, index });
     });
-  } else {
+  }
+  const extra: ExtraColumn[] = [];
+  if (source.name !== "customers") {
+    // The other columns are the export's own: custom fact columns, named like custom fields.
     const ignored = new Set(source.options.ignore.map(normalise));
+    const seen = new Set<string>();
     header.forEach((h, index) => {
-      if (!used.has(index) && h.trim() !== "" && !ignored.has(normalise(h))) ignoredColumns.push(h);
+      if (used.has(index) || h.trim() === "" || ignored.has(normalise(h))) return;
+      const name = customFieldName(h);
+      if (name === "" || seen.has(name) || name in schema.columns || reading.taken?.has(name)) {
+        ignoredColumns.push(h);
+        return;
+      }
+      seen.add(name);
+      extra.push({ header: h, name });
+      const type = reading.types?.[name];
+      if (type && (!wanted || wanted.includes(name))) columns.push({ name, type, index, timezone });
+      if (reading.raw?.includes(name)) custom.push({ name, index });
     });
   }
-  return { columns, custom, missing, unmatched, width: header.length, ignored: ignoredColumns };
+  return { columns, custom, extra, missing, unmatched, width: header.length, ignored: ignoredColumns };
 }
 
 

@@ -10,7 +10,7 @@ import { choiceHint } from "../suggest.js";
 import { formatDay, startOfDayInZone } from "../table/time.js";
 import type { ValueType } from "../table/value-type.js";
 import { POSITIVE_OF, NEGATIVE_OPS, type Condition, type FilterNode, type GroupNode, type Op, type Scalar, type SegmentDef } from "./ast.js";
-import { allFieldNames, factColumns, resolveField, TIMESTAMP, type FactTable } from "./fields.js";
+import { allFieldNames, FACT_EXPORT, factColumns, resolveField, TIMESTAMP, type FactTable } from "./fields.js";
 import { dependencyOrder, describeClass, referencedCodes } from "./load-definitions.js";
 import { checkOperand, classOf, fold, isOperandError, OPS_BY_CLASS, resolveDate, type DateContext, type Operand } from "./operands.js";
 import {
@@ -90,6 +90,7 @@ function bindOutputs(b: Binder, fields: readonly string[], schema: DataSchema): 
         break;
       }
       case "fact-column":
+      case "fact-custom":
         problems.push(`\`${field}\` is a column of each ${ref.table} row, not one value per customer: output a metric such as ${ref.table}.count or ${ref.table}.last_at`);
         break;
       case "segment":
@@ -244,28 +245,100 @@ class Binder {
       }
       case "metric": {
         const test = this.test(f, f.op, f.operand, classOf(ref.type), f.ignoreYear);
-        if (!test) return undefined;
+        if (!test || !this.checkWhere(f, ref.table)) return undefined;
         const agg = this.aggregate(ref.table, f.where, [], MEASURES_OF[ref.metric]);
         return { ...base, label: `${f.field}${this.whereText(ref.table, f.where)} ${testText(test)}`, input: { kind: "metric", aggregate: agg.id, metric: ref.metric, type: ref.type }, test };
       }
-      case "fact-column": {
-        const cls = classOf(ref.type);
-        const cond = (op: Op, raw: unknown): Condition => ({ column: ref.column, op, operand: raw, pos: f.pos, ignoreYear: f.ignoreYear });
-        if (f.op === "all") {
-          // "has all of" over facts: every value is matched by some passing row.
-          const ids = (f.operand as unknown[]).map((v) => this.aggregate(ref.table, f.where, [cond("in", [v])], []).id);
-          return { ...base, label: `${f.field}${this.whereText(ref.table, f.where)} has all of ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: ids, negate: false } };
+      case "fact-custom": {
+        const col = this.customColumn(f, ref.table, ref.column, "field");
+        if (!col) return undefined;
+        const cls = classOf(col.type);
+        const allowed = cls === "list" ? OPS_BY_CLASS[cls] : [...OPS_BY_CLASS[cls], "all" as const];
+        if (!allowed.includes(f.op)) {
+          this.report(f, `\`${f.op}\` does not apply to \`${f.field}\` (${describeClass(cls)}, inferred from the data)`, `operators for it: ${allowed.join(", ")}`);
+          return undefined;
         }
-        const negate = NEGATIVE_OPS.has(f.op);
-        const op = negate ? POSITIVE_OF[f.op]! : f.op;
-        if (!this.test(f, op, f.operand, cls, f.ignoreYear)) return undefined;
-        const agg = this.aggregate(ref.table, f.where, [cond(op, f.operand)], []);
-        return { ...base, label: `${negate ? "no" : "some"} ${ref.table} row${this.whereText(ref.table, f.where)} with ${ref.column} ${OP_TEXT[op]} ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: [agg.id], negate } };
+        if (f.ignoreYear && cls !== "date") {
+          this.report(f, `\`ignore_year\` applies to date fields, and \`${f.field}\` is ${describeClass(cls)}`, undefined, "ignore_year");
+          return undefined;
+        }
+        return this.factColumnFilter(f, ref.table, ref.column, col.type);
       }
+      case "fact-column":
+        return this.factColumnFilter(f, ref.table, ref.column, ref.type);
       case "rfm":
         this.report(f, `\`${f.field}\` is not available yet`, undefined, "field");
         return undefined;
     }
+  }
+
+  /** A filter on a column of each fact row: some (or, negated, no) passing row has the value. */
+  private factColumnFilter(f: FilterNode, table: FactTable, column: string, type: ValueType): FilterPlan | undefined {
+    const base = { kind: "filter" as const, at: at(f), field: f.field };
+    if (!this.checkWhere(f, table)) return undefined;
+    const cls = classOf(type);
+    const cond = (op: Op, raw: unknown): Condition => ({ column, op, operand: raw, pos: f.pos, ignoreYear: f.ignoreYear });
+    const where = this.whereText(table, f.where);
+    if (f.op === "all") {
+      // "has all of" over facts: every value is matched by some passing row.
+      if (!this.test(f, "in", f.operand, cls, f.ignoreYear)) return undefined;
+      const ids = (f.operand as unknown[]).map((v) => this.aggregate(table, f.where, [cond("in", [v])], []).id);
+      return { ...base, label: `${f.field}${where} has all of ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: ids, negate: false } };
+    }
+    const negate = NEGATIVE_OPS.has(f.op);
+    const op = negate ? POSITIVE_OF[f.op]! : f.op;
+    if (!this.test(f, op, f.operand, cls, f.ignoreYear)) return undefined;
+    const agg = this.aggregate(table, f.where, [cond(op, f.operand)], []);
+    return { ...base, label: `${negate ? "no" : "some"} ${table} row${where} with ${column} ${OP_TEXT[op]} ${JSON.stringify(f.operand)}`, input: { kind: "exists", aggregates: [agg.id], negate } };
+  }
+
+  /** A custom column of a fact table, typed; reports it (at `where`) when the data has no such column. */
+  private customColumn(f: FilterNode, table: FactTable, column: string, where: string): { type: ValueType; level: "row" | "item" } | undefined {
+    const custom = this.schema.factCustom?.[table] ?? {};
+    const col = custom[column];
+    if (!col) {
+      const names = [...factColumns(table).keys(), ...Object.keys(custom)];
+      const exp = table === "orders" ? "orders (or order_items)" : FACT_EXPORT[table];
+      this.report(f, `\`${table}.${column}\` is not a column of ${table}: the ${exp} export has no such column`, choiceHint(column, names, 20) ?? (Object.keys(custom).length ? `its own columns: ${Object.keys(custom).join(", ")}` : "run `segment fields` for the list"), where);
+      return undefined;
+    }
+    if (col.type === null) throw new Error(`the type of ${table}.${column} was not inferred before bind`);
+    return { type: col.type, level: col.level };
+  }
+
+  /** The type and level of a fact column, canonical or custom (checked to exist by `checkWhere`). */
+  private columnOf(table: FactTable, column: string): { type: ValueType; level: "row" | "item" } {
+    const canonical = factColumns(table).get(column);
+    if (canonical) return canonical;
+    const custom = this.schema.factCustom?.[table]?.[column];
+    if (!custom || custom.type === null) throw new Error(`no column ${table}.${column}`);
+    return { type: custom.type, level: custom.level };
+  }
+
+  /** Checks a filter's `where` conditions on custom columns against the data: they exist and take their operators. */
+  private checkWhere(f: FilterNode, table: FactTable): boolean {
+    let ok = true;
+    for (const c of f.where) {
+      if (factColumns(table).has(c.column)) continue;
+      const where = `where.${c.column}`;
+      const col = this.customColumn(f, table, c.column, where);
+      if (!col) {
+        ok = false;
+        continue;
+      }
+      const cls = classOf(col.type);
+      if (!OPS_BY_CLASS[cls].includes(c.op)) {
+        this.report(f, `\`${c.op}\` does not apply to \`${table}.${c.column}\` (${describeClass(cls)}, inferred from the data)`, `operators for it: ${OPS_BY_CLASS[cls].join(", ")}`, where);
+        ok = false;
+        continue;
+      }
+      const checked = checkOperand(c.op, c.operand, cls, false);
+      if (isOperandError(checked)) {
+        this.report(f, checked.message, checked.hint, where);
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   private columnFilter(f: FilterNode, column: string, type: ValueType | null, cls: TypeClass): FilterPlan | undefined {
@@ -291,9 +364,8 @@ class Binder {
    */
   private whereText(table: FactTable, where: Condition[]): string {
     if (where.length === 0) return "";
-    const columns = factColumns(table);
     const parts = where.map((c) => {
-      const col = columns.get(c.column)!;
+      const col = this.columnOf(table, c.column);
       if (classOf(col.type) === "date") return this.condition(c, col).label;
       return `${c.column} ${OP_TEXT[c.op]} ${JSON.stringify(c.operand)}`;
     });
@@ -307,8 +379,7 @@ class Binder {
 
   /** The shared aggregate for a table, `where` and extra conditions. */
   private aggregate(table: FactTable, where: Condition[], extra: Condition[], measures: Measure[]): AggregatePlan {
-    const columns = factColumns(table);
-    const conds = [...where, ...extra].map((c) => this.condition(c, columns.get(c.column)!));
+    const conds = [...where, ...extra].map((c) => this.condition(c, this.columnOf(table, c.column)));
     const rowConditions = conds.filter((c) => c.level === "row").sort(byKey);
     const itemConditions = conds.filter((c) => c.level === "item").sort(byKey);
     const key = `${table}|${rowConditions.map((c) => c.key).join("&")}|${itemConditions.map((c) => c.key).join("&")}`;

@@ -1,12 +1,15 @@
 /** The fields a filter may name, and what each one is. */
 import type { ValueType } from "../table/value-type.js";
-import { SCHEMAS } from "../schema/exports.js";
+import { SCHEMAS, type FactExportName } from "../schema/exports.js";
+import type { FilterNode, GroupNode, SegmentDef } from "./ast.js";
 import type { Metric } from "./plan.js";
 
 /** Fact tables of the language and the export each reads. */
 export const FACT_EXPORT = { orders: "orders", visits: "visits", carts: "carts", emails: "email_events" } as const;
 /** A fact table name. */
 export type FactTable = keyof typeof FACT_EXPORT;
+/** The fact table each fact export feeds (order_items: the item-level columns of orders). */
+export const TABLE_OF: Record<FactExportName, FactTable> = { orders: "orders", order_items: "orders", visits: "visits", carts: "carts", email_events: "emails" };
 /** The fact tables, in the order passes run. */
 export const FACT_TABLES = Object.keys(FACT_EXPORT) as FactTable[];
 
@@ -25,6 +28,8 @@ export type FieldRef =
   | { kind: "custom"; name: string }
   | { kind: "metric"; table: FactTable; metric: Metric; type: ValueType }
   | { kind: "fact-column"; table: FactTable; column: string; type: ValueType; level: "row" | "item" }
+  /** A fact export's own extra column (`orders.country`): its type is inferred from the data at bind. */
+  | { kind: "fact-custom"; table: FactTable; column: string }
   | { kind: "segment" }
   | { kind: "rfm"; name: string };
 
@@ -53,6 +58,9 @@ export const METRIC_TYPE: Record<Metric, ValueType> = {
 /** RFM fields (computed by the RFM feature). */
 export const RFM_FIELDS = ["rfm.recency", "rfm.frequency", "rfm.monetary", "rfm.r", "rfm.f", "rfm.m", "rfm.score", "rfm.segment"];
 
+/** The shape of a custom column's name (what `customFieldName` makes of a header). */
+const CUSTOM_NAME = /^[\p{L}\p{N}_]+$/u;
+
 /** Resolves a field name, or undefined when there is no such field. */
 export function resolveField(name: string): FieldRef | undefined {
   if (name === "segment") return { kind: "segment" };
@@ -68,7 +76,13 @@ export function resolveField(name: string): FieldRef | undefined {
   if ((METRICS[table] as string[]).includes(rest)) return { kind: "metric", table, metric: rest as Metric, type: METRIC_TYPE[rest as Metric] };
   const col = factColumns(table).get(rest);
   if (col) return { kind: "fact-column", table, column: rest, type: col.type, level: col.level };
+  if (isCustomFactName(table, rest)) return { kind: "fact-custom", table, column: rest };
   return undefined;
+}
+
+/** True when `name` could be a custom column of a fact export (not a canonical column or a metric). */
+export function isCustomFactName(table: FactTable, name: string): boolean {
+  return CUSTOM_NAME.test(name) && !factColumns(table).has(name) && !(METRICS[table] as string[]).includes(name) && name !== "customer_id";
 }
 
 /** Every field name, for suggestions. */
@@ -79,4 +93,32 @@ export function allFieldNames(customFields: readonly string[] = []): string[] {
     for (const c of factColumns(table).keys()) names.push(`${table}.${c}`);
   }
   return names;
+}
+
+/** Per fact export, the names the language gives its fields: a column of such a name cannot be a custom fact column. */
+export function takenFactNames(): Record<FactExportName, ReadonlySet<string>> {
+  const of = (table: FactTable) => new Set(["customer_id", "id", ...factColumns(table).keys(), ...METRICS[table]]);
+  const out = {} as Record<FactExportName, ReadonlySet<string>>;
+  for (const [exp, table] of Object.entries(TABLE_OF) as Array<[FactExportName, FactTable]>) out[exp] = of(table);
+  return out;
+}
+
+/** The custom fact columns the definitions name (fields and `where` columns), per fact table. */
+export function customFactRefs(defs: readonly SegmentDef[]): Map<FactTable, Set<string>> {
+  const out = new Map<FactTable, Set<string>>();
+  const add = (table: FactTable, column: string) => {
+    if (!isCustomFactName(table, column)) return;
+    let set = out.get(table);
+    if (!set) out.set(table, (set = new Set()));
+    set.add(column);
+  };
+  const walk = (node: GroupNode | FilterNode): void => {
+    if (node.kind === "group") return node.children.forEach(walk);
+    const ref = resolveField(node.field);
+    if (!ref || (ref.kind !== "fact-custom" && ref.kind !== "fact-column" && ref.kind !== "metric")) return;
+    if (ref.kind === "fact-custom") add(ref.table, ref.column);
+    for (const c of node.where) add(ref.table, c.column);
+  };
+  for (const d of defs) walk(d.root);
+  return out;
 }

@@ -10,7 +10,7 @@ import { choiceHint } from "../suggest.js";
 import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
 import { parseShare, SHARE_EXPECTATION } from "../schema/parse-value.js";
 import { OPERATORS, type Condition, type Scalar, type FilterNode, type GroupNode, type Op, type Pos, type SegmentDef, type SegmentGuard } from "./ast.js";
-import { allFieldNames, factColumns, resolveField, type FactTable, type FieldRef } from "./fields.js";
+import { allFieldNames, factColumns, isCustomFactName, resolveField, type FactTable, type FieldRef } from "./fields.js";
 import { checkOperand, classOf, isOperandError, OPS_BY_CLASS } from "./operands.js";
 import type { TypeClass } from "./plan.js";
 
@@ -58,10 +58,19 @@ export function parseDefinitions(files: DefinitionFile[]): SegmentDef[] {
 }
 
 /**
+ * What the data tells the definitions' checks, when it is known: each fact table's custom
+ * columns (from the exports' headers). Without it, a name that could be a custom fact column
+ * is left to bind.
+ */
+export interface DataColumns {
+  factCustom: Partial<Record<FactTable, readonly string[]>>;
+}
+
+/**
  * Parses and validates definition files, collecting every problem: the definitions that
  * passed (for checks that come after, such as against the data) and the problems.
  */
-export function checkDefinitions(files: DefinitionFile[]): { defs: SegmentDef[]; problems: Problem[] } {
+export function checkDefinitions(files: DefinitionFile[], data?: DataColumns): { defs: SegmentDef[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const defs: SegmentDef[] = [];
   const refs: Array<{ code: string; pos: Pos }> = [];
@@ -75,7 +84,7 @@ export function checkDefinitions(files: DefinitionFile[]): { defs: SegmentDef[];
     if (value === null || value === undefined) continue;
     const items = Array.isArray(value) ? value.map((v, i) => [v, [i]] as const) : [[value, []] as const];
     for (const [raw, at] of items) {
-      const v = new Validator(src, problems);
+      const v = new Validator(src, problems, data);
       const def = v.segment(raw, [...at]);
       if (def) defs.push(def);
       // References are checked even in a definition with other problems: every problem at once.
@@ -164,7 +173,12 @@ class Validator {
   readonly references: Array<{ code: string; pos: Pos }> = [];
   private filterCount = 0;
 
-  constructor(private readonly src: YamlSource, private readonly problems: Problem[]) {}
+  constructor(private readonly src: YamlSource, private readonly problems: Problem[], private readonly data?: DataColumns) {}
+
+  /** True when a custom fact column name may be in the data: always, unless the data is known and lacks it. */
+  private mayBeCustom(table: FactTable, column: string): boolean {
+    return isCustomFactName(table, column) && (!this.data || (this.data.factCustom[table] ?? []).includes(column));
+  }
 
   private pos(at: Path, key = false): Pos {
     const { line, col } = this.src.locate(at, { key });
@@ -295,9 +309,10 @@ class Validator {
       this.report(at, "the filter has no `field`", "e.g. { field: city, ne: Moscow }");
       return undefined;
     }
-    const ref = resolveField(field);
+    let ref = resolveField(field);
+    if (ref?.kind === "fact-custom" && !this.mayBeCustom(ref.table, ref.column)) ref = undefined;
     if (!ref) {
-      this.report([...at, "field"], `unknown field \`${field}\``, choiceHint(field, allFieldNames(), 0) ?? "run `segment fields` for the list", false);
+      this.report([...at, "field"], `unknown field \`${field}\``, choiceHint(field, [...allFieldNames(), ...customFactFields(this.data)], 0) ?? "run `segment fields` for the list", false);
       return undefined;
     }
     if (ref.kind === "rfm") {
@@ -329,20 +344,27 @@ class Validator {
         else if (checked.shape === "range" && !ignoreYear) this.checkRangeOrder(checked.low, checked.high, [...at, op]);
       }
     } else {
-      // A custom field: its type is known only once the data is read (compile checks the
+      // A custom field: its type is known only once the data is read (bind checks the
       // operand then). The shape of operands that do not depend on it is checked now.
-      const typeDependent = op === "gt" || op === "gte" || op === "lt" || op === "lte" || op === "between";
-      const checked = typeDependent ? undefined : checkOperand(op, raw[op], "string", ignoreYear);
-      if (checked && isOperandError(checked)) this.report([...at, op], checked.message, checked.hint, false, raw[op]);
+      this.typeFreeOperand(op === "all" ? "in" : op, raw[op], [...at, op], ignoreYear);
     }
     const where: Condition[] = [];
     if (raw.where !== undefined) {
-      if (ref.kind !== "metric" && ref.kind !== "fact-column") {
+      if (ref.kind !== "metric" && ref.kind !== "fact-column" && ref.kind !== "fact-custom") {
         this.report([...at, "where"], "`where` qualifies fact fields only (orders.*, visits.*, carts.*, emails.*)", undefined, true);
       } else this.where(raw.where, ref.table, [...at, "where"], where);
     }
     if (this.problems.length !== before) return undefined;
     return { kind: "filter", field, op, operand: raw[op], where, ignoreYear, pos: this.pos(at) };
+  }
+
+  /** Checks the shape of an operand whose field's type is not known yet; false when it is wrong. */
+  private typeFreeOperand(op: Op, operand: unknown, at: Path, ignoreYear = false): boolean {
+    const typeDependent = op === "gt" || op === "gte" || op === "lt" || op === "lte" || op === "between";
+    const checked = typeDependent ? undefined : checkOperand(op, operand, "string", ignoreYear);
+    if (!checked || !isOperandError(checked)) return true;
+    this.report(at, checked.message, checked.hint, false, operand);
+    return false;
   }
 
   private checkRangeOrder(low: Scalar, high: Scalar, at: Path): void {
@@ -369,11 +391,12 @@ class Validator {
     for (const [column, spec] of Object.entries(raw)) {
       const cat = [...at, column];
       const col = columns.get(column);
-      if (!col) {
-        this.report(cat, `\`${column}\` is not a column of ${table}`, choiceHint(column, [...columns.keys()], 20), true);
+      // A name that could be a custom column of the export is checked at bind, against the data.
+      if (!col && !this.mayBeCustom(table, column)) {
+        this.report(cat, `\`${column}\` is not a column of ${table}`, choiceHint(column, [...columns.keys(), ...(this.data?.factCustom[table] ?? [])], 20), true);
         continue;
       }
-      const cls = classOf(col.type);
+      const cls = col ? classOf(col.type) : undefined;
       let op: Op;
       let operand: unknown;
       if (Array.isArray(spec) || !isMap(spec)) {
@@ -389,6 +412,11 @@ class Validator {
         }
         op = ops[0];
         operand = spec[op];
+      }
+      if (cls === undefined) {
+        if (!this.typeFreeOperand(op, operand, cat)) continue;
+        out.push({ column, op, operand, pos: this.pos(cat) });
+        continue;
       }
       const allowed = OPS_BY_CLASS[cls];
       if (!allowed.includes(op)) {
@@ -452,4 +480,9 @@ function normalised(v: unknown, top: boolean): unknown {
 /** sha256 of the definition's canonical JSON (keys sorted), cosmetic keys and defaults left out. */
 function hashOf(raw: unknown): string {
   return createHash("sha256").update(canonicalJson(normalised(raw, true))).digest("hex");
+}
+
+/** The custom fact columns of known data as field names (`orders.country`). */
+function customFactFields(data: DataColumns | undefined): string[] {
+  return Object.entries(data?.factCustom ?? {}).flatMap(([table, cols]) => (cols ?? []).map((c) => `${table}.${c}`));
 }

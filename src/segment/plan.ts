@@ -25,6 +25,12 @@ export interface DataSchema {
   facts: FactTable[];
   /** True when there is an order_items export to join item conditions to. */
   orderItems: boolean;
+  /**
+   * The fact exports' own extra columns (`orders.country`), per fact table, with the level
+   * they sit at (order_items' columns are item-level `orders.*`). A type is inferred from
+   * the data only for the columns the definitions name; the others are null.
+   */
+  factCustom?: Partial<Record<FactTable, Record<string, { type: ValueType | null; level: "row" | "item" }>>>;
 }
 
 /** A resolved scalar: a folded string, a number, a bool, a day number or a month-day key (MMDD). */

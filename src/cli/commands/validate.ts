@@ -11,11 +11,13 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DataError, DefinitionError, SegmentError, UsageError, type Problem } from "../../errors.js";
 import { Engine } from "../../engine/engine.js";
+import type { DataColumns } from "../../segment/load-definitions.js";
 import { orphanText } from "../../ingest/orphans.js";
 import { EXPORT_NAMES, type FactExportName } from "../../schema/exports.js";
-import { orphanFindings, orphanProblem, reportIgnored } from "../report-ingest.js";
+import { customFactColumns, ignoredColumns, orphanFindings, orphanProblem, reportCustomColumns, reportIgnored } from "../report-ingest.js";
 import type { Io } from "../io.js";
-import { configFrom, type GlobalOptions } from "../shared-options.js";
+import { withProgress } from "../progress.js";
+import { dataConfigFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -36,13 +38,16 @@ interface ValidateOptions extends GlobalOptions {
 /** What validate found. */
 export interface ValidateResult {
   ok: boolean;
-  segments: number;
+  /** The definitions checked, valid ones: code, name and file. */
+  segments: Array<{ code: string; name: string; file: string }>;
   rows: Record<string, number>;
   orphans: Record<string, number>;
   /** Bad rows past those listed in `problems` (only counted). */
   more_bad_rows?: number;
-  /** Fact columns mapped to no field, per export. */
+  /** Fact columns read into nothing (their name is taken, or repeated), per export. */
   ignored?: Record<string, string[]>;
+  /** The fact exports' own columns and the field each is, per export: `{ "order_items": { "Country": "orders.country" } }`. */
+  custom_columns?: Record<string, Record<string, string>>;
   /** A few customer ids of orphan facts, per export. */
   orphan_examples?: Record<string, string[]>;
   problems: Problem[];
@@ -63,7 +68,7 @@ export function register(program: Command, io: () => Io): void {
 
 /** Runs the command; throws a DataError listing every problem when the exports have any. */
 export async function run(opts: ValidateOptions, io: Io, files: string[] = []): Promise<ValidateResult> {
-  const config = configFrom(opts, io.cwd);
+  const config = dataConfigFrom(opts, io.cwd);
   const extra = files.map((f) => {
     try {
       return { file: path.relative(io.cwd, path.resolve(io.cwd, f)) || f, text: readFileSync(path.resolve(io.cwd, f), "utf8") };
@@ -74,16 +79,23 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
   // Every definition problem at once: those of the files, then those against the data's
   // schema (custom fields exist and take the operators used on them) whenever the data is
   // there; without --exports only the customers export is read for that.
-  const { defs, problems: defProblems } = Engine.checkDefinitions(config, io.cwd, extra);
-  const result: ValidateResult = { ok: true, segments: defs.length, rows: {}, orphans: {}, problems: [] };
   let engine: Engine | undefined;
-  let found: ReturnType<typeof orphanFindings> = { reports: [], tooMany: [] };
   try {
     engine = new Engine(config, { cwd: io.cwd, now: io.now() }, opts.exports ? { maxBadRows: 0, collectAll: true } : undefined);
   } catch (e) {
     if (opts.exports || !(e instanceof SegmentError)) throw e;
     io.info(io.style.dim(`definitions not checked against the data: ${e.message.split("\n")[0]}`));
   }
+  // The fact exports' headers tell which custom fact columns there are (a broken export leaves that to bind).
+  let data: DataColumns | undefined;
+  try {
+    data = engine ? await engine.dataColumns() : undefined;
+  } catch (e) {
+    if (!(e instanceof SegmentError)) throw e;
+  }
+  const { defs, problems: defProblems } = Engine.checkDefinitions(config, io.cwd, extra, data);
+  const result: ValidateResult = { ok: true, segments: defs.map((d) => ({ code: d.code, name: d.name, file: d.file })), rows: {}, orphans: {}, problems: [] };
+  let found: ReturnType<typeof orphanFindings> = { reports: [], tooMany: [] };
   let customersFailed = false;
   if (engine) {
     try {
@@ -104,12 +116,15 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
     if (!customersFailed) {
       try {
         // The checks against the schema were made above; reading every row is the rest.
-        await project.customers();
-        for (const name of EXPORT_NAMES) {
-          if (name === "customers") continue;
-          if (!project.hasFacts(name)) continue;
-          for await (const _batch of project.facts(name as FactExportName)) { /* reading is the check */ }
-        }
+        await withProgress(io, "reading the customers", async (progress) => {
+          await project.customers();
+          for (const name of EXPORT_NAMES) {
+            if (name === "customers") continue;
+            if (!project.hasFacts(name)) continue;
+            progress.say(`reading ${name}`);
+            for await (const _batch of project.facts(name as FactExportName)) { /* reading is the check */ }
+          }
+        });
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         result.problems.push(...e.problems);
@@ -120,7 +135,8 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
     if (project.bad.count > project.bad.problems.length) result.more_bad_rows = project.bad.count - project.bad.problems.length;
     result.rows = { ...project.report.rows } as Record<string, number>;
     result.orphans = { ...project.report.orphans } as Record<string, number>;
-    result.ignored = Object.fromEntries(Object.entries(project.report.ignored).filter(([, c]) => c && c.length)) as Record<string, string[]>;
+    result.ignored = ignoredColumns(engine);
+    result.custom_columns = customFactColumns(engine);
     found = orphanFindings(engine);
     if (project.loadedCustomers) result.orphan_examples = Object.fromEntries(found.reports.map((r) => [r.name, r.examples]));
     // Most facts of an export naming no known customer is a data problem: the join is broken.
@@ -134,11 +150,14 @@ export async function run(opts: ValidateOptions, io: Io, files: string[] = []): 
     const checked = opts.exports ? Object.entries(result.rows).map(([k, n]) => `${k} ${n} rows`).join(", ") : "";
     if (result.ok) io.info(`${io.style.green("ok")}: config ${config.file ?? "(defaults)"}; ${defs.length} segment${defs.length === 1 ? "" : "s"}${checked ? `; ${checked}` : ""}`);
     if (engine) reportIgnored(engine, io);
+    if (engine && opts.exports) reportCustomColumns(engine, io);
     if (found.reports.length) io.info(`orphans (facts of unknown customers, not an error below max_orphan_share): ${found.reports.map(orphanText).join(", ")}`);
   }
   if (!result.ok) {
     // The problems are printed by the exit point, once, whether --json or not.
-    throw new DataError(result.more_bad_rows ? [...result.problems, { message: `... and ${result.more_bad_rows} more bad rows` }] : result.problems);
+    const err = new DataError(result.more_bad_rows ? [...result.problems, { message: `... and ${result.more_bad_rows} more bad rows` }] : result.problems);
+    err.printedAsJson = opts.json === true;
+    throw err;
   }
   return result;
 }
