@@ -37,6 +37,8 @@ export function formatProblem(p: Problem): string {
 export class SegmentError extends Error {
   readonly exitCode: number;
   readonly problems: Problem[];
+  /** Set when the command has already printed its JSON result (which lists the problems): no JSON error follows it. */
+  printedAsJson = false;
   constructor(exitCode: number, message: string, problems: Problem[] = []) {
     super(message);
     this.name = new.target.name;
@@ -105,4 +107,17 @@ export class LockError extends SegmentError {
 function summarise(kind: string, problems: Problem[]): string {
   const n = problems.length;
   return `${n} ${kind} problem${n === 1 ? "" : "s"}:\n${problems.map(formatProblem).join("\n")}`;
+}
+
+/** The kind of an error as JSON names it: usage, config, definition, data, state, guard, hook, locked, bug. */
+export function errorKind(e: unknown): string {
+  if (e instanceof ConfigError) return "config";
+  if (e instanceof DefinitionError) return "definition";
+  if (e instanceof DataError) return "data";
+  if (e instanceof StateError) return "state";
+  if (e instanceof GuardError) return "guard";
+  if (e instanceof HookError) return "hook";
+  if (e instanceof LockError) return "locked";
+  if (e instanceof UsageError) return "usage";
+  return "bug";
 }

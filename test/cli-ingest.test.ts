@@ -29,7 +29,7 @@ describe("segment fields and validate on the fixtures", () => {
   it("lists fields of every kind from the repository root with no flags", () => {
     const r = segment(["fields", "--json"]);
     expectExit(r, 0);
-    const fields = JSON.parse(r.stdout) as Array<{ field: string; type: string; nulls?: number; rows?: number }>;
+    const fields = (JSON.parse(r.stdout) as { fields: Array<{ field: string; type: string; nulls?: number; rows?: number }> }).fields;
     const by = (f: string) => fields.find((x) => x.field === f);
     expect(by("id")).toMatchObject({ type: "id", rows: 200, nulls: 0 });
     expect(by("birthday")).toMatchObject({ type: "date", rows: 200 });
@@ -68,9 +68,9 @@ describe("segment fields and validate on the fixtures", () => {
   });
 
   it("reads the Shopify ids without their apostrophe and the Russian export's dates and decimals", () => {
-    const shopify = parseJson<Array<{ field: string; samples: string[] }>>(segment(["fields", "--json", "--config", "fixtures/shopify/segment.config.yaml"]));
+    const shopify = parseJson<{ fields: Array<{ field: string; samples: string[] }> }>(segment(["fields", "--json", "--config", "fixtures/shopify/segment.config.yaml"])).fields;
     expect(shopify.find((f) => f.field === "id")?.samples[0]).toMatch(/^\d+$/);
-    const crm = parseJson<Array<{ field: string; type: string; samples: string[] }>>(segment(["fields", "--json", "--config", "fixtures/crm-ru/segment.config.yaml"]));
+    const crm = parseJson<{ fields: Array<{ field: string; type: string; samples: string[] }> }>(segment(["fields", "--json", "--config", "fixtures/crm-ru/segment.config.yaml"])).fields;
     expect(crm.find((f) => f.field === "custom.сумма_покупок")?.type).toBe("decimal");
     // 23 of the export's 30 customers have a birthday: there are samples to check.
     const birthdays = crm.find((f) => f.field === "birthday")?.samples ?? [];
@@ -203,7 +203,7 @@ describe("--max-bad-rows", () => {
     const r = segment(["fields", "--json", "--max-bad-rows", "2"], dir);
     expectExit(r, 0);
     expect(r.stderr).toMatch(/skipped 2 unreadable orders rows \(--max-bad-rows\): see .*rejected-orders\.csv/);
-    const fields = JSON.parse(r.stdout) as Array<{ field: string; rows?: number }>;
+    const fields = (JSON.parse(r.stdout) as { fields: Array<{ field: string; rows?: number }> }).fields;
     expect(fields.find((f) => f.field === "orders.status")?.rows).toBe(806);
     const rejected = readFileSync(path.join(dir, "out", "rejected-orders.csv"), "utf8").trim().split("\n");
     expect(rejected[0]).toBe("line,column,reason,row");
@@ -262,7 +262,7 @@ describe("derived data", () => {
     for (const line of gunzipSync(readFileSync(path.join(dir, "email_events.csv.gz"))).toString().trim().split("\n").slice(1)) ids.add(line.split(",")[0]);
     const r = segment(["fields", "--json"], dir);
     expectExit(r, 0);
-    const fields = JSON.parse(r.stdout) as Array<{ field: string; source: string; rows?: number }>;
+    const fields = (JSON.parse(r.stdout) as { fields: Array<{ field: string; source: string; rows?: number }> }).fields;
     expect(fields[0]).toMatchObject({ field: "id", source: "derived from facts", rows: ids.size });
     // Every fact now has a known customer: no orphans.
     expect(r.stderr).not.toMatch(/orphans/);
@@ -276,7 +276,7 @@ describe("derived data", () => {
     rmSync(path.join(dir, "visits.ndjson"));
     const r = segment(["fields", "--json"], dir);
     expectExit(r, 0);
-    expect((JSON.parse(r.stdout) as Array<{ field: string; rows?: number }>).find((f) => f.field === "visits.source")?.rows).toBe(1527);
+    expect((JSON.parse(r.stdout) as { fields: Array<{ field: string; rows?: number }> }).fields.find((f) => f.field === "visits.source")?.rows).toBe(1527);
   });
 
   it("refuses to guess between two files for one export", () => {

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectExit, parseJson, segment, tempDir } from "./helpers.js";
+import { expectExit, parseJson, segment, tempDir, previewed } from "./helpers.js";
 
 const CUSTOMERS = "id,email\n17850,a@example.com\n13047,b@example.com\n12583,c@example.com\n";
 
@@ -30,7 +30,7 @@ describe("orphans", () => {
     const dir = shop(FLOATS);
     const p = segment(["preview", "buyers", "--json"], dir);
     expectExit(p, 0);
-    expect(JSON.parse(p.stdout).count).toBe(0);
+    expect(previewed(p).count).toBe(0);
     // 3 of 3 orders; distinct examples in order of appearance.
     expect(p.stderr).toContain('orphans (facts of unknown customers, ignored): orders 3 of 3 (100%; e.g. "17850.0", "13047.0")');
     expect(p.stderr).toContain("warning: 100% of the orders name customers that are not in the customers export (more than max_orphan_share 50%)");
@@ -45,7 +45,7 @@ describe("orphans", () => {
 
   it("ids: { drop_decimal_zeros: true } joins them", () => {
     const dir = shop(FLOATS, "ids: { drop_decimal_zeros: true }\n");
-    const p = parseJson<{ members: string[] }>(segment(["preview", "buyers", "--json", "--limit", "0"], dir));
+    const p = previewed(segment(["preview", "buyers", "--json", "--limit", "0"], dir));
     expect(p.members).toEqual(["13047", "17850"]);
     const v = parseJson<{ orphans: Record<string, number> }>(segment(["validate", "--exports", "--json"], dir));
     expect(v.orphans.orders).toBe(0);

@@ -130,10 +130,12 @@ console.log("hook ran");
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toContain("failed (exit 7)");
     expect(r.stderr).toContain("the run itself is committed");
+    // One object on stdout: the summary, with what failed.
     const summary = JSON.parse(r.stdout);
+    expect(summary.hook_error).toContain("failed (exit 7)");
     expect(read(dir, ".segment", "current.json")).toContain(summary.run_id);
     const history = segment(["history", "--segment", "moscow", "--json"], dir);
-    expect(JSON.parse(history.stdout)).toHaveLength(4);
+    expect(JSON.parse(history.stdout).events).toHaveLength(4);
   });
 
   it("runs a shell line with shell: true, and stops a hook past its timeout", () => {
@@ -178,10 +180,10 @@ describe("run's files", () => {
     expect(segment(["run", "--as-of", "2026-11-20"], dir).code).toBe(0);
     secondNight(dir);
     expect(segment(["run", "--as-of", "2026-11-23"], dir).code).toBe(0);
-    const all = JSON.parse(segment(["history", "--segment", "moscow", "--json"], dir).stdout) as Array<{ as_of: string; event: string }>;
+    const all = (JSON.parse(segment(["history", "--segment", "moscow", "--json"], dir).stdout) as { events: Array<{ as_of: string; event: string }> }).events;
     // 4 enters on the 20th, then c3 and c4 leave on the 23rd; newest first.
     expect(all.map((e) => `${e.as_of} ${e.event}`)).toEqual(["2026-11-23 leave", "2026-11-23 leave", "2026-11-20 enter", "2026-11-20 enter", "2026-11-20 enter", "2026-11-20 enter"]);
-    const since = JSON.parse(segment(["history", "--segment", "moscow", "--since", "2026-11-21", "--json"], dir).stdout) as unknown[];
+    const since = (JSON.parse(segment(["history", "--segment", "moscow", "--since", "2026-11-21", "--json"], dir).stdout) as { events: unknown[] }).events;
     expect(since).toHaveLength(2);
   });
 });

@@ -354,7 +354,7 @@ class Project {
   }
 
   history(by: "--segment" | "--customer", value: string): HistoryEvent[] {
-    const events = parseJson<HistoryEvent[]>(this.exec(["history", by, value, "--json"]));
+    const events = parseJson<{ events: HistoryEvent[] }>(this.exec(["history", by, value, "--json"])).events;
     expect(Array.isArray(events)).toBe(true);
     return events;
   }
@@ -622,7 +622,7 @@ describe("segment run: entered and left against the previous snapshot", () => {
     const runs: RunRecord[] = [{ run_id: first.run_id, as_of: AS_OF_1, members: new Map([["big-spenders", old.get("big-spenders")!]]) }];
     expectHistory(p.history("--segment", "big-spenders"), expectedEvents(runs), runs);
     // list still works with a removed segment in the state, and shows the defined ones.
-    const list = parseJson<ListEntry[]>(p.exec(["list", "--json"]));
+    const list = parseJson<{ segments: ListEntry[] }>(p.exec(["list", "--json"])).segments;
     expect(list.map((s) => s.code)).toEqual(expect.arrayContaining(["kazan", "moscow", "recent-buyers"]));
   });
 
@@ -934,7 +934,7 @@ describe("segment history and list after runs", () => {
     const n2 = p.naiveAll(AS_OF_2);
     p.run(AS_OF_2);
 
-    const list = parseJson<ListEntry[]>(p.exec(["list", "--json"]));
+    const list = parseJson<{ segments: ListEntry[] }>(p.exec(["list", "--json"])).segments;
     expect(sorted(list.map((s) => s.code))).toEqual(["big-list", "kazan", "moscow", "recent-buyers"]);
     const entry = (code: string) => {
       const e = list.find((s) => s.code === code)!;

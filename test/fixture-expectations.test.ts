@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { expectExit, parseJson, ROOT, segment, tempDir } from "./helpers.js";
+import { expectExit, ROOT, segment, tempDir, previewed } from "./helpers.js";
 
 interface Expected {
   as_of: string;
@@ -34,7 +34,7 @@ describe("fixtures/expected.json answers, through segment preview", () => {
       const r = segment(["preview", code, "--json", "--limit", "0", "--as-of", expected.as_of], dir);
       expectExit(r, 0);
       expect(r.stderr).not.toMatch(/error|warning|bug/);
-      const got = parseJson<{ code: string; count: number; members: string[] }>(r);
+      const got = previewed(r);
       expect(got.members).toEqual(seg.members);
       expect(got.count).toBe(seg.count);
     });
@@ -48,7 +48,7 @@ describe("the other fixtures, through their mapping configs", () => {
   };
   const preview = (config: string, code: string) => {
     const r = segment(["preview", code, "--json", "--limit", "0", "--as-of", "2026-11-23", "--config", config]);
-    return parseJson<{ members: string[] }>(r).members;
+    return previewed(r).members;
   };
 
   it("crm-ru (windows-1251, DD.MM.YYYY, Europe/Moscow): birthdays and November registrations", () => {

@@ -45,7 +45,7 @@ describe("the plan as plain data", () => {
   it("preview --explain --json prints the plan, and the deserialised plan gives the same members", async () => {
     const explained = segment(["preview", "tea-and-teaware", "--explain", "--json", ...AS_OF]);
     expect(explained.code, explained.stderr).toBe(0);
-    const plan = JSON.parse(explained.stdout) as Plan;
+    const plan = (JSON.parse(explained.stdout) as { plan: Plan }).plan;
     expect(plan.asOf).toBe("2026-11-23");
     expect(plan.segments.map((s) => s.code)).toEqual(["tea-and-teaware"]);
     // tea-and-teaware: bought Chinese tea and bought teaware, both from order items.
@@ -54,7 +54,7 @@ describe("the plan as plain data", () => {
 
     const listed = segment(["preview", "tea-and-teaware", "--json", "--limit", "0", ...AS_OF]);
     expect(listed.code, listed.stderr).toBe(0);
-    const want = (JSON.parse(listed.stdout) as { members: string[] }).members;
+    const want = (JSON.parse(listed.stdout) as { segments: Array<{ members: string[] }> }).segments[0].members;
     expect(want.length).toBeGreaterThan(0);
 
     const { engine } = engineAt(ROOT);

@@ -580,7 +580,7 @@ async function expectHistoryCli(p: Project, model: Model, codes: string[], what:
   const order = new Map(model.runs.map((r, i) => [r.run_id, i]));
   for (const [i, code] of codes.entries()) {
     expectExit(results[i], 0);
-    const got = JSON.parse(results[i].stdout) as HistoryEvent[];
+    const got = (JSON.parse(results[i].stdout) as { events: HistoryEvent[] }).events;
     expect(eventKeys(got), `${what}: history --segment ${code}`).toEqual(eventKeys(model.events().filter((e) => e.segment === code)));
     const runOrder = got.map((e) => order.get(e.run_id) ?? -1);
     expect(runOrder, `${what}: history --segment ${code}, newest run first`).toEqual([...runOrder].sort((a, b) => b - a));
@@ -836,7 +836,8 @@ describe("segment run: concurrent runs and the lock", () => {
       for (const r of procs.filter((x) => x.code === 4)) {
         const m = /another run holds the lock \S+: pid (-?\d+|NaN) on /.exec(r.stderr);
         expect(m, `${what}: exit 4 names the holder\n${describeRun(r)}`).not.toBeNull();
-        expect(r.stdout, `${what}: a refused run prints no summary`).toBe("");
+        // No summary: with --json, stdout gets the error object (docs/json.md) and nothing else.
+        expect(JSON.parse(r.stdout), `${what}: a refused run prints the error, no summary`).toMatchObject({ ok: false, error: { kind: "locked", exit_code: 4 } });
         if (m![1] === "NaN") {
           // It read the winner's lock between its creation and the write of its content: an
           // empty lock "just now", refused as it should be, but no holder to name.
@@ -901,7 +902,7 @@ describe("segment run: concurrent runs and the lock", () => {
       const r = await start(["run", "--as-of", VARIANTS[1].asOf, "--json"], p.dir);
       expectExit(r, 4);
       expect(r.stderr).toMatch(new RegExp(`another run holds the lock \\S+: pid ${live.pid} on ${hostname()}`));
-      expect(r.stdout).toBe("");
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { kind: "locked", exit_code: 4 } });
       // At once: it does not wait for the lock, nor evaluate anything first.
       expect(r.ms, `refused in ${Math.round(r.ms)} ms, a whole run took ${Math.round(first.ms)} ms`).toBeLessThan(first.ms + 2000);
       expect(tree(p.state), "the state, the lock included, is untouched").toEqual(state);

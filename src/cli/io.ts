@@ -22,6 +22,15 @@ export interface Io {
   animate: boolean;
   /** The environment, read once by the process entry. */
   env: Readonly<Record<string, string | undefined>>;
+  /** Columns tables must fit in: the terminal's, or `COLUMNS` when stdout is no terminal; undefined: no limit. */
+  width?: number;
+}
+
+/** The width tables fit: a terminal's columns, else a numeric COLUMNS (at least 40), else none. */
+export function tableWidth(isTTY: boolean, columns: number | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  if (isTTY && columns && columns > 0) return columns;
+  const n = Number(env.COLUMNS);
+  return Number.isInteger(n) && n > 0 ? Math.max(40, n) : undefined;
 }
 
 /** Colour is on only for a TTY, and never with NO_COLOR, TERM=dumb, --no-color or --quiet. */
@@ -55,5 +64,6 @@ export function makeIo(opts: { quiet: boolean; color: boolean }): Io {
     now: () => Date.now(),
     env: process.env,
     animate,
+    width: tableWidth(process.stdout.isTTY === true, process.stdout.columns, process.env),
   };
 }

@@ -1,6 +1,6 @@
 /** The process entry: parses argv, runs the command, maps errors to exit codes. The only process.exit. */
 import { CommanderError } from "commander";
-import { EXIT, SegmentError } from "../errors.js";
+import { errorKind, EXIT, SegmentError, type Problem } from "../errors.js";
 import { makeIo, wantsColour, type Io } from "./io.js";
 import { buildProgram } from "./program.js";
 
@@ -33,22 +33,33 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    code = report(e, getIo());
+    // --json may come anywhere on the line, and before commander has parsed it.
+    code = report(e, getIo(), program.opts<{ json?: boolean }>().json === true || argv.includes("--json"));
   }
   finished = true;
   process.exitCode = code;
 }
 
-function report(e: unknown, io: Io): number {
+/** Tells stderr what went wrong and, with --json, stdout too (docs/json.md); returns the exit code. */
+function report(e: unknown, io: Io, json: boolean): number {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+    // Commander has told stderr already.
+    if (json) printJsonError(io, "usage", EXIT.usage, e.message.replace(/^error: /, ""), []);
     return EXIT.usage;
   }
   if (e instanceof SegmentError) {
     io.stderr.write(`${io.style.red("error")}: ${e.message}\n`);
+    if (json && !e.printedAsJson) printJsonError(io, errorKind(e), e.exitCode, e.message.split("\n")[0].replace(/:$/, ""), e.problems);
     return e.exitCode;
   }
   const err = e as Error;
   io.stderr.write(`${io.style.red("bug")}: ${err?.stack ?? String(e)}\nThis is a bug in segment: please report it with the command you ran.\n`);
+  if (json) printJsonError(io, "bug", EXIT.bug, String(err?.message ?? e), []);
   return EXIT.bug;
+}
+
+/** The error object of docs/json.md, on one line of stdout. */
+function printJsonError(io: Io, kind: string, exit: number, message: string, problems: Problem[]): void {
+  io.stdout.write(JSON.stringify({ ok: false, error: { kind, exit_code: exit, message, problems } }) + "\n");
 }

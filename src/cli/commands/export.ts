@@ -18,8 +18,9 @@ import { stagedFileSink, streamSink, type Sink } from "../../export/sink.js";
 import { extensionOf, FORMATS, openWriter, reportWarnings, type Format, type WriteReport } from "../../export/writer.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
 import type { Io } from "../io.js";
+import { withProgress } from "../progress.js";
 import { reportIngest } from "../report-ingest.js";
-import { configFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
+import { dataConfigFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -87,11 +88,11 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
     throw new UsageError("an xlsx workbook is binary and stdout is a terminal", "give --out FILE, or pipe the output to a file or a program");
   }
   // Here --out is the file, not the out folder: the config's out folder stays as it is.
-  const config = configFrom({ ...opts, out: undefined }, io.cwd);
+  const config = dataConfigFrom({ ...opts, out: undefined }, io.cwd);
   const fields = opts.fields === undefined ? undefined : splitList(opts.fields);
-  const prepared = await prepareExport(config, { cwd: io.cwd, now: io.now() }, {
+  const prepared = await withProgress(io, "reading the exports", () => prepareExport(config, { cwd: io.cwd, now: io.now() }, {
     codes: opts.all ? "all" : [code!], what, fresh: opts.fresh === true, asOf: opts.asOf, fields,
-  });
+  }));
   reportIngest(prepared.engine, io, prepared.evaluation.facts, prepared.evaluation.plan.asOf);
   for (const w of prepared.evaluation.warnings) io.warn(w);
 

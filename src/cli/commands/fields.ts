@@ -8,8 +8,10 @@ import type { Command } from "commander";
 import { describeFields, type FieldInfo } from "../../engine/describe-fields.js";
 import { Engine } from "../../engine/engine.js";
 import type { Io } from "../io.js";
+import { withProgress } from "../progress.js";
+import { fitText, renderTable } from "../table.js";
 import { reportIgnored, reportIngest } from "../report-ingest.js";
-import { configFrom, type GlobalOptions } from "../shared-options.js";
+import { dataConfigFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -17,7 +19,7 @@ Reads every export once (streaming) and lists each field a segment can filter on
 
 Examples:
   $ segment fields
-  $ segment fields --json | jq '.[] | select(.source == "customers (custom)")'
+  $ segment fields --json | jq '.fields[] | select(.source == "customers (custom)")'
   $ segment fields --data fixtures/shopify --config fixtures/shopify/segment.config.yaml
 `;
 
@@ -34,26 +36,24 @@ export function register(program: Command, io: () => Io): void {
 
 /** Runs the command. */
 export async function run(opts: GlobalOptions, io: Io): Promise<FieldInfo[]> {
-  const engine = new Engine(configFrom(opts, io.cwd), { cwd: io.cwd, now: io.now() });
-  const fields = await describeFields(engine.project);
+  const engine = new Engine(dataConfigFrom(opts, io.cwd), { cwd: io.cwd, now: io.now() });
+  const fields = await withProgress(io, "reading the exports", () => describeFields(engine.project));
   if (opts.json) {
-    io.out(JSON.stringify(fields, null, 2) + "\n");
+    io.out(JSON.stringify({ fields }, null, 2) + "\n");
   } else {
-    io.out(renderTable(fields));
+    io.out(renderFields(fields, io.width));
   }
   reportIngest(engine, io);
   reportIgnored(engine, io);
   return fields;
 }
 
-function renderTable(fields: FieldInfo[]): string {
+function renderFields(fields: FieldInfo[], width: number | undefined): string {
   const rows = fields.map((f) => [
-    f.field, f.aggregate ? `${f.type} (per customer)` : f.type, f.source,
+    f.field, f.type, f.aggregate ? `${f.source} (per customer)` : f.source,
     f.nulls === undefined ? "" : `${f.nulls}/${f.rows}`,
-    f.samples.map((s) => (s.length > 26 ? s.slice(0, 25) + "…" : s)).join(", "),
+    f.samples.map((s) => fitText(s, 26)).join(", "),
   ]);
-  const head = ["FIELD", "TYPE", "SOURCE", "NULLS", "SAMPLES"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(widths[i] - [...c].length))).join("  ").trimEnd();
-  return [line(head), ...rows.map(line)].join("\n") + "\n";
+  // Samples give way first, then the source; field names stay whole.
+  return renderTable(["FIELD", "TYPE", "SOURCE", "NULLS", "SAMPLES"], rows, { width, shrink: [4, 2], min: { 2: 10, 4: 10 } }).join("\n") + "\n";
 }

@@ -18,7 +18,7 @@ export const HELP = `
 Examples:
   $ segment history --customer C0011
   $ segment history --segment tea-repeat-offer --since 2026-11-01
-  $ segment history --segment tea-repeat-offer --json | jq '.[] | select(.event == "enter")'
+  $ segment history --segment tea-repeat-offer --json | jq '.events[] | select(.event == "enter")'
 `;
 
 interface HistoryOptions extends GlobalOptions {
@@ -51,7 +51,8 @@ export async function run(opts: HistoryOptions, io: Io): Promise<number> {
   const runs = [...(manifest?.runs ?? [])].reverse().filter((r) => opts.since === undefined || r.as_of >= opts.since);
   const wanted = (e: HistoryEvent) => (opts.customer !== undefined ? e.customer_id === opts.customer : e.segment === opts.segment);
   let n = 0;
-  if (opts.json) io.out("[");
+  // Streamed: a segment's history can be long. The shape is docs/json.md's.
+  if (opts.json) io.out('{"events": [');
   for (const r of runs) {
     const file = store.historyFiles({ ...manifest!, runs: [r] })[0];
     if (!file) continue;
@@ -65,7 +66,7 @@ export async function run(opts: HistoryOptions, io: Io): Promise<number> {
       n++;
     }
   }
-  if (opts.json) io.out(n ? "\n]\n" : "]\n");
+  if (opts.json) io.out(n ? "\n]}\n" : "]}\n");
   else if (n === 0) io.info(manifest ? "no events" : "no runs yet: `segment run` records the history");
   return n;
 }

@@ -11,6 +11,7 @@ import { UsageError } from "../../errors.js";
 import { Engine } from "../../engine/engine.js";
 import { StateStore } from "../../state/snapshot.js";
 import type { Io } from "../io.js";
+import { renderTable } from "../table.js";
 import { configFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
@@ -87,8 +88,8 @@ export function run(opts: ListOptions, io: Io): ListRow[] {
   }
   let shown = rows.filter((r) => (opts.active ? r.active : true) && (opts.inactive ? !r.active : true));
   shown = shown.sort((a, b) => (sort === "members" ? (b.members ?? -1) - (a.members ?? -1) : 0) || (sort === "created" ? String(a.created ?? "~").localeCompare(String(b.created ?? "~")) : 0) || (a.code < b.code ? -1 : 1));
-  if (opts.json) io.out(JSON.stringify(shown, null, 2) + "\n");
-  else io.out(renderTable(shown, io));
+  if (opts.json) io.out(JSON.stringify({ segments: shown }, null, 2) + "\n");
+  else io.out(renderList(shown, io));
   return shown;
 }
 
@@ -99,20 +100,17 @@ export function sparkline(counts: number[]): string {
   return counts.map((c) => SPARK[hi === lo ? 3 : Math.round(((c - lo) / (hi - lo)) * (SPARK.length - 1))]).join("");
 }
 
-function renderTable(rows: ListRow[], io: Io): string {
+function renderList(rows: ListRow[], io: Io): string {
   const head = ["CODE", "NAME", "TYPE", "ACTIVE", "MEMBERS", "ENTERED", "LEFT", "CREATED", "COMPUTED", "SIZE"];
   const cells = rows.map((r) => [
-    r.code, r.name.length > 32 ? r.name.slice(0, 31) + "…" : r.name,
+    r.code, r.name,
     r.type === "static" ? "static 🔒" : "dynamic",
     r.archived ? "archived" : r.active ? "yes" : "no",
     r.members === null ? "-" : String(r.members), r.entered === null ? "-" : `+${r.entered}`, r.left === null ? "-" : `-${r.left}`,
     r.created ?? "-", r.computed ?? "-", sparkline(r.counts),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => [...c[i]].length)));
-  const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x + " ".repeat(widths[i] - [...x].length))).join("  ").trimEnd();
-  const body = cells.map((c, k) => {
-    const text = line(c);
-    return rows[k].active ? text : io.style.gray(text);
-  });
-  return [line(head), ...body].join("\n") + "\n";
+  // The run ids and the name give way first (widest first), the code last and least; on a
+  // narrow terminal the run ids are left out (`list --json` has them).
+  const [header, ...body] = renderTable(head, cells, { width: io.width, shrink: [1, 7, 8, 9, 0], min: { 0: 16, 1: 12, 7: 8, 8: 8, 9: 6 }, drop: [7, 8] });
+  return [header, ...body.map((text, k) => (rows[k].active ? text : io.style.gray(text)))].join("\n") + "\n";
 }

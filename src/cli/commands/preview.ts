@@ -13,12 +13,15 @@ import { Engine, type Evaluation } from "../../engine/engine.js";
 import { UsageError } from "../../errors.js";
 import { streamSink } from "../../export/sink.js";
 import { openWriter, writeTable } from "../../export/writer.js";
-import { funnel, traceCustomer } from "../../evaluate/inspect.js";
+import { funnel, traceCustomer, type CustomerTrace, type FunnelRow } from "../../evaluate/inspect.js";
+import type { Plan } from "../../segment/plan.js";
 import type { SegmentDef } from "../../segment/ast.js";
 import { explainPlan } from "../../segment/explain.js";
 import type { Io } from "../io.js";
+import { withProgress } from "../progress.js";
+import { fitText, textWidth, wrapText } from "../table.js";
 import { reportIngest } from "../report-ingest.js";
-import { configFrom, type GlobalOptions } from "../shared-options.js";
+import { dataConfigFrom, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -28,9 +31,9 @@ one or more segments; a file's segments may reference the folder's.
 Examples:
   $ segment preview tea-repeat-offer --as-of 2026-11-23
   $ segment preview draft.yaml --limit 20
-  $ segment preview tea-repeat-offer --json --limit 0     # every member id
+  $ segment preview tea-repeat-offer --json --limit 0     # counts, funnel and every member id
   $ segment preview tea-repeat-offer --explain            # the bound plan, as text
-  $ segment preview tea-repeat-offer --explain --json     # the plan itself, as JSON
+  $ segment preview tea-repeat-offer --explain --json     # and the plan itself, as JSON (.plan)
   $ segment preview tea-repeat-offer --customer C0011     # why is C0011 in or out?
   $ segment preview tea-repeat-offer --format ids --limit 0 | wc -l   # every member id, one a line
 `;
@@ -50,6 +53,25 @@ export interface PreviewResult {
   code: string;
   count: number;
   members: string[];
+}
+
+/** preview --json (docs/json.md): the evaluation, one entry per segment previewed. */
+export interface PreviewJson {
+  as_of: string;
+  timezone: string;
+  /** Customers in the data. */
+  customers: number;
+  segments: Array<{
+    code: string; name: string; type: "dynamic" | "static"; active: boolean;
+    count: number;
+    /** The first --limit members (all with --limit 0). */
+    members: string[];
+    funnel: FunnelRow[];
+    /** With --customer: that customer's verdict and each node's value. */
+    customer?: { id: string; found: boolean; member: boolean; trace: CustomerTrace[] };
+  }>;
+  /** With --explain: the bound plan. */
+  plan?: Plan;
 }
 
 /** Registers the command. */
@@ -75,7 +97,7 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
   const format = opts.format?.trim().toLowerCase();
   if (format !== undefined && !(MEMBER_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format takes ${MEMBER_FORMATS.join(", ")}, not "${opts.format}"`);
   if (format === "json") opts = { ...opts, json: true };
-  const config = configFrom(opts, io.cwd);
+  const config = dataConfigFrom(opts, io.cwd);
   let definitions: SegmentDef[];
   let codes: string[];
   const targetPath = path.resolve(io.cwd, target);
@@ -92,7 +114,7 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
   }
 
   const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
-  const ev = await engine.evaluate({ definitions, codes, asOf: opts.asOf });
+  const ev = await withProgress(io, "reading the exports and evaluating", () => engine.evaluate({ definitions, codes, asOf: opts.asOf }));
   const all = limit === 0 && (opts.json || format !== undefined);
   const results: PreviewResult[] = codes.map((code) => {
     const members = ev.members.get(code)!;
@@ -115,29 +137,49 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
     return results;
   }
   if (opts.json) {
-    if (opts.explain) io.out(JSON.stringify(ev.plan, null, 2) + "\n");
-    else io.out(JSON.stringify(results.length === 1 ? results[0] : results) + "\n");
+    io.out(JSON.stringify(previewJson(results, ev, opts.customer, opts.explain === true)) + "\n");
     return results;
   }
   if (opts.explain) io.out(explainPlan(ev.plan, new Set(codes)));
-  for (const r of results) io.out(renderPreview(r, ev, opts.customer));
+  for (const r of results) io.out(renderPreview(r, ev, opts.customer, io.width));
   return results;
 }
 
-function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | undefined): string {
+function previewJson(results: PreviewResult[], ev: Evaluation, customer: string | undefined, explain: boolean): PreviewJson {
+  const out: PreviewJson = {
+    as_of: ev.plan.asOf, timezone: ev.plan.timezone, customers: ev.customers.length,
+    segments: results.map((r) => {
+      const def = ev.plan.segments.find((p) => p.code === r.code)!;
+      const root = ev.lowered.get(r.code)!;
+      const seg: PreviewJson["segments"][number] = { code: r.code, name: def.name, type: def.type, active: def.active, count: r.count, members: r.members, funnel: funnel(root, ev.state) };
+      if (customer !== undefined) {
+        const row = ev.customers.index.get(customer);
+        seg.customer = row === undefined
+          ? { id: customer, found: false, member: false, trace: [] }
+          : { id: customer, found: true, member: ev.state.segments.get(r.code)!.has(row), trace: traceCustomer(root, row, ev.state) };
+      }
+      return seg;
+    }),
+  };
+  if (explain) out.plan = ev.plan;
+  return out;
+}
+
+function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | undefined, width: number | undefined): string {
   const def = ev.plan.segments.find((p) => p.code === r.code)!;
   const root = ev.lowered.get(r.code)!;
   const lines: string[] = [];
-  lines.push(`${def.code}: ${def.name} (${def.type}${def.active ? "" : ", inactive"}), as of ${ev.plan.asOf} ${ev.plan.timezone}`);
+  lines.push(...wrapText(`${def.code}: ${def.name} (${def.type}${def.active ? "" : ", inactive"}), as of ${ev.plan.asOf} ${ev.plan.timezone}`, width));
   lines.push(`${r.count} of ${ev.customers.length} customers`);
   lines.push("");
-  lines.push("funnel (customers passing each node alone; in `all` groups, those left after it):");
+  lines.push(...wrapText("funnel (customers passing each node alone; in `all` groups, those left after it):", width));
   const rows = funnel(root, ev.state);
-  const labelWidth = Math.min(90, Math.max(...rows.map((x) => x.depth * 2 + [...x.label].length)));
+  // A funnel line is the label and 25 characters of counts; on a terminal the label gives way.
+  const natural = Math.max(...rows.map((x) => x.depth * 2 + textWidth(x.label)));
+  const labelWidth = width === undefined ? natural : Math.max(20, Math.min(natural, width - 25));
   for (const x of rows) {
-    const label = "  ".repeat(x.depth) + x.label;
-    const cut = [...label].length > labelWidth ? [...label].slice(0, labelWidth - 1).join("") + "…" : label;
-    lines.push(`  ${cut.padEnd(labelWidth)}  ${String(x.alone).padStart(7)}${x.cumulative !== undefined ? `  ${String(x.cumulative).padStart(7)} left` : ""}`);
+    const cut = fitText("  ".repeat(x.depth) + x.label, labelWidth);
+    lines.push(`  ${cut}${" ".repeat(labelWidth - textWidth(cut))}  ${String(x.alone).padStart(7)}${x.cumulative !== undefined ? `  ${String(x.cumulative).padStart(7)} left` : ""}`);
   }
   if (customer !== undefined) {
     const row = ev.customers.index.get(customer);
@@ -146,13 +188,13 @@ function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | unde
     else {
       lines.push(`customer ${customer}: ${ev.state.segments.get(r.code)!.has(row) ? "IN" : "OUT"}`);
       for (const t of traceCustomer(root, row, ev.state)) {
-        lines.push(`  ${"  ".repeat(t.depth)}${t.pass ? "pass" : "FAIL"}  ${t.label}${t.value !== undefined ? `  = ${t.value}` : ""}`);
+        lines.push(...wrapText(`  ${"  ".repeat(t.depth)}${t.pass ? "pass" : "FAIL"}  ${t.label}${t.value !== undefined ? `  = ${t.value}` : ""}`, width, t.depth * 2 + 8));
       }
     }
   }
   if (r.members.length) {
     lines.push("");
-    lines.push(r.members.length === 1 ? `first member: ${r.members[0]}` : `first ${r.members.length} members: ${r.members.join(", ")}`);
+    lines.push(...wrapText(r.members.length === 1 ? `first member: ${r.members[0]}` : `first ${r.members.length} members: ${r.members.join(", ")}`, width));
   }
   return lines.join("\n") + "\n";
 }

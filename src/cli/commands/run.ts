@@ -11,11 +11,11 @@
 import type { Command } from "commander";
 import { HookError } from "../../errors.js";
 import { FORMATS } from "../../export/writer.js";
-import ora, { type Ora } from "ora";
 import { runSegments, summaryLine, type RunStep } from "../../engine/run.js";
 import type { Io } from "../io.js";
+import { Progress } from "../progress.js";
 import { orphanFindings, orphanWarning } from "../report-ingest.js";
-import { configFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
+import { dataConfigFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -61,28 +61,34 @@ export function register(program: Command, io: () => Io): void {
 /** Runs the command. */
 export async function run(codes: string[], opts: RunOptions, io: Io): Promise<void> {
   const formats = parseFormats(opts.format ?? "csv");
-  const config = configFrom(opts, io.cwd);
+  const config = dataConfigFrom(opts, io.cwd);
   const start = io.now();
   const abortAt = io.env.SEGMENT_TEST_ABORT_AT;
-  const progress = io.animate ? new Progress(io) : undefined;
+  const progress = new Progress(io, "starting");
   const checkpoint = (step: RunStep) => {
     // Test-only: die here as a crash or `kill -9` would, with no cleanup at all.
     if (abortAt && step === abortAt) process.kill(process.pid, "SIGKILL");
-    progress?.step(step);
+    const text = PHASES[step];
+    if (text) progress.say(text);
   };
   const { summary, engine, hook } = await runSegments(config, {
     cwd: io.cwd, now: start, pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m), checkpoint,
     hookOutput: (chunk) => io.stderr.write(chunk),
-  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats, fields: opts.fields === undefined ? undefined : splitList(opts.fields) }).finally(() => progress?.stop());
+  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats, fields: opts.fields === undefined ? undefined : splitList(opts.fields) }).finally(() => progress.stop());
   if (!opts.dryRun) {
     for (const { name, file } of engine.commitRejected()) io.warn(`skipped ${engine.project.report.skipped[name] ?? 0} unreadable ${name} rows (--max-bad-rows): see ${file}`);
   }
   // Orphans are in the summary line; an export whose facts mostly join no customer is said aloud.
   for (const r of orphanFindings(engine).tooMany) io.warn(orphanWarning(r, config.maxOrphanShare));
   for (const g of summary.guards_tripped) io.warn(`${opts.dryRun ? "guard would trip" : "guard overridden with --force"}: ${g}`);
-  if (opts.json) io.out(JSON.stringify(summary, null, 2) + "\n");
+  // A failed hook is in the JSON summary (the run is committed), and no error object follows it.
+  if (opts.json) io.out(JSON.stringify(hook ? { ...summary, hook_error: hook } : summary, null, 2) + "\n");
   else io.info(summaryLine(summary));
-  if (hook) throw new HookError(hook);
+  if (hook) {
+    const err = new HookError(hook);
+    err.printedAsJson = opts.json === true;
+    throw err;
+  }
 }
 
 const PHASES: Partial<Record<RunStep, string>> = {
@@ -92,25 +98,3 @@ const PHASES: Partial<Record<RunStep, string>> = {
   committed: "moving the files into place",
 };
 
-/** A spinner on a terminal, shown only once a run takes longer than a second (ora, on stderr). */
-class Progress {
-  private spinner?: Ora;
-  private text = "starting";
-  private readonly timer: NodeJS.Timeout;
-  constructor(io: Io) {
-    this.timer = setTimeout(() => {
-      this.spinner = ora({ text: this.text, stream: io.stderr as NodeJS.WriteStream, discardStdin: false }).start();
-    }, 1000);
-    this.timer.unref();
-  }
-  step(step: RunStep): void {
-    const text = PHASES[step];
-    if (!text) return;
-    this.text = text;
-    if (this.spinner) this.spinner.text = text;
-  }
-  stop(): void {
-    clearTimeout(this.timer);
-    this.spinner?.stop();
-  }
-}
