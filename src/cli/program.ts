@@ -10,6 +10,7 @@ import * as run from "./commands/run.js";
 import * as list from "./commands/list.js";
 import * as history from "./commands/history.js";
 import * as exporter from "./commands/export.js";
+import * as rfm from "./commands/rfm.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -32,6 +33,7 @@ Examples:
   $ segment run                         # compute every active segment, record who entered and left
   $ segment list                        # every segment with its members and a sparkline
   $ segment export tea-repeat-offer --out report.xlsx   # members with their fields, typed
+  $ segment rfm --grid > rfm.csv        # RFM scores and named segments of every buyer
 
 Exit codes: 0 ok, 1 bug, 2 usage/config/definition error, 3 data error, 4 locked.
 Docs: README.md and docs/ in the repository.`);
@@ -42,5 +44,6 @@ Docs: README.md and docs/ in the repository.`);
   list.register(program, io);
   history.register(program, io);
   exporter.register(program, io);
+  rfm.register(program, io);
   return program;
 }

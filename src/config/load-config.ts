@@ -47,7 +47,8 @@ export interface RfmConfig {
   bins: number;
   method: "rank" | "quantile" | "thresholds";
   thresholds?: { recency?: number[]; frequency?: number[]; monetary?: number[] };
-  segments?: unknown;
+  /** Named segments, in priority order (the default set when absent). */
+  segments?: Array<{ code: string; r: [number, number]; f: [number, number]; m: [number, number] }>;
 }
 
 /** Guards every dynamic segment gets unless it sets its own, and the guard on the inputs. */
@@ -393,8 +394,55 @@ function validateRfm(raw: unknown, out: RfmConfig, report: Report): void {
       report([...at, "method"], "expected rank, quantile or thresholds");
     } else out.method = raw.method;
   }
-  if (raw.thresholds !== undefined) out.thresholds = raw.thresholds as RfmConfig["thresholds"];
-  if (raw.segments !== undefined) out.segments = raw.segments;
+  const bins = out.bins;
+  if (raw.thresholds !== undefined) {
+    const t = raw.thresholds;
+    if (!isPlainObject(t)) report([...at, "thresholds"], MSG_NOT_MAP, `e.g. thresholds: { recency: [30, 90, 180, 365], frequency: [2, 3, 5, 8], monetary: [100, 250, 500, 1000] }`);
+    else {
+      checkKeys(t, ["recency", "frequency", "monetary"], [...at, "thresholds"], report);
+      const parsed: NonNullable<RfmConfig["thresholds"]> = {};
+      for (const k of ["recency", "frequency", "monetary"] as const) {
+        const v = t[k];
+        if (v === undefined) continue;
+        const ok = Array.isArray(v) && v.length === bins - 1 && v.every((x) => typeof x === "number" && Number.isFinite(x)) && v.every((x, i) => i === 0 || (x as number) > (v[i - 1] as number));
+        if (!ok) report([...at, "thresholds", k], `expected ${bins - 1} increasing numbers (bins is ${bins}: bins - 1 cut points)`);
+        else parsed[k] = v as number[];
+      }
+      out.thresholds = parsed;
+    }
+  }
+  if (out.method === "thresholds") {
+    const missing = (["recency", "frequency", "monetary"] as const).filter((k) => !out.thresholds?.[k]);
+    if (missing.length && raw.thresholds === undefined) report([...at, "method"], "`method: thresholds` needs `rfm.thresholds` with recency, frequency and monetary cut points");
+    else if (missing.length) report([...at, "thresholds"], `\`method: thresholds\` needs cut points for ${missing.join(", ")}`);
+  }
+  if (raw.segments !== undefined) {
+    if (!Array.isArray(raw.segments) || raw.segments.length === 0) {
+      report([...at, "segments"], "expected a list of rules: - { code: champions, r: [5, 5], f: [5, 5], m: [5, 5] }");
+    } else {
+      const rules: NonNullable<RfmConfig["segments"]> = [];
+      const codes = new Set<string>();
+      raw.segments.forEach((rule: unknown, i: number) => {
+        const rat = [...at, "segments", i];
+        if (!isPlainObject(rule)) return report(rat, "expected { code, r, f, m }");
+        checkKeys(rule, ["code", "r", "f", "m"], rat, report);
+        if (typeof rule.code !== "string" || rule.code === "") return report([...rat, "code"], "expected the segment's code");
+        if (codes.has(rule.code)) return report([...rat, "code"], `duplicate rule code \`${rule.code}\``);
+        codes.add(rule.code);
+        const range = (k: "r" | "f" | "m"): [number, number] | undefined => {
+          const v = rule[k];
+          // A single score is a range of one.
+          const pair = typeof v === "number" ? [v, v] : v;
+          const ok = Array.isArray(pair) && pair.length === 2 && pair.every((x) => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= bins) && (pair[0] as number) <= (pair[1] as number);
+          if (!ok) report([...rat, k], `expected a score range [low, high] within 1..${bins} (or one score)`);
+          return ok ? [pair[0] as number, pair[1] as number] : undefined;
+        };
+        const r = range("r"), f = range("f"), m = range("m");
+        if (r && f && m) rules.push({ code: rule.code, r, f, m });
+      });
+      out.segments = rules;
+    }
+  }
 }
 
 function validateGuard(raw: unknown, out: GuardConfig, report: Report): void {

@@ -21,7 +21,8 @@ import { evaluateGroup } from "../evaluate/logical.js";
 import { lowerSegment, type LoweredGroup } from "../evaluate/lower.js";
 import { parseDate } from "../schema/parse-value.js";
 import type { SegmentDef } from "../segment/ast.js";
-import { bindPlan } from "../segment/bind.js";
+import { bindPlan, type RfmSettings } from "../segment/bind.js";
+import { DEFAULT_RFM_RULES, unreachableRules } from "../facts/rfm.js";
 import { customFactRefs, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
 import type { FactExportName } from "../schema/exports.js";
 import type { ValueType } from "../table/value-type.js";
@@ -51,6 +52,10 @@ export interface EvaluateRequest {
   stored?: ReadonlyMap<string, Membership>;
   /** Per-customer fields to output (export columns), computed in the same pass. */
   outputs?: readonly string[];
+  /** Score RFM even when no segment or output reads `rfm.*` (`segment rfm`). */
+  withRfm?: boolean;
+  /** Overrides of the config's RFM method and bins (`segment rfm --method --bins`). */
+  rfm?: Partial<Pick<RfmSettings, "method" | "bins">>;
 }
 
 /** Everything an evaluation produced. */
@@ -139,7 +144,10 @@ export class Engine {
   async plan(req: EvaluateRequest): Promise<Plan> {
     const stored = req.stored ?? new Map<string, Membership>();
     const defs = toCompute(req.definitions, req.codes, stored);
-    return bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(defs), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs });
+    const rfm = { ...rfmSettings(this.config), ...req.rfm };
+    const plan = bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(defs), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs, rfm, withRfm: req.withRfm });
+    if (plan.rfm) plan.warnings.push(...unreachableRules(plan.rfm.rules, plan.rfm.bins).map((code) => `rfm.segments: the rule \`${code}\` is never reached: the rules before it take every score it covers`));
+    return plan;
   }
 
   /** Evaluates a request end to end. */
@@ -175,6 +183,16 @@ export class Engine {
   commitRejected(): RejectedFile[] {
     return commitRejected(this.project.bad, this.config.out);
   }
+}
+
+/** The config's RFM settings for bind: its rules, or the default set of docs/rfm.md. */
+export function rfmSettings(config: Config): RfmSettings {
+  const r = config.rfm;
+  return {
+    excludeStatuses: r.exclude_statuses, method: r.method, bins: r.bins, monetary: r.monetary,
+    ...(r.thresholds ? { thresholds: r.thresholds } : {}),
+    rules: r.segments ?? DEFAULT_RFM_RULES,
+  };
 }
 
 /** The definition files of the segments folder plus extra ones (which replace same-path files). */

@@ -5,7 +5,8 @@
  */
 import type { AggResult } from "../facts/aggregates.js";
 import { monthDayKey } from "../segment/operands.js";
-import type { InputPlan, Metric, Plan } from "../segment/plan.js";
+import type { InputPlan, Metric, Plan, RfmField } from "../segment/plan.js";
+import { scoreRfm, type RfmTable } from "../facts/rfm.js";
 import { BitSet } from "../table/bitset.js";
 import { ColumnBuilder, type Column } from "../table/column.js";
 import { civilFromDays, dayInZone } from "../table/time.js";
@@ -26,6 +27,7 @@ export class EvalState {
   private readonly mdCache = new Map<Column, Int32Array>();
   private readonly metricCache = new Map<string, Column>();
   private ageColumn?: Column | null;
+  private rfmScores?: RfmTable;
 
   constructor(
     readonly plan: Plan,
@@ -42,6 +44,7 @@ export class EvalState {
       case "column": return this.customers.columns.get(input.column);
       case "derived": return this.age(input.from) ?? undefined;
       case "metric": return this.metric(input.aggregate, input.metric);
+      case "rfm": return this.rfmColumn(input.name);
       default: return undefined;
     }
   }
@@ -91,6 +94,36 @@ export class EvalState {
       b.push(today.y - born.y - (before ? 1 : 0));
     }
     return (this.ageColumn = b.finish());
+  }
+
+  /** The plan's RFM scores, computed once (after the fact pass). */
+  rfmTable(): RfmTable {
+    if (this.rfmScores) return this.rfmScores;
+    const plan = this.plan.rfm;
+    if (!plan) throw new Error("the plan has no RFM scoring");
+    const r = this.facts.get(plan.aggregate)!;
+    return (this.rfmScores = scoreRfm(r, this.plan.asOfDay, this.timezone, plan));
+  }
+
+  /** One RFM value per customer as a column; null without a counted order. */
+  rfmColumn(name: RfmField): Column {
+    const key = `rfm:${name}`;
+    const cached = this.metricCache.get(key);
+    if (cached) return cached;
+    const t = this.rfmTable();
+    const b = new ColumnBuilder(name === "score" || name === "segment" ? "string" : name === "monetary" ? "decimal" : "integer");
+    for (let i = 0; i < this.size; i++) {
+      if (name === "segment") b.push(t.segment[i]);
+      else if (!t.scored[i]) b.push(null);
+      else if (name === "score") b.push(`${t.r[i]}${t.f[i]}${t.m[i]}`);
+      else {
+        const v = name === "r" ? t.r[i] : name === "f" ? t.f[i] : name === "m" ? t.m[i] : t[name][i];
+        b.push(Number.isNaN(v) ? null : v);
+      }
+    }
+    const col = b.finish();
+    this.metricCache.set(key, col);
+    return col;
   }
 
   /** A fact metric as a customer column (counts and sums are never null; averages and times may be). */

@@ -15,7 +15,7 @@ import { dependencyOrder, describeClass, referencedCodes } from "./load-definiti
 import { checkOperand, classOf, fold, isOperandError, OPS_BY_CLASS, resolveDate, type DateContext, type Operand } from "./operands.js";
 import {
   PLAN_VERSION, type AggregatePlan, type ConditionPlan, type DataSchema, type FilterPlan, type GroupPlan, type Measure,
-  type Metric, type NodePlan, type OperandPlan, type OutputPlan, type Plan, type PlanScalar, type TestPlan, type TypeClass,
+  type Metric, type NodePlan, type OperandPlan, type OutputPlan, type Plan, type PlanScalar, type RfmPlan, type TestPlan, type TypeClass,
 } from "./plan.js";
 
 /** What to bind: the definitions to compute (in dependency order) and the codes whose members are given. */
@@ -27,12 +27,24 @@ export interface BindInput {
   timezone: string;
   /** Field names to output per customer (export columns); their aggregates join the plan's. */
   outputs?: readonly string[];
+  /** How RFM is scored, for `rfm.*` (the config's `rfm`); `withRfm` binds it even when nothing reads it. */
+  rfm?: RfmSettings;
+  withRfm?: boolean;
 }
+
+/** The config's RFM settings as bind takes them. */
+export interface RfmSettings extends Omit<RfmPlan, "aggregate"> {
+  /** Statuses of orders not counted (compared like strings in filters; a null status counts). */
+  excludeStatuses: string[];
+}
+
+/** The settings of CLI.md when the config says nothing. */
+export const DEFAULT_RFM: Omit<RfmSettings, "rules"> = { excludeStatuses: ["cancelled", "returned"], method: "rank", bins: 5, monetary: "sum" };
 
 /** Binds definitions to a schema; throws a DefinitionError with every schema-dependent problem. */
 export function bindPlan(input: BindInput): Plan {
   const ctx: DateContext = { asOfDay: input.asOfDay, timezone: input.timezone };
-  const b = new Binder(input.schema, ctx);
+  const b = new Binder(input.schema, ctx, input.rfm);
   // Each segment after those it references, whatever order the caller gave.
   const segments = dependencyOrder(input.definitions).map((def) => ({
     code: def.code, name: def.name, type: def.type, active: def.active, hash: def.hash, file: def.file,
@@ -41,6 +53,7 @@ export function bindPlan(input: BindInput): Plan {
   }));
   if (b.problems.length) throw new DefinitionError(b.problems);
   const outputs = bindOutputs(b, input.outputs ?? [], input.schema);
+  if (input.withRfm) b.rfmPlan();
   return {
     version: PLAN_VERSION,
     asOf: formatDay(input.asOfDay),
@@ -52,6 +65,7 @@ export function bindPlan(input: BindInput): Plan {
     aggregates: [...b.aggregates.values()],
     outputs,
     warnings: b.warnings(),
+    ...(b.rfm ? { rfm: b.rfm } : {}),
   };
 }
 
@@ -97,7 +111,8 @@ function bindOutputs(b: Binder, fields: readonly string[], schema: DataSchema): 
         problems.push("`segment` is not a value of a customer: export each segment on its own, or with --all");
         break;
       case "rfm":
-        problems.push(`\`${field}\` is not available yet`);
+        b.rfmPlan();
+        out.push({ field, type: ref.type, input: { kind: "rfm", name: ref.name, type: ref.type } });
         break;
     }
   }
@@ -110,7 +125,7 @@ export function outputFieldNames(schema: DataSchema): string[] {
   const custom = Object.keys(schema.customers).filter((k) => k.startsWith("custom.")).map((k) => k.slice(7));
   return allFieldNames(custom).filter((n) => {
     const ref = resolveField(n);
-    return ref !== undefined && (ref.kind === "customer" || ref.kind === "custom" || ref.kind === "age" || ref.kind === "metric");
+    return ref !== undefined && (ref.kind === "customer" || ref.kind === "custom" || ref.kind === "age" || ref.kind === "metric" || ref.kind === "rfm");
   });
 }
 
@@ -180,8 +195,9 @@ export function testText(t: TestPlan): string {
 class Binder {
   readonly problems: Problem[] = [];
   readonly aggregates = new Map<string, AggregatePlan>();
+  rfm?: RfmPlan;
 
-  constructor(private readonly schema: DataSchema, private readonly ctx: DateContext) {}
+  constructor(private readonly schema: DataSchema, private readonly ctx: DateContext, private readonly rfmSettings?: RfmSettings) {}
 
   warnings(): string[] {
     const out: string[] = [];
@@ -266,10 +282,24 @@ class Binder {
       }
       case "fact-column":
         return this.factColumnFilter(f, ref.table, ref.column, ref.type);
-      case "rfm":
-        this.report(f, `\`${f.field}\` is not available yet`, undefined, "field");
-        return undefined;
+      case "rfm": {
+        const test = this.test(f, f.op, f.operand, classOf(ref.type), false);
+        if (!test) return undefined;
+        this.rfmPlan();
+        return { ...base, label: `${f.field} ${testText(test)}`, input: { kind: "rfm", name: ref.name, type: ref.type }, test };
+      }
     }
+  }
+
+  /** The plan's RFM scoring and its counted-orders aggregate, made once. */
+  rfmPlan(): RfmPlan {
+    if (this.rfm) return this.rfm;
+    const s = this.rfmSettings ?? { ...DEFAULT_RFM, rules: [] };
+    const pos = { file: "segment.config.yaml", line: 0, col: 0, path: "rfm.exclude_statuses" };
+    const where: Condition[] = s.excludeStatuses.length ? [{ column: "status", op: "not_in", operand: s.excludeStatuses, pos }] : [];
+    const agg = this.aggregate("orders", where, [], ["last", "revenue"]);
+    this.rfm = { aggregate: agg.id, method: s.method, bins: s.bins, monetary: s.monetary, ...(s.thresholds ? { thresholds: s.thresholds } : {}), rules: s.rules };
+    return this.rfm;
   }
 
   /** A filter on a column of each fact row: some (or, negated, no) passing row has the value. */

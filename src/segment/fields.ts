@@ -2,7 +2,7 @@
 import type { ValueType } from "../table/value-type.js";
 import { SCHEMAS, type FactExportName } from "../schema/exports.js";
 import type { FilterNode, GroupNode, SegmentDef } from "./ast.js";
-import type { Metric } from "./plan.js";
+import type { Metric, RfmField } from "./plan.js";
 
 /** Fact tables of the language and the export each reads. */
 export const FACT_EXPORT = { orders: "orders", visits: "visits", carts: "carts", emails: "email_events" } as const;
@@ -31,7 +31,7 @@ export type FieldRef =
   /** A fact export's own extra column (`orders.country`): its type is inferred from the data at bind. */
   | { kind: "fact-custom"; table: FactTable; column: string }
   | { kind: "segment" }
-  | { kind: "rfm"; name: string };
+  | { kind: "rfm"; name: RfmField; type: ValueType };
 
 const CUSTOMER_COLUMNS = SCHEMAS.customers.columns;
 
@@ -55,8 +55,11 @@ export const METRIC_TYPE: Record<Metric, ValueType> = {
   count: "integer", first_at: "datetime", last_at: "datetime", revenue: "decimal", avg_check: "decimal", quantity: "integer",
 };
 
-/** RFM fields (computed by the RFM feature). */
-export const RFM_FIELDS = ["rfm.recency", "rfm.frequency", "rfm.monetary", "rfm.r", "rfm.f", "rfm.m", "rfm.score", "rfm.segment"];
+/** RFM fields (docs/rfm.md) and their types. */
+export const RFM_TYPE: Record<RfmField, ValueType> = {
+  recency: "integer", frequency: "integer", monetary: "decimal", r: "integer", f: "integer", m: "integer", score: "string", segment: "string",
+};
+export const RFM_FIELDS = Object.keys(RFM_TYPE).map((k) => `rfm.${k}`);
 
 /** The shape of a custom column's name (what `customFieldName` makes of a header). */
 const CUSTOM_NAME = /^[\p{L}\p{N}_]+$/u;
@@ -67,7 +70,7 @@ export function resolveField(name: string): FieldRef | undefined {
   if (name === "age") return { kind: "age", type: "integer" };
   if (name in CUSTOMER_COLUMNS) return { kind: "customer", column: name, type: CUSTOMER_COLUMNS[name] };
   if (name.startsWith("custom.") && name.length > 7) return { kind: "custom", name: name.slice(7) };
-  if (RFM_FIELDS.includes(name)) return { kind: "rfm", name: name.slice(4) };
+  if (RFM_FIELDS.includes(name)) return { kind: "rfm", name: name.slice(4) as RfmField, type: RFM_TYPE[name.slice(4) as RfmField] };
   const dot = name.indexOf(".");
   if (dot < 0) return undefined;
   const table = name.slice(0, dot) as FactTable;

@@ -315,10 +315,6 @@ class Validator {
       this.report([...at, "field"], `unknown field \`${field}\``, choiceHint(field, [...allFieldNames(), ...customFactFields(this.data)], 0) ?? "run `segment fields` for the list", false);
       return undefined;
     }
-    if (ref.kind === "rfm") {
-      this.report([...at, "field"], `\`${field}\` is not available yet: RFM fields come with the RFM feature`, "use orders.count, orders.revenue and orders.last_at meanwhile");
-      return undefined;
-    }
     const ops = OPERATORS.filter((o) => o in raw);
     if (ops.length === 0 && unknownKeys > 0) return undefined;
     if (ops.length !== 1) {
@@ -437,7 +433,7 @@ class Validator {
 /** The comparison class of a resolved field, undefined for custom fields (known after reading). */
 export function fieldClass(ref: FieldRef): TypeClass | undefined {
   switch (ref.kind) {
-    case "customer": case "metric": case "fact-column": return classOf(ref.type);
+    case "customer": case "metric": case "fact-column": case "rfm": return classOf(ref.type);
     case "age": return "number";
     default: return undefined;
   }

@@ -10,7 +10,7 @@ import type { Op } from "./ast.js";
 import type { FactTable } from "./fields.js";
 
 /** Bumped when the plan's shape changes. */
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 /** Comparison classes of field types. */
 export type TypeClass = "string" | "list" | "number" | "bool" | "date";
@@ -112,7 +112,26 @@ export type InputPlan =
   /** Some (or, negated, no) passing row exists in each aggregate. */
   | { kind: "exists"; aggregates: number[]; negate: boolean }
   /** Membership in any of the segments (negated: in none of them). */
-  | { kind: "segment"; codes: string[]; negate: boolean };
+  | { kind: "segment"; codes: string[]; negate: boolean }
+  /** An RFM value of the plan's `rfm` scoring (null for a customer without a counted order). */
+  | { kind: "rfm"; name: RfmField; type: ValueType };
+
+/** The RFM values a filter or an output may read. */
+export type RfmField = "recency" | "frequency" | "monetary" | "r" | "f" | "m" | "score" | "segment";
+
+/**
+ * RFM scoring (docs/rfm.md): over the per-customer counted orders of one aggregate (orders
+ * whose status is not excluded: count, last, revenue), scored after the fact pass.
+ */
+export interface RfmPlan {
+  aggregate: number;
+  method: "rank" | "quantile" | "thresholds";
+  bins: number;
+  monetary: "sum" | "avg";
+  thresholds?: { recency?: number[]; frequency?: number[]; monetary?: number[] };
+  /** Named segments in priority order: inclusive score ranges. */
+  rules: Array<{ code: string; r: [number, number]; f: [number, number]; m: [number, number] }>;
+}
 
 /** A bound filter. `test` is absent for `exists` and `segment` inputs. */
 export interface FilterPlan {
@@ -160,7 +179,7 @@ export interface OutputPlan {
   field: string;
   /** The value's type (a column the data lacks keeps its declared type: every value null). */
   type: ValueType;
-  input: Extract<InputPlan, { kind: "column" | "derived" | "metric" }>;
+  input: Extract<InputPlan, { kind: "column" | "derived" | "metric" | "rfm" }>;
 }
 
 /** Everything a backend needs to evaluate a set of segments. */
@@ -179,6 +198,8 @@ export interface Plan {
   aggregates: AggregatePlan[];
   /** Per-customer values to output, in order (none unless asked for). */
   outputs: OutputPlan[];
+  /** RFM scoring, when a filter, an output or the command reads `rfm.*`. */
+  rfm?: RfmPlan;
   /** Things the user should know that bind could tell from the schema. */
   warnings: string[];
 }

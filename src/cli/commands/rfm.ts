@@ -1,0 +1,260 @@
+/**
+ * `segment rfm`: one row per customer with a counted order (id, recency, frequency,
+ * monetary, r, f, m, score, segment) through the export writers, to stdout or `--out FILE`;
+ * on stderr the cut points each score used, every named segment's customers, share,
+ * orders, revenue and average check, and `--grid`, the R x F grid of customer counts.
+ *
+ * Cost: reads the customers and one streaming pass over the orders (docs/rfm.md).
+ */
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { Writable } from "node:stream";
+import { Engine } from "../../engine/engine.js";
+import { UsageError } from "../../errors.js";
+import { PRIVATE_FILE } from "../../export/files.js";
+import { stagedFileSink, streamSink } from "../../export/sink.js";
+import { openWriter, writeTable, type Format, type TableSpec } from "../../export/writer.js";
+import { RFM_MEASURES, type RfmCut, type RfmTable } from "../../facts/rfm.js";
+import { moveIntoPlace } from "../../fs-atomic.js";
+import type { CellValue } from "../../table/column.js";
+import type { Io } from "../io.js";
+import { withProgress } from "../progress.js";
+import { reportIngest } from "../report-ingest.js";
+import { dataConfigFrom, parseFormats, type GlobalOptions } from "../shared-options.js";
+import { renderTable } from "../table.js";
+
+/** Help text shown after the options. */
+export const HELP = `
+Scores every customer with a counted order (orders whose status is not in
+rfm.exclude_statuses) by recency, frequency and monetary value, 1..bins each, and names
+the RFM segment of each (rfm.segments, or the default set). docs/rfm.md has the methods.
+
+Examples:
+  $ segment rfm --as-of 2026-11-23 > rfm.csv
+  $ segment rfm --out rfm.xlsx --grid
+  $ segment rfm --method quantile --bins 5 --json     # cut points and the summary as JSON
+`;
+
+interface RfmOptions extends GlobalOptions {
+  format?: string;
+  method?: string;
+  bins?: string;
+  grid?: boolean;
+}
+
+const FORMATS_TAKEN: readonly Format[] = ["csv", "xlsx", "xls", "json", "ndjson", "xml"];
+const METHODS = ["rank", "quantile", "thresholds"] as const;
+
+/** A named segment's totals. */
+export interface RfmSegmentSummary {
+  code: string;
+  customers: number;
+  share: number;
+  orders: number;
+  revenue: number;
+  /** Revenue per order (null without orders). */
+  aov: number | null;
+}
+
+/** What `segment rfm --json` prints (docs/json.md). */
+export interface RfmJson {
+  as_of: string;
+  method: string;
+  bins: number;
+  /** Customers with a counted order, and all customers. */
+  scored: number;
+  customers: number;
+  cuts: Record<string, RfmCut[]>;
+  collapsed: string[];
+  segments: RfmSegmentSummary[];
+  grid?: RfmGridCell[];
+}
+
+/** One cell of the R x F grid. */
+export interface RfmGridCell {
+  r: number;
+  f: number;
+  customers: number;
+  mean_monetary: number | null;
+}
+
+/** Registers the command. */
+export function register(program: Command, io: () => Io): void {
+  program
+    .command("rfm")
+    .description("score every customer by recency, frequency and monetary value, with named RFM segments")
+    .option("--out <file>", "write the table to FILE (its extension gives the format), or - for stdout (default)")
+    .option("--format <format>", `the table's format: ${FORMATS_TAKEN.join(", ")} (default: from --out, else csv)`)
+    .option("--method <method>", `how scores are made: ${METHODS.join(", ")} (default: the config's rfm.method)`)
+    .option("--bins <n>", "scores per measure, 2..9 (default: the config's rfm.bins)")
+    .option("--grid", "also draw the R x F grid of customer counts and mean monetary on stderr")
+    .addHelpText("after", HELP)
+    .action(async (_opts, cmd: Command) => {
+      await run(cmd.optsWithGlobals() as RfmOptions, io());
+    });
+}
+
+/** Runs the command. */
+export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
+  const method = opts.method;
+  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method takes ${METHODS.join(", ")}, not "${method}"`);
+  const bins = opts.bins === undefined ? undefined : Number(opts.bins);
+  if (bins !== undefined && (!Number.isInteger(bins) || bins < 2 || bins > 9)) throw new UsageError(`--bins takes a whole number from 2 to 9, not "${opts.bins}"`);
+  // Here --out is the file, not the out folder, as for export.
+  const target = opts.out ?? "-";
+  const format = formatOf(opts.format, target);
+  const config = dataConfigFrom({ ...opts, out: undefined }, io.cwd);
+  const rfm = { ...(method ? { method: method as (typeof METHODS)[number] } : {}), ...(bins ? { bins } : {}) };
+  if ((rfm.method ?? config.rfm.method) === "thresholds" && bins !== undefined && bins !== config.rfm.bins) {
+    throw new UsageError(`--bins ${bins} with method thresholds: rfm.thresholds has ${config.rfm.bins - 1} cut points each, for ${config.rfm.bins} bins`);
+  }
+  if (rfm.method === "thresholds" && !config.rfm.thresholds?.recency) throw new UsageError("--method thresholds needs rfm.thresholds in the config (recency, frequency and monetary cut points)");
+  if (target !== "-" && !existsSync(path.dirname(path.resolve(io.cwd, target)))) throw new UsageError(`no such folder: ${path.dirname(target)}`);
+
+  const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
+  const ev = await withProgress(io, "reading the orders", () => engine.evaluate({ definitions: [], withRfm: true, rfm, asOf: opts.asOf }));
+  reportIngest(engine, io, ev.facts, ev.plan.asOf);
+  for (const w of ev.warnings) io.warn(w);
+  const plan = ev.plan.rfm!;
+  const table = ev.state.rfmTable();
+  const orders = ev.facts.results.get(plan.aggregate)!;
+  const ids = ev.customers.ids;
+
+  // The table, in customer id order as memberships are.
+  const rows = [...Array(ids.length).keys()].filter((i) => table.scored[i]).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  const spec: TableSpec = {
+    name: "rfm", rowElement: "customer",
+    columns: [
+      { name: "id", type: "id" }, { name: "recency", type: "integer" }, { name: "frequency", type: "integer" }, { name: "monetary", type: "decimal" },
+      { name: "r", type: "integer" }, { name: "f", type: "integer" }, { name: "m", type: "integer" }, { name: "score", type: "string" }, { name: "segment", type: "string" },
+    ],
+  };
+  const cells = function* (): Generator<CellValue[]> {
+    for (const i of rows) {
+      yield [ids[i], nullIfNaN(table.recency[i]), table.frequency[i], table.monetary[i], table.r[i], table.f[i], table.m[i], `${table.r[i]}${table.f[i]}${table.m[i]}`, table.segment[i]];
+    }
+  };
+  const options = { timezone: config.timezone };
+  const tableToStdout = target === "-" && !opts.json;
+  if (tableToStdout) await writeTable(openWriter(format, streamSink(io.stdout as Writable), options), spec, cells());
+  else if (target !== "-") {
+    const file = path.resolve(io.cwd, target);
+    const staged = stagedFileSink(file, PRIVATE_FILE);
+    try {
+      await writeTable(openWriter(format, staged.sink, options), spec, cells());
+    } catch (e) {
+      staged.discard();
+      throw e;
+    }
+    moveIntoPlace([staged.staged]);
+    io.info(`wrote ${rows.length} customer${rows.length === 1 ? "" : "s"} to ${path.relative(io.cwd, file) || file}`);
+  }
+
+  const result: RfmJson = {
+    as_of: ev.plan.asOf, method: plan.method, bins: plan.bins, scored: table.n, customers: ids.length,
+    cuts: table.cuts, collapsed: table.collapsed, segments: summarise(table, orders.count, orders.revenue, [...plan.rules.map((r) => r.code), "others"]),
+  };
+  if (opts.grid) result.grid = gridOf(table, plan.bins);
+  for (const m of table.collapsed) io.warn(`rfm: the ${m} scores collapsed: ${new Set(rows.map((i) => scoreOf(table, m, i))).size} distinct scores for ${plan.bins} bins (many equal values; see docs/rfm.md)`);
+  if (opts.json) io.out(JSON.stringify(result, null, 2) + "\n");
+  else {
+    io.info(`rfm as of ${result.as_of}, method ${plan.method}, ${plan.bins} bins: ${table.n} of ${ids.length} customers have a counted order`);
+    io.info(cutsText(table.cuts, plan.method));
+    io.info(renderTable(["SEGMENT", "CUSTOMERS", "SHARE", "ORDERS", "REVENUE", "AVG CHECK"], result.segments.map((s) => [
+      s.code, String(s.customers), `${(s.share * 100).toFixed(1)}%`, String(s.orders), money(s.revenue), s.aov === null ? "-" : money(s.aov),
+    ]), { width: io.width, shrink: [0] }).join("\n"));
+    if (result.grid) io.info(gridText(result.grid, plan.bins, io));
+  }
+  return result;
+}
+
+function nullIfNaN(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}
+
+function scoreOf(t: RfmTable, m: (typeof RFM_MEASURES)[number], i: number): number {
+  return m === "recency" ? t.r[i] : m === "frequency" ? t.f[i] : t.m[i];
+}
+
+/** Each named segment's customers, share (of scored customers), orders, revenue and average check; empty ones included. */
+function summarise(t: RfmTable, count: Int32Array, revenue: Float64Array, codes: string[]): RfmSegmentSummary[] {
+  const by = new Map(codes.map((c) => [c, { code: c, customers: 0, share: 0, orders: 0, revenue: 0, aov: null as number | null }]));
+  for (let i = 0; i < t.scored.length; i++) {
+    if (!t.scored[i]) continue;
+    const s = by.get(t.segment[i])!;
+    s.customers++;
+    s.orders += count[i];
+    s.revenue += revenue[i];
+  }
+  for (const s of by.values()) {
+    s.share = t.n ? s.customers / t.n : 0;
+    s.aov = s.orders ? s.revenue / s.orders : null;
+    s.revenue = round2(s.revenue);
+    if (s.aov !== null) s.aov = round2(s.aov);
+  }
+  return [...by.values()];
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function money(x: number): string {
+  return x.toFixed(2);
+}
+
+/** The R x F grid: customers and mean monetary per cell, r from bins down, f up. */
+function gridOf(t: RfmTable, bins: number): RfmGridCell[] {
+  const cells: RfmGridCell[] = [];
+  const sum = new Map<string, { n: number; m: number }>();
+  for (let i = 0; i < t.scored.length; i++) {
+    if (!t.scored[i]) continue;
+    const key = `${t.r[i]},${t.f[i]}`;
+    const c = sum.get(key) ?? { n: 0, m: 0 };
+    c.n++;
+    c.m += t.monetary[i];
+    sum.set(key, c);
+  }
+  for (let r = bins; r >= 1; r--) {
+    for (let f = 1; f <= bins; f++) {
+      const c = sum.get(`${r},${f}`);
+      cells.push({ r, f, customers: c?.n ?? 0, mean_monetary: c ? round2(c.m / c.n) : null });
+    }
+  }
+  return cells;
+}
+
+/** The grid as text: a heat map on a terminal (background by count), plain numbers otherwise. */
+function gridText(grid: RfmGridCell[], bins: number, io: Io): string {
+  const max = Math.max(1, ...grid.map((c) => c.customers));
+  const shades = [io.style.bgBlackBright, io.style.bgBlue, io.style.bgCyan, io.style.bgGreen, io.style.bgYellow, io.style.bgRed];
+  const cell = (c: RfmGridCell) => {
+    const text = `${String(c.customers).padStart(6)} ${c.mean_monetary === null ? "      -" : String(Math.round(c.mean_monetary)).padStart(7)}`;
+    const shade = shades[Math.min(shades.length - 1, Math.floor((c.customers / max) * (shades.length - 1)))];
+    return shade(text);
+  };
+  const lines = ["R x F grid: customers and mean monetary (rows r, columns f)", `     ${[...Array(bins).keys()].map((f) => `f=${f + 1}`.padStart(14)).join(" ")}`];
+  for (let r = bins; r >= 1; r--) lines.push(`r=${r}  ${grid.filter((c) => c.r === r).map(cell).join(" ")}`);
+  return lines.join("\n");
+}
+
+/** The cut points as lines: each score's range per measure. */
+function cutsText(cuts: Record<string, RfmCut[]>, method: string): string {
+  const show = (x: number) => (Number.isNaN(x) ? "-" : String(Math.round(x * 1e6) / 1e6));
+  return RFM_MEASURES.map((m) => {
+    const parts = cuts[m].map((c) => method === "rank" ? `${c.score}: ${show(c.lower)}..${show(c.upper)} (${c.customers})` : `${c.score}: [${show(c.lower)}, ${show(c.upper)}) (${c.customers})`);
+    return `  ${m}: ${parts.join("  ")}`;
+  }).join("\n");
+}
+
+/** The format: --format, or the --out file's extension, or csv. */
+function formatOf(flag: string | undefined, target: string): Format {
+  if (flag !== undefined) {
+    const formats = parseFormats(flag);
+    if (formats.length > 1 || !FORMATS_TAKEN.includes(formats[0])) throw new UsageError(`--format takes one of ${FORMATS_TAKEN.join(", ")}, not "${flag}"`);
+    return formats[0];
+  }
+  const ext = target !== "-" ? path.extname(target).slice(1).toLowerCase() : "";
+  return (FORMATS_TAKEN as readonly string[]).includes(ext) ? (ext as Format) : "csv";
+}

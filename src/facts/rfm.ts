@@ -1,0 +1,263 @@
+/**
+ * RFM scores from one order aggregate (counted orders: count, latest timestamp, revenue),
+ * by the three methods of docs/rfm.md:
+ *
+ * - `rank`: score = 1 + floor(bins * k / n), k the customers with a strictly worse value
+ *   (smaller frequency or monetary, larger recency), so ties always share a score;
+ * - `quantile`: the R package rfm 0.3: breaks are R's type-7 quantiles at 1/bins ...
+ *   (bins-1)/bins, each plus 1; bin i is lower[i] <= x < upper[i], lower = [min, breaks],
+ *   upper = [breaks, max + 1];
+ * - `thresholds`: bins-1 cut points as given, used the same way (no + 1).
+ *
+ * Recency scores are reversed (the most recent customers score `bins`). Customers without
+ * a counted order have no values and the segment `no-orders`.
+ */
+import { dayInZone } from "../table/time.js";
+
+/** How scores are made. */
+export interface RfmSettings {
+  method: "rank" | "quantile" | "thresholds";
+  bins: number;
+  monetary: "sum" | "avg";
+  thresholds?: { recency?: number[]; frequency?: number[]; monetary?: number[] };
+  /** Named segments: the first rule whose inclusive ranges hold r, f and m names the customer. */
+  rules: RfmRule[];
+}
+
+/** One named-segment rule: inclusive score ranges. */
+export interface RfmRule {
+  code: string;
+  r: [number, number];
+  f: [number, number];
+  m: [number, number];
+}
+
+/** The three measures. */
+export const RFM_MEASURES = ["recency", "frequency", "monetary"] as const;
+/** One of them. */
+export type RfmMeasure = (typeof RFM_MEASURES)[number];
+
+/** The value range of one score: customers scoring `score` have lower <= value < upper (rank: the values seen). */
+export interface RfmCut {
+  score: number;
+  lower: number;
+  upper: number;
+  customers: number;
+}
+
+/** Per-customer RFM, indexed by customer row; `scored[row]` is 0 for a customer without a counted order. */
+export interface RfmTable {
+  scored: Uint8Array;
+  /** Customers with a counted order. */
+  n: number;
+  recency: Float64Array;
+  frequency: Float64Array;
+  monetary: Float64Array;
+  r: Uint8Array;
+  f: Uint8Array;
+  m: Uint8Array;
+  /** The named segment of each row (`no-orders` without a counted order, `others` when no rule fits). */
+  segment: string[];
+  /** Per measure, each score's range, in score order (1..bins). */
+  cuts: Record<RfmMeasure, RfmCut[]>;
+  /** Measures whose scores came out with fewer distinct values than bins. */
+  collapsed: RfmMeasure[];
+}
+
+/** The named segments of CLI.md, from the R package's documented set, in priority order. */
+export const DEFAULT_RFM_RULES: RfmRule[] = [
+  { code: "champions", r: [5, 5], f: [5, 5], m: [5, 5] },
+  { code: "potential-loyalist", r: [3, 5], f: [3, 5], m: [2, 5] },
+  { code: "loyal", r: [2, 4], f: [2, 4], m: [2, 4] },
+  { code: "promising", r: [3, 4], f: [1, 3], m: [3, 5] },
+  { code: "new", r: [4, 5], f: [1, 3], m: [1, 5] },
+  { code: "cant-lose", r: [1, 2], f: [3, 4], m: [4, 5] },
+  { code: "at-risk", r: [1, 2], f: [2, 5], m: [4, 5] },
+  { code: "need-attention", r: [1, 3], f: [3, 5], m: [3, 5] },
+  { code: "about-to-sleep", r: [2, 3], f: [1, 3], m: [1, 4] },
+  { code: "lost", r: [1, 1], f: [1, 5], m: [1, 5] },
+];
+
+/** The segment of customers without a counted order, and of those no rule fits. */
+export const NO_ORDERS = "no-orders";
+export const OTHERS = "others";
+
+/** What scoring reads of the counted-orders aggregate. */
+export interface CountedOrders {
+  count: Int32Array;
+  /** Latest counted order, epoch ms (NaN: none). */
+  last: Float64Array;
+  revenue: Float64Array;
+}
+
+/** Scores every customer with a counted order as of `asOfDay` (days in `timezone`). */
+export function scoreRfm(orders: CountedOrders, asOfDay: number, timezone: string, settings: RfmSettings): RfmTable {
+  const size = orders.count.length;
+  const scored = new Uint8Array(size);
+  const recency = new Float64Array(size).fill(NaN);
+  const frequency = new Float64Array(size).fill(NaN);
+  const monetary = new Float64Array(size).fill(NaN);
+  const rows: number[] = [];
+  for (let row = 0; row < size; row++) {
+    const n = orders.count[row];
+    if (n === 0) continue;
+    scored[row] = 1;
+    rows.push(row);
+    frequency[row] = n;
+    monetary[row] = settings.monetary === "avg" ? orders.revenue[row] / n : orders.revenue[row];
+    // An order with no date cannot be placed: recency is then unknown, scored as the oldest.
+    const last = orders.last[row];
+    recency[row] = Number.isNaN(last) ? NaN : asOfDay - dayInZone(timezone, last);
+  }
+  const table: RfmTable = {
+    scored, n: rows.length, recency, frequency, monetary,
+    r: new Uint8Array(size), f: new Uint8Array(size), m: new Uint8Array(size),
+    segment: new Array<string>(size).fill(NO_ORDERS),
+    cuts: { recency: [], frequency: [], monetary: [] }, collapsed: [],
+  };
+  const out = { recency: table.r, frequency: table.f, monetary: table.m };
+  for (const measure of RFM_MEASURES) {
+    const values = { recency, frequency, monetary }[measure];
+    // Missing recency (undated orders) sorts as the oldest.
+    const v = rows.map((row) => (Number.isNaN(values[row]) ? Infinity : values[row]));
+    const scores = scoreValues(v, measure === "recency", settings, measure);
+    rows.forEach((row, k) => (out[measure][row] = scores[k]));
+    table.cuts[measure] = cutsOf(v, scores, settings.bins, measure === "recency", settings, measure);
+    if (rows.length > 0 && new Set(scores).size < settings.bins) table.collapsed.push(measure);
+  }
+  for (const row of rows) table.segment[row] = segmentOf(table.r[row], table.f[row], table.m[row], settings.rules);
+  return table;
+}
+
+/** The first rule whose ranges hold the scores, else `others`. */
+export function segmentOf(r: number, f: number, m: number, rules: readonly RfmRule[]): string {
+  const inside = (x: number, [lo, hi]: [number, number]) => x >= lo && x <= hi;
+  for (const rule of rules) if (inside(r, rule.r) && inside(f, rule.f) && inside(m, rule.m)) return rule.code;
+  return OTHERS;
+}
+
+/** Scores 1..bins of values (reversed: smaller is better, as for recency). */
+export function scoreValues(values: readonly number[], reversed: boolean, settings: Pick<RfmSettings, "method" | "bins" | "thresholds">, measure: RfmMeasure): number[] {
+  const bins = settings.bins;
+  if (settings.method === "rank") return rankScores(values, reversed, bins);
+  const edges = settings.method === "quantile" ? quantileEdges(values, bins) : thresholdEdges(values, settings.thresholds?.[measure] ?? []);
+  return values.map((x) => {
+    const i = binOf(x, edges);
+    return reversed ? edges.lower.length - i : i + 1;
+  });
+}
+
+/** rank: 1 + floor(bins * k / n), k the values strictly worse. */
+function rankScores(values: readonly number[], reversed: boolean, bins: number): number[] {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  return values.map((x) => {
+    // Strictly smaller (or, reversed, strictly larger) values: a binary search in the sorted copy.
+    const k = reversed ? n - upperBound(sorted, x) : lowerBound(sorted, x);
+    return 1 + Math.floor((bins * k) / n);
+  });
+}
+
+/** Bin edges: bin i holds lower[i] <= x < upper[i]. */
+interface Edges {
+  lower: number[];
+  upper: number[];
+}
+
+/** The R package rfm's bins: type-7 quantile breaks plus 1. */
+export function quantileEdges(values: readonly number[], bins: number): Edges {
+  const sorted = Float64Array.from(values).sort();
+  const breaks: number[] = [];
+  // R's seq(0, 1, length.out = bins + 1): from + i * by, by = 1 / bins.
+  const by = 1 / bins;
+  for (let i = 1; i < bins; i++) breaks.push(quantile7(sorted, i * by) + 1);
+  return { lower: [sorted[0], ...breaks], upper: [...breaks, sorted[sorted.length - 1] + 1] };
+}
+
+/** Fixed cut points: as given. */
+function thresholdEdges(values: readonly number[], cuts: readonly number[]): Edges {
+  let min = Infinity, max = -Infinity;
+  for (const x of values) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { lower: [min, ...cuts], upper: [...cuts, max + 1] };
+}
+
+/** The bin holding x (0-based); a value below every bin is in the first, above every bin in the last. */
+function binOf(x: number, e: Edges): number {
+  for (let i = 0; i < e.lower.length; i++) if (e.lower[i] <= x && x < e.upper[i]) return i;
+  return x < e.lower[0] ? 0 : e.lower.length - 1;
+}
+
+/** R's quantile(x, p, type = 7) of sorted values, computed as R computes it. */
+export function quantile7(sorted: Float64Array, p: number): number {
+  const n = sorted.length;
+  const index = 1 + Math.max(n - 1, 0) * p;
+  const lo = Math.floor(index);
+  const hi = Math.ceil(index);
+  const qs = sorted[lo - 1];
+  const xhi = sorted[hi - 1];
+  if (!(index > lo && xhi !== qs)) return qs;
+  const h = index - lo;
+  return (1 - h) * qs + h * xhi;
+}
+
+/** The cut points of one measure: each score's range (the bins' edges; for rank, the values it got). */
+function cutsOf(values: readonly number[], scores: readonly number[], bins: number, reversed: boolean, settings: RfmSettings, measure: RfmMeasure): RfmCut[] {
+  const counts = new Array<number>(bins + 1).fill(0);
+  for (const s of scores) counts[s]++;
+  if (settings.method !== "rank") {
+    const e = settings.method === "quantile" ? quantileEdges(values, bins) : thresholdEdges(values, settings.thresholds?.[measure] ?? []);
+    return e.lower.map((lower, i) => {
+      const score = reversed ? e.lower.length - i : i + 1;
+      return { score, lower, upper: e.upper[i], customers: counts[score] ?? 0 };
+    }).sort((a, b) => a.score - b.score);
+  }
+  const lo = new Array<number>(bins + 1).fill(Infinity);
+  const hi = new Array<number>(bins + 1).fill(-Infinity);
+  values.forEach((x, k) => {
+    const s = scores[k];
+    if (x < lo[s]) lo[s] = x;
+    if (x > hi[s]) hi[s] = x;
+  });
+  const out: RfmCut[] = [];
+  for (let s = 1; s <= bins; s++) out.push({ score: s, lower: counts[s] ? lo[s] : NaN, upper: counts[s] ? hi[s] : NaN, customers: counts[s] });
+  return out;
+}
+
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Codes of rules no score can reach: every (r, f, m) they cover is taken by a rule before them. */
+export function unreachableRules(rules: readonly RfmRule[], bins: number): string[] {
+  const out: string[] = [];
+  rules.forEach((rule, k) => {
+    for (let r = rule.r[0]; r <= rule.r[1]; r++) {
+      for (let f = rule.f[0]; f <= rule.f[1]; f++) {
+        for (let m = rule.m[0]; m <= rule.m[1]; m++) {
+          if (r <= bins && f <= bins && m <= bins && segmentOf(r, f, m, rules.slice(0, k)) === OTHERS) return;
+        }
+      }
+    }
+    out.push(rule.code);
+  });
+  return out;
+}
