@@ -1,6 +1,7 @@
 /** RFM scoring: the rank method's promises on random data, R's type-7 quantile, the rules. */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RFM_RULES, OTHERS, quantile7, scoreValues, segmentOf, unreachableRules } from "./rfm.js";
+import { DEFAULT_RFM_RULES } from "../segment/rfm-defaults.js";
+import { OTHERS, quantile7, scoreValues, segmentOf, unreachableRules } from "./rfm.js";
 
 /** A seeded generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {

@@ -12,25 +12,12 @@
  * Recency scores are reversed (the most recent customers score `bins`). Customers without
  * a counted order have no values and the segment `no-orders`.
  */
+import type { RfmPlan } from "../segment/plan.js";
+import type { RfmRule } from "../segment/rfm-defaults.js";
 import { dayInZone } from "../table/time.js";
 
-/** How scores are made. */
-export interface RfmSettings {
-  method: "rank" | "quantile" | "thresholds";
-  bins: number;
-  monetary: "sum" | "avg";
-  thresholds?: { recency?: number[]; frequency?: number[]; monetary?: number[] };
-  /** Named segments: the first rule whose inclusive ranges hold r, f and m names the customer. */
-  rules: RfmRule[];
-}
-
-/** One named-segment rule: inclusive score ranges. */
-export interface RfmRule {
-  code: string;
-  r: [number, number];
-  f: [number, number];
-  m: [number, number];
-}
+/** How scores are made: the plan's RFM settings (its counted-orders aggregate aside). */
+export type RfmScoring = Omit<RfmPlan, "aggregate">;
 
 /** The three measures. */
 export const RFM_MEASURES = ["recency", "frequency", "monetary"] as const;
@@ -64,20 +51,6 @@ export interface RfmTable {
   collapsed: RfmMeasure[];
 }
 
-/** The named segments of CLI.md, from the R package's documented set, in priority order. */
-export const DEFAULT_RFM_RULES: RfmRule[] = [
-  { code: "champions", r: [5, 5], f: [5, 5], m: [5, 5] },
-  { code: "potential-loyalist", r: [3, 5], f: [3, 5], m: [2, 5] },
-  { code: "loyal", r: [2, 4], f: [2, 4], m: [2, 4] },
-  { code: "promising", r: [3, 4], f: [1, 3], m: [3, 5] },
-  { code: "new", r: [4, 5], f: [1, 3], m: [1, 5] },
-  { code: "cant-lose", r: [1, 2], f: [3, 4], m: [4, 5] },
-  { code: "at-risk", r: [1, 2], f: [2, 5], m: [4, 5] },
-  { code: "need-attention", r: [1, 3], f: [3, 5], m: [3, 5] },
-  { code: "about-to-sleep", r: [2, 3], f: [1, 3], m: [1, 4] },
-  { code: "lost", r: [1, 1], f: [1, 5], m: [1, 5] },
-];
-
 /** The segment of customers without a counted order, and of those no rule fits. */
 export const NO_ORDERS = "no-orders";
 export const OTHERS = "others";
@@ -91,7 +64,7 @@ export interface CountedOrders {
 }
 
 /** Scores every customer with a counted order as of `asOfDay` (days in `timezone`). */
-export function scoreRfm(orders: CountedOrders, asOfDay: number, timezone: string, settings: RfmSettings): RfmTable {
+export function scoreRfm(orders: CountedOrders, asOfDay: number, timezone: string, settings: RfmScoring): RfmTable {
   const size = orders.count.length;
   const scored = new Uint8Array(size);
   const recency = new Float64Array(size).fill(NaN);
@@ -120,9 +93,10 @@ export function scoreRfm(orders: CountedOrders, asOfDay: number, timezone: strin
     const values = { recency, frequency, monetary }[measure];
     // Missing recency (undated orders) sorts as the oldest.
     const v = rows.map((row) => (Number.isNaN(values[row]) ? Infinity : values[row]));
-    const scores = scoreValues(v, measure === "recency", settings, measure);
+    const edges = edgesOf(v, settings, measure);
+    const scores = scoreWith(v, measure === "recency", settings.bins, edges);
     rows.forEach((row, k) => (out[measure][row] = scores[k]));
-    table.cuts[measure] = cutsOf(v, scores, settings.bins, measure === "recency", settings, measure);
+    table.cuts[measure] = cutsOf(v, scores, settings.bins, measure === "recency", edges);
     if (rows.length > 0 && new Set(scores).size < settings.bins) table.collapsed.push(measure);
   }
   for (const row of rows) table.segment[row] = segmentOf(table.r[row], table.f[row], table.m[row], settings.rules);
@@ -137,10 +111,19 @@ export function segmentOf(r: number, f: number, m: number, rules: readonly RfmRu
 }
 
 /** Scores 1..bins of values (reversed: smaller is better, as for recency). */
-export function scoreValues(values: readonly number[], reversed: boolean, settings: Pick<RfmSettings, "method" | "bins" | "thresholds">, measure: RfmMeasure): number[] {
-  const bins = settings.bins;
-  if (settings.method === "rank") return rankScores(values, reversed, bins);
-  const edges = settings.method === "quantile" ? quantileEdges(values, bins) : thresholdEdges(values, settings.thresholds?.[measure] ?? []);
+export function scoreValues(values: readonly number[], reversed: boolean, settings: Pick<RfmScoring, "method" | "bins" | "thresholds">, measure: RfmMeasure): number[] {
+  return scoreWith(values, reversed, settings.bins, edgesOf(values, settings, measure));
+}
+
+/** The bin edges of a measure, or undefined for `rank` (which has none). */
+function edgesOf(values: readonly number[], settings: Pick<RfmScoring, "method" | "bins" | "thresholds">, measure: RfmMeasure): Edges | undefined {
+  if (settings.method === "rank") return undefined;
+  return settings.method === "quantile" ? quantileEdges(values, settings.bins) : thresholdEdges(values, settings.thresholds?.[measure] ?? []);
+}
+
+/** Scores by the edges (reversed counts from the top), or by rank without them. */
+function scoreWith(values: readonly number[], reversed: boolean, bins: number, edges: Edges | undefined): number[] {
+  if (!edges) return rankScores(values, reversed, bins);
   return values.map((x) => {
     const i = binOf(x, edges);
     return reversed ? edges.lower.length - i : i + 1;
@@ -204,14 +187,13 @@ export function quantile7(sorted: Float64Array, p: number): number {
 }
 
 /** The cut points of one measure: each score's range (the bins' edges; for rank, the values it got). */
-function cutsOf(values: readonly number[], scores: readonly number[], bins: number, reversed: boolean, settings: RfmSettings, measure: RfmMeasure): RfmCut[] {
+function cutsOf(values: readonly number[], scores: readonly number[], bins: number, reversed: boolean, edges: Edges | undefined): RfmCut[] {
   const counts = new Array<number>(bins + 1).fill(0);
   for (const s of scores) counts[s]++;
-  if (settings.method !== "rank") {
-    const e = settings.method === "quantile" ? quantileEdges(values, bins) : thresholdEdges(values, settings.thresholds?.[measure] ?? []);
-    return e.lower.map((lower, i) => {
-      const score = reversed ? e.lower.length - i : i + 1;
-      return { score, lower, upper: e.upper[i], customers: counts[score] ?? 0 };
+  if (edges) {
+    return edges.lower.map((lower, i) => {
+      const score = reversed ? edges.lower.length - i : i + 1;
+      return { score, lower, upper: edges.upper[i], customers: counts[score] ?? 0 };
     }).sort((a, b) => a.score - b.score);
   }
   const lo = new Array<number>(bins + 1).fill(Infinity);

@@ -7,6 +7,7 @@
  */
 import { DefinitionError, UsageError, type Problem } from "../errors.js";
 import { choiceHint } from "../suggest.js";
+import { DEFAULT_RFM_RULES } from "./rfm-defaults.js";
 import { formatDay, startOfDayInZone } from "../table/time.js";
 import type { ValueType } from "../table/value-type.js";
 import { POSITIVE_OF, NEGATIVE_OPS, type Condition, type FilterNode, type GroupNode, type Op, type Scalar, type SegmentDef } from "./ast.js";
@@ -39,7 +40,7 @@ export interface RfmSettings extends Omit<RfmPlan, "aggregate"> {
 }
 
 /** The settings of CLI.md when the config says nothing. */
-export const DEFAULT_RFM: Omit<RfmSettings, "rules"> = { excludeStatuses: ["cancelled", "returned"], method: "rank", bins: 5, monetary: "sum" };
+export const DEFAULT_RFM: RfmSettings = { excludeStatuses: ["cancelled", "returned"], method: "rank", bins: 5, monetary: "sum", rules: DEFAULT_RFM_RULES };
 
 /** Binds definitions to a schema; throws a DefinitionError with every schema-dependent problem. */
 export function bindPlan(input: BindInput): Plan {
@@ -294,7 +295,7 @@ class Binder {
   /** The plan's RFM scoring and its counted-orders aggregate, made once. */
   rfmPlan(): RfmPlan {
     if (this.rfm) return this.rfm;
-    const s = this.rfmSettings ?? { ...DEFAULT_RFM, rules: [] };
+    const s = this.rfmSettings ?? DEFAULT_RFM;
     const pos = { file: "segment.config.yaml", line: 0, col: 0, path: "rfm.exclude_statuses" };
     const where: Condition[] = s.excludeStatuses.length ? [{ column: "status", op: "not_in", operand: s.excludeStatuses, pos }] : [];
     const agg = this.aggregate("orders", where, [], ["last", "revenue"]);
