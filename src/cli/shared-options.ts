@@ -1,4 +1,5 @@
 /** The flags every command shares, added by one helper and read into a config. */
+import path from "node:path";
 import { Option, type Command } from "commander";
 import { loadConfig, type Config } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
@@ -63,6 +64,17 @@ export function parseFormats(text: string): Format[] {
   }
   if (out.length === 0) throw new UsageError("--format needs at least one format");
   return out;
+}
+
+/** The one format of a command writing a file: --format, or the --out file's extension, or csv. */
+export function fileFormat(flag: string | undefined, target: string | undefined, command: string): Format {
+  if (flag !== undefined) {
+    const formats = parseFormats(flag);
+    if (formats.length > 1) throw new UsageError(`--format takes one format for ${command}, not "${flag}"`);
+    return formats[0];
+  }
+  const ext = target && target !== "-" ? path.extname(target).slice(1).toLowerCase() : "";
+  return (FORMATS as readonly string[]).includes(ext) ? (ext as Format) : "csv";
 }
 
 /** The items of a comma-separated flag value, trimmed, empty ones dropped. */

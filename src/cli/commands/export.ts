@@ -15,12 +15,12 @@ import { EXPORT_WHAT, prepareExport, writeExport, type ExportWhat } from "../../
 import { UsageError } from "../../errors.js";
 import { PRIVATE_DIR } from "../../export/files.js";
 import { stagedFileSink, streamSink, type Sink } from "../../export/sink.js";
-import { extensionOf, FORMATS, openWriter, reportWarnings, type Format, type WriteReport } from "../../export/writer.js";
+import { extensionOf, FORMATS, openWriter, reportWarnings, type WriteReport } from "../../export/writer.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
 import type { Io } from "../io.js";
 import { withProgress } from "../progress.js";
 import { reportIngest } from "../report-ingest.js";
-import { dataConfigFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
+import { dataConfigFrom, fileFormat, splitList, type GlobalOptions } from "../shared-options.js";
 
 /** Help text shown after the options. */
 export const HELP = `
@@ -80,7 +80,7 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
   const what = (opts.what ?? "members") as ExportWhat;
   if (!EXPORT_WHAT.includes(what)) throw new UsageError(`--what takes ${EXPORT_WHAT.join(", ")}, not "${opts.what}"`);
   const target = opts.out;
-  const format = formatOf(opts.format, target);
+  const format = fileFormat(opts.format, target, "export");
   const mode = modeOf(opts.mode ?? "600");
   const delimiter = opts.delimiter ?? ",";
   if ([...delimiter].length !== 1 || /["\r\n]/.test(delimiter)) throw new UsageError(`--delimiter takes one character other than a quote or a line break, not ${JSON.stringify(delimiter)}`);
@@ -136,17 +136,6 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
     io.info(`exported ${report.rows} ${noun} of ${whose}, from ${source}, to ${shown}`);
   }
   return report;
-}
-
-/** The format: --format, or the --out file's extension, or csv. */
-function formatOf(flag: string | undefined, target: string | undefined): Format {
-  if (flag !== undefined) {
-    const formats = parseFormats(flag);
-    if (formats.length > 1) throw new UsageError(`--format takes one format for export, not "${flag}"`);
-    return formats[0];
-  }
-  const ext = target && target !== "-" ? path.extname(target).slice(1).toLowerCase() : "";
-  return (FORMATS as readonly string[]).includes(ext) ? (ext as Format) : "csv";
 }
 
 /** `--mode`: an octal file mode such as 600 or 0640. */

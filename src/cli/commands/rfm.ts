@@ -12,16 +12,16 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { Engine } from "../../engine/engine.js";
 import { UsageError } from "../../errors.js";
-import { PRIVATE_FILE } from "../../export/files.js";
-import { stagedFileSink, streamSink } from "../../export/sink.js";
-import { openWriter, writeTable, type Format, type TableSpec } from "../../export/writer.js";
+import { stageTable } from "../../export/files.js";
+import { streamSink } from "../../export/sink.js";
+import { FORMATS, openWriter, writeTable, type TableSpec } from "../../export/writer.js";
 import { RFM_MEASURES, type RfmCut, type RfmTable } from "../../facts/rfm.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
 import type { CellValue } from "../../table/column.js";
 import type { Io } from "../io.js";
 import { withProgress } from "../progress.js";
 import { reportIngest } from "../report-ingest.js";
-import { dataConfigFrom, parseFormats, type GlobalOptions } from "../shared-options.js";
+import { dataConfigFrom, fileFormat, type GlobalOptions } from "../shared-options.js";
 import { renderTable } from "../table.js";
 
 /** Help text shown after the options. */
@@ -43,7 +43,6 @@ interface RfmOptions extends GlobalOptions {
   grid?: boolean;
 }
 
-const FORMATS_TAKEN: readonly Format[] = ["csv", "xlsx", "xls", "json", "ndjson", "xml"];
 const METHODS = ["rank", "quantile", "thresholds"] as const;
 
 /** A named segment's totals. */
@@ -85,7 +84,7 @@ export function register(program: Command, io: () => Io): void {
     .command("rfm")
     .description("score every customer by recency, frequency and monetary value, with named RFM segments")
     .option("--out <file>", "write the table to FILE (its extension gives the format), or - for stdout (default)")
-    .option("--format <format>", `the table's format: ${FORMATS_TAKEN.join(", ")} (default: from --out, else csv)`)
+    .option("--format <format>", `the table's format: ${FORMATS.join(", ")} (default: from --out, else csv)`)
     .option("--method <method>", `how scores are made: ${METHODS.join(", ")} (default: the config's rfm.method)`)
     .option("--bins <n>", "scores per measure, 2..9 (default: the config's rfm.bins)")
     .option("--grid", "also draw the R x F grid of customer counts and mean monetary on stderr")
@@ -103,7 +102,7 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
   if (bins !== undefined && (!Number.isInteger(bins) || bins < 2 || bins > 9)) throw new UsageError(`--bins takes a whole number from 2 to 9, not "${opts.bins}"`);
   // Here --out is the file, not the out folder, as for export.
   const target = opts.out ?? "-";
-  const format = formatOf(opts.format, target);
+  const format = fileFormat(opts.format, target, "rfm");
   const config = dataConfigFrom({ ...opts, out: undefined }, io.cwd);
   const rfm = { ...(method ? { method: method as (typeof METHODS)[number] } : {}), ...(bins ? { bins } : {}) };
   if ((rfm.method ?? config.rfm.method) === "thresholds" && bins !== undefined && bins !== config.rfm.bins) {
@@ -140,14 +139,8 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
   if (tableToStdout) await writeTable(openWriter(format, streamSink(io.stdout as Writable), options), spec, cells());
   else if (target !== "-") {
     const file = path.resolve(io.cwd, target);
-    const staged = stagedFileSink(file, PRIVATE_FILE);
-    try {
-      await writeTable(openWriter(format, staged.sink, options), spec, cells());
-    } catch (e) {
-      staged.discard();
-      throw e;
-    }
-    moveIntoPlace([staged.staged]);
+    const { staged } = await stageTable(file, format, options, spec, cells());
+    moveIntoPlace([staged]);
     io.info(`wrote ${rows.length} customer${rows.length === 1 ? "" : "s"} to ${path.relative(io.cwd, file) || file}`);
   }
 
@@ -156,7 +149,7 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
     cuts: table.cuts, collapsed: table.collapsed, segments: summarise(table, orders.count, orders.revenue, [...plan.rules.map((r) => r.code), "others"]),
   };
   if (opts.grid) result.grid = gridOf(table, plan.bins);
-  for (const m of table.collapsed) io.warn(`rfm: the ${m} scores collapsed: ${new Set(rows.map((i) => scoreOf(table, m, i))).size} distinct scores for ${plan.bins} bins (many equal values; see docs/rfm.md)`);
+  for (const m of table.collapsed) io.warn(`rfm: the ${m} scores collapsed: ${table.cuts[m].filter((c) => c.customers > 0).length} distinct scores for ${plan.bins} bins (many equal values; see docs/rfm.md)`);
   if (opts.json) io.out(JSON.stringify(result, null, 2) + "\n");
   else {
     io.info(`rfm as of ${result.as_of}, method ${plan.method}, ${plan.bins} bins: ${table.n} of ${ids.length} customers have a counted order`);
@@ -171,10 +164,6 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
 
 function nullIfNaN(v: number): number | null {
   return Number.isNaN(v) ? null : v;
-}
-
-function scoreOf(t: RfmTable, m: (typeof RFM_MEASURES)[number], i: number): number {
-  return m === "recency" ? t.r[i] : m === "frequency" ? t.f[i] : t.m[i];
 }
 
 /** Each named segment's customers, share (of scored customers), orders, revenue and average check; empty ones included. */
@@ -246,15 +235,4 @@ function cutsText(cuts: Record<string, RfmCut[]>, method: string): string {
     const parts = cuts[m].map((c) => method === "rank" ? `${c.score}: ${show(c.lower)}..${show(c.upper)} (${c.customers})` : `${c.score}: [${show(c.lower)}, ${show(c.upper)}) (${c.customers})`);
     return `  ${m}: ${parts.join("  ")}`;
   }).join("\n");
-}
-
-/** The format: --format, or the --out file's extension, or csv. */
-function formatOf(flag: string | undefined, target: string): Format {
-  if (flag !== undefined) {
-    const formats = parseFormats(flag);
-    if (formats.length > 1 || !FORMATS_TAKEN.includes(formats[0])) throw new UsageError(`--format takes one of ${FORMATS_TAKEN.join(", ")}, not "${flag}"`);
-    return formats[0];
-  }
-  const ext = target !== "-" ? path.extname(target).slice(1).toLowerCase() : "";
-  return (FORMATS_TAKEN as readonly string[]).includes(ext) ? (ext as Format) : "csv";
 }
