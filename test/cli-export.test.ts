@@ -206,6 +206,15 @@ describe("export: every format holds the same values", () => {
     expectExit(segment(["export", "reach", "--out", "r640.csv", "--mode", "640"], dir), 0);
     expect(statSync(path.join(dir, "r640.csv")).mode & 0o777).toBe(0o640);
   });
+
+  it("a file outside the current folder is named by its absolute path, not ../../..", () => {
+    const dir = ran(shop());
+    const elsewhere = path.join(tempDir(), "reach.csv");
+    const r = segment(["export", "reach", "--out", elsewhere], dir);
+    expectExit(r, 0);
+    expect(r.stderr).toContain(`to ${elsewhere}`);
+    expect(r.stderr).not.toContain("../");
+  });
 });
 
 describe("export: fields", () => {

@@ -17,6 +17,7 @@ import { PRIVATE_DIR } from "../../export/files.js";
 import { stagedFileSink, streamSink, type Sink } from "../../export/sink.js";
 import { extensionOf, FORMATS, openWriter, reportWarnings, type WriteReport } from "../../export/writer.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
+import { shownPath } from "../../ingest/sources.js";
 import type { Io } from "../io.js";
 import { withProgress } from "../progress.js";
 import { reportIngest } from "../report-ingest.js";
@@ -127,7 +128,7 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
 
   const missing = prepared.rows.missing;
   if (missing) io.warn(`${missing} exported customer${missing === 1 ? " is" : "s are"} no longer in the customers export: only the id is filled`);
-  const shown = outFile === "-" ? "stdout" : path.relative(io.cwd, outFile) || outFile;
+  const shown = outFile === "-" ? "stdout" : shownPath(io.cwd, outFile);
   for (const w of reportWarnings(report, shown)) io.warn(w);
   const source = prepared.runId ? `the last run (${prepared.runId})` : `evaluated now, as of ${prepared.evaluation.plan.asOf}`;
   const whose = opts.all ? `${prepared.segments.length} segments` : code!;

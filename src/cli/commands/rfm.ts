@@ -17,6 +17,7 @@ import { streamSink } from "../../export/sink.js";
 import { FORMATS, openWriter, writeTable, type TableSpec } from "../../export/writer.js";
 import { RFM_MEASURES, type RfmCut, type RfmTable } from "../../facts/rfm.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
+import { shownPath } from "../../ingest/sources.js";
 import type { CellValue } from "../../table/column.js";
 import type { Io } from "../io.js";
 import { withProgress } from "../progress.js";
@@ -141,7 +142,7 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
     const file = path.resolve(io.cwd, target);
     const { staged } = await stageTable(file, format, options, spec, cells());
     moveIntoPlace([staged]);
-    io.info(`wrote ${rows.length} customer${rows.length === 1 ? "" : "s"} to ${path.relative(io.cwd, file) || file}`);
+    io.info(`wrote ${rows.length} customer${rows.length === 1 ? "" : "s"} to ${shownPath(io.cwd, file)}`);
   }
 
   const result: RfmJson = {
