@@ -24,8 +24,7 @@ import type { SegmentDef } from "../segment/ast.js";
 import { bindPlan, type RfmSettings } from "../segment/bind.js";
 import { unreachableRules } from "../facts/rfm.js";
 import { DEFAULT_RFM_RULES } from "../segment/rfm-defaults.js";
-import { customFactRefs, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
-import type { FactExportName } from "../schema/exports.js";
+import { customFactRefs, EXPORTS_OF, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
 import type { ValueType } from "../table/value-type.js";
 import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DataColumns, type DefinitionFile } from "../segment/load-definitions.js";
 import type { DataSchema, Plan } from "../segment/plan.js";
@@ -101,9 +100,7 @@ export class Engine {
     const factCustom: DataColumns["factCustom"] = {};
     for (const table of FACT_TABLES) {
       const names = new Set<string>();
-      for (const exp of table === "orders" ? (["orders", "order_items"] as const) : [FACT_EXPORT[table]]) {
-        for (const c of await this.project.extraColumns(exp)) names.add(c.name);
-      }
+      for (const [exp] of EXPORTS_OF[table]) for (const c of await this.project.extraColumns(exp)) names.add(c.name);
       factCustom[table] = [...names];
     }
     return { factCustom };
@@ -115,11 +112,11 @@ export class Engine {
   }
 
   /**
-   * What bind needs to know of the data: loads the customers (once), and reads the fact
-   * exports' headers for their custom columns. The custom columns `defs` name are typed by
-   * inference, which costs one read of their export (`all`: every custom column, for `fields`).
+   * What bind needs to know of the data: loads the customers (once), and for the fact tables
+   * whose custom columns `defs` name, reads their exports' headers and types those columns
+   * by inference (one read of the export). Tables with none named cost nothing more.
    */
-  async schema(defs: readonly SegmentDef[] = [], all = false): Promise<DataSchema> {
+  async schema(defs: readonly SegmentDef[] = []): Promise<DataSchema> {
     const customers = await this.project.customers();
     const columns: DataSchema["customers"] = {};
     for (const [name, col] of customers.columns) columns[name] = col.type;
@@ -127,12 +124,12 @@ export class Engine {
     const refs = customFactRefs(defs);
     const factCustom: NonNullable<DataSchema["factCustom"]> = {};
     for (const table of facts) {
+      const named = refs.get(table);
+      if (!named) continue;
       const entries: Record<string, { type: ValueType | null; level: "row" | "item" }> = {};
-      // orders.<name> is a column of the orders export, else of its items.
-      const from: Array<[FactExportName, "row" | "item"]> = table === "orders" ? [["orders", "row"], ["order_items", "item"]] : [[FACT_EXPORT[table], "row"]];
-      for (const [exp, level] of from) {
+      for (const [exp, level] of EXPORTS_OF[table]) {
         const names = (await this.project.extraColumns(exp)).map((c) => c.name).filter((n) => !(n in entries));
-        const need = all ? names : names.filter((n) => refs.get(table)?.has(n));
+        const need = names.filter((n) => named.has(n));
         const types = need.length ? await this.project.customColumnTypes(exp, need) : {};
         for (const n of names) entries[n] = { type: types[n] ?? null, level };
       }

@@ -10,6 +10,10 @@ export const FACT_EXPORT = { orders: "orders", visits: "visits", carts: "carts",
 export type FactTable = keyof typeof FACT_EXPORT;
 /** The fact table each fact export feeds (order_items: the item-level columns of orders). */
 export const TABLE_OF: Record<FactExportName, FactTable> = { orders: "orders", order_items: "orders", visits: "visits", carts: "carts", email_events: "emails" };
+/** The exports holding a fact table's columns, with their level: orders.<name> is the orders export's, else its items'. */
+export const EXPORTS_OF: Record<FactTable, ReadonlyArray<readonly [FactExportName, "row" | "item"]>> = {
+  orders: [["orders", "row"], ["order_items", "item"]], visits: [["visits", "row"]], carts: [["carts", "row"]], emails: [["email_events", "row"]],
+};
 /** The fact tables, in the order passes run. */
 export const FACT_TABLES = Object.keys(FACT_EXPORT) as FactTable[];
 

@@ -26,9 +26,9 @@ export interface DataSchema {
   /** True when there is an order_items export to join item conditions to. */
   orderItems: boolean;
   /**
-   * The fact exports' own extra columns (`orders.country`), per fact table, with the level
-   * they sit at (order_items' columns are item-level `orders.*`). A type is inferred from
-   * the data only for the columns the definitions name; the others are null.
+   * The fact exports' own extra columns (`orders.country`), per fact table whose custom
+   * columns the definitions name, with the level they sit at (order_items' columns are
+   * item-level `orders.*`). A type is inferred only for the named ones; the others are null.
    */
   factCustom?: Partial<Record<FactTable, Record<string, { type: ValueType | null; level: "row" | "item" }>>>;
 }
