@@ -34,11 +34,13 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Base of every expected failure: carries its exit code and the problems behind it. */
-export class SegmentError extends Error {
+export abstract class SegmentError extends Error {
   readonly exitCode: number;
   readonly problems: Problem[];
   /** Set when the command has already printed its JSON result (which lists the problems): no JSON error follows it. */
   printedAsJson = false;
+  /** What kind of failure, as JSON names it (docs/json.md). */
+  abstract readonly kind: string;
   constructor(exitCode: number, message: string, problems: Problem[] = []) {
     super(message);
     this.name = new.target.name;
@@ -49,6 +51,7 @@ export class SegmentError extends Error {
 
 /** Wrong flags or arguments (exit 2). */
 export class UsageError extends SegmentError {
+  override readonly kind = "usage";
   /** `hint`, when given, says what to do; it goes on the next line, as problems' hints do. */
   constructor(message: string, hint?: string) {
     super(EXIT.usage, hint ? `${message}\n  ${hint}` : message);
@@ -57,6 +60,7 @@ export class UsageError extends SegmentError {
 
 /** The project config is missing or invalid (exit 2). */
 export class ConfigError extends SegmentError {
+  override readonly kind = "config";
   constructor(problems: Problem[]) {
     super(EXIT.usage, summarise("config", problems), problems);
   }
@@ -64,6 +68,7 @@ export class ConfigError extends SegmentError {
 
 /** One or more segment definitions are invalid (exit 2). */
 export class DefinitionError extends SegmentError {
+  override readonly kind = "definition";
   constructor(problems: Problem[]) {
     super(EXIT.usage, summarise("definition", problems), problems);
   }
@@ -71,6 +76,7 @@ export class DefinitionError extends SegmentError {
 
 /** An export cannot be read (exit 3). */
 export class DataError extends SegmentError {
+  override readonly kind = "data";
   constructor(problems: Problem[]) {
     super(EXIT.data, summarise("data", problems), problems);
   }
@@ -78,6 +84,7 @@ export class DataError extends SegmentError {
 
 /** The state folder cannot be used: written by a newer version, or damaged (exit 2). */
 export class StateError extends SegmentError {
+  override readonly kind = "state";
   constructor(message: string, hint: string) {
     super(EXIT.usage, `${message}\n  ${hint}`, [{ message, hint }]);
   }
@@ -85,6 +92,7 @@ export class StateError extends SegmentError {
 
 /** A run guard tripped: nothing was committed (exit 3, as for bad input). */
 export class GuardError extends SegmentError {
+  override readonly kind = "guard";
   constructor(problems: Problem[]) {
     super(EXIT.data, summarise("guard", problems) + "\nnothing was changed: the state and out/ are as the last run left them", problems);
   }
@@ -92,6 +100,7 @@ export class GuardError extends SegmentError {
 
 /** The run committed, but its after_run hook failed (exit 5). */
 export class HookError extends SegmentError {
+  override readonly kind = "hook";
   constructor(message: string) {
     super(EXIT.hook, `${message}\nthe run itself is committed: the state and out/ are this run's`);
   }
@@ -99,6 +108,7 @@ export class HookError extends SegmentError {
 
 /** Another run holds the state lock (exit 4). */
 export class LockError extends SegmentError {
+  override readonly kind = "locked";
   constructor(message: string) {
     super(EXIT.locked, message);
   }
@@ -107,17 +117,4 @@ export class LockError extends SegmentError {
 function summarise(kind: string, problems: Problem[]): string {
   const n = problems.length;
   return `${n} ${kind} problem${n === 1 ? "" : "s"}:\n${problems.map(formatProblem).join("\n")}`;
-}
-
-/** The kind of an error as JSON names it: usage, config, definition, data, state, guard, hook, locked, bug. */
-export function errorKind(e: unknown): string {
-  if (e instanceof ConfigError) return "config";
-  if (e instanceof DefinitionError) return "definition";
-  if (e instanceof DataError) return "data";
-  if (e instanceof StateError) return "state";
-  if (e instanceof GuardError) return "guard";
-  if (e instanceof HookError) return "hook";
-  if (e instanceof LockError) return "locked";
-  if (e instanceof UsageError) return "usage";
-  return "bug";
 }

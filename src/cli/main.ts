@@ -1,6 +1,6 @@
 /** The process entry: parses argv, runs the command, maps errors to exit codes. The only process.exit. */
 import { CommanderError } from "commander";
-import { errorKind, EXIT, SegmentError, type Problem } from "../errors.js";
+import { EXIT, SegmentError, type Problem } from "../errors.js";
 import { makeIo, wantsColour, type Io } from "./io.js";
 import { buildProgram } from "./program.js";
 
@@ -50,7 +50,7 @@ function report(e: unknown, io: Io, json: boolean): number {
   }
   if (e instanceof SegmentError) {
     io.stderr.write(`${io.style.red("error")}: ${e.message}\n`);
-    if (json && !e.printedAsJson) printJsonError(io, errorKind(e), e.exitCode, e.message.split("\n")[0].replace(/:$/, ""), e.problems);
+    if (json && !e.printedAsJson) printJsonError(io, e.kind, e.exitCode, e.message.split("\n")[0].replace(/:$/, ""), e.problems);
     return e.exitCode;
   }
   const err = e as Error;
