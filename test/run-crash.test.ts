@@ -27,6 +27,7 @@ import { parse as parseYaml } from "yaml";
 import { RUN_STEPS } from "../src/engine/run.js";
 import { csvRows } from "./golden/load-fixture.js";
 import { BIN, describeRun, tempDir, type RunResult } from "./helpers.js";
+import { mulberry32 } from "./random.js";
 import { CUSTOMER_COLUMNS, FACTS, NaiveEvaluator, type SegmentDef, type ShopData } from "./reference/naive-evaluator.js";
 
 const SEED = Number(process.env.SEGMENT_CRASH_SEED ?? 1);
@@ -680,17 +681,6 @@ describe("segment run killed at each named step (SEGMENT_TEST_ABORT_AT)", () => 
   }, 60_000);
 });
 
-/** A small seeded PRNG (mulberry32): the same seed, the same sequence of delays and choices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A variant other than the committed one (any, before the first commit). */
 function otherVariant(rand: () => number, model: Model): number {
@@ -715,7 +705,7 @@ describe("segment run killed at random moments", () => {
     // When one project fails, the other stops too (and the test ends only once it has).
     let failed = false;
     const loop = async (k: number) => {
-      const rand = prng(SEED * 1000 + k);
+      const rand = mulberry32(SEED * 1000 + k);
       const p = new Project();
       const model = new Model();
       const durations: number[] = [];

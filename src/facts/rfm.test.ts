@@ -1,24 +1,14 @@
 /** RFM scoring: the rank method's promises on random data, R's type-7 quantile, the rules. */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RFM_RULES } from "../segment/rfm-defaults.js";
+import { mulberry32 } from "../../test/random.js";
 import { OTHERS, quantile7, scoreValues, segmentOf, unreachableRules } from "./rfm.js";
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("rank", () => {
   it("ties share a score, a better value never scores lower, scores stay in 1..bins (200 random sets)", () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const rnd = random(seed);
+      const rnd = mulberry32(seed);
       const n = 1 + Math.floor(rnd() * 300);
       const bins = 2 + Math.floor(rnd() * 8);
       // Few distinct values, so there are many ties.

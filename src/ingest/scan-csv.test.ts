@@ -8,6 +8,7 @@ import { DataError, type Problem } from "../errors.js";
 import { fromCsv } from "./from-csv.js";
 import type { RawCell, RecordReader } from "./records.js";
 import { CsvScanner, fromCsvScan } from "./scan-csv.js";
+import { mulberry32 } from "../../test/random.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "segment-scan-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,17 +170,6 @@ describe("fromCsvScan: edges", () => {
 // ---------------------------------------------------------------------------------------------
 // Differential fuzz: random documents through fromCsvScan and fromCsv (csv-parse).
 
-/** mulberry32: a small seeded PRNG, so that a failing document can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Doc { text: string; delimiter: string }
 
@@ -357,7 +347,7 @@ describe("fromCsvScan against fromCsv (csv-parse)", () => {
   // 4 x 500 random documents; a failure names its seed and document.
   for (const seed of [1, 2, 3, 4]) {
     it(`agrees on 500 random documents, seed ${seed}`, async () => {
-      const rnd = prng(seed);
+      const rnd = mulberry32(seed);
       let errors = 0;
       for (let k = 0; k < 500; k++) {
         const doc = makeDoc(rnd);
@@ -397,7 +387,7 @@ describe("fromCsvScan against fromCsv (csv-parse)", () => {
   });
 
   it("agrees on a large document whose 1 MiB chunks end inside quoted fields", async () => {
-    const doc = makeDoc(prng(99), true);
+    const doc = makeDoc(mulberry32(99), true);
     const bytes = Buffer.from(doc.text);
     expect(bytes.length).toBeGreaterThan(4 << 20);
     // readText reads 1 MiB at a time: count the chunk ends that fall inside a quoted field.

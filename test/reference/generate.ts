@@ -12,23 +12,13 @@ import {
   operatorOf, parseDay, parseInstant, resolveDateOperand, resolveField, scalarValue, wallFields, wallToInstant, zoneDay, zoneOffsetMinutes,
   type CustomType, type FilterDef, type GroupDef, type Kind, type Row, type SegmentDef, type ShopData, type Value,
 } from "./naive-evaluator.js";
+import { mulberry32 } from "../random.js";
 
 // ---------------------------------------------------------------------------------------
 // PRNG
 // ---------------------------------------------------------------------------------------
 
-/** mulberry32: a tiny, good-enough 32-bit PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Draws from one mulberry32 stream. */
 export class Rng {
   readonly next: () => number;
   constructor(seed: number) {
