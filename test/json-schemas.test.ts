@@ -80,6 +80,8 @@ describe("JSON Schemas", () => {
     ["an unknown canonical column", { sources: { orders: { columns: { custmer_id: "Customer" } } } }, "custmer_id"],
     ["an unknown export", { sources: { order: { file: "x.csv" } } }, "order"],
     ["a misspelt mapping key", { sources: { customers: { columns: { birthday: { form: "Birth", format: "DD.MM.YYYY" } } } } }, "form"],
+    ["a misspelt RFM threshold", { rfm: { thresholds: { recncy: [30, 90, 180, 365] } } }, "recncy"],
+    ["a misspelt key of an RFM rule", { rfm: { segments: [{ code: "vip", r: [4, 5], f: 5, mm: [4, 5] }] } }, "mm"],
   ])("rejects %s in a config, as the validator does", (_what, doc, key) => {
     expect(config(doc)).toBe(false);
     expect(JSON.stringify(config.errors)).toContain(key);

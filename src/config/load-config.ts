@@ -124,6 +124,9 @@ const DEFAULT_HOOK_TIMEOUT_S = 60;
 export const SOURCE_KEYS = ["file", "format", "delimiter", "encoding", "decimal", "list_separator", "ignore", "columns"];
 export const COLUMN_KEYS = ["from", "format", "timezone", "values", "default"];
 export const RFM_KEYS = ["exclude_statuses", "monetary", "bins", "method", "thresholds", "segments"];
+/** Keys of `rfm.thresholds`, and of one `rfm.segments` rule. */
+export const RFM_THRESHOLD_KEYS = ["recency", "frequency", "monetary"] as const;
+export const RFM_RULE_KEYS = ["code", "r", "f", "m"];
 
 const MSG_NOT_MAP = "expected a mapping of keys to values";
 const msgUnknownKey = (key: string) => `unknown key \`${key}\``;
@@ -399,9 +402,9 @@ function validateRfm(raw: unknown, out: RfmConfig, report: Report): void {
     const t = raw.thresholds;
     if (!isPlainObject(t)) report([...at, "thresholds"], MSG_NOT_MAP, `e.g. thresholds: { recency: [30, 90, 180, 365], frequency: [2, 3, 5, 8], monetary: [100, 250, 500, 1000] }`);
     else {
-      checkKeys(t, ["recency", "frequency", "monetary"], [...at, "thresholds"], report);
+      checkKeys(t, RFM_THRESHOLD_KEYS, [...at, "thresholds"], report);
       const parsed: NonNullable<RfmConfig["thresholds"]> = {};
-      for (const k of ["recency", "frequency", "monetary"] as const) {
+      for (const k of RFM_THRESHOLD_KEYS) {
         const v = t[k];
         if (v === undefined) continue;
         const ok = Array.isArray(v) && v.length === bins - 1 && v.every((x) => typeof x === "number" && Number.isFinite(x)) && v.every((x, i) => i === 0 || (x as number) > (v[i - 1] as number));
@@ -412,7 +415,7 @@ function validateRfm(raw: unknown, out: RfmConfig, report: Report): void {
     }
   }
   if (out.method === "thresholds") {
-    const missing = (["recency", "frequency", "monetary"] as const).filter((k) => !out.thresholds?.[k]);
+    const missing = RFM_THRESHOLD_KEYS.filter((k) => !out.thresholds?.[k]);
     if (missing.length && raw.thresholds === undefined) report([...at, "method"], "`method: thresholds` needs `rfm.thresholds` with recency, frequency and monetary cut points");
     else if (missing.length) report([...at, "thresholds"], `\`method: thresholds\` needs cut points for ${missing.join(", ")}`);
   }
@@ -425,7 +428,7 @@ function validateRfm(raw: unknown, out: RfmConfig, report: Report): void {
       raw.segments.forEach((rule: unknown, i: number) => {
         const rat = [...at, "segments", i];
         if (!isPlainObject(rule)) return report(rat, "expected { code, r, f, m }");
-        checkKeys(rule, ["code", "r", "f", "m"], rat, report);
+        checkKeys(rule, RFM_RULE_KEYS, rat, report);
         if (typeof rule.code !== "string" || rule.code === "") return report([...rat, "code"], "expected the segment's code");
         if (codes.has(rule.code)) return report([...rat, "code"], `duplicate rule code \`${rule.code}\``);
         codes.add(rule.code);

@@ -9,7 +9,7 @@
  * The schemas check shape (keys, types, enums); the validators check the rest (an operator
  * fitting its field's type, dates, references), with file, line and column.
  */
-import { COLUMN_KEYS, GUARD_KEYS, HOOK_KEYS, ID_KEYS, RFM_KEYS, SOURCE_KEYS, TOP_KEYS } from "../config/load-config.js";
+import { COLUMN_KEYS, GUARD_KEYS, HOOK_KEYS, ID_KEYS, RFM_KEYS, RFM_RULE_KEYS, RFM_THRESHOLD_KEYS, SOURCE_KEYS, TOP_KEYS } from "../config/load-config.js";
 import { EXPORT_NAMES, SCHEMAS } from "../schema/exports.js";
 import { OPERATORS } from "../segment/ast.js";
 import { allFieldNames } from "../segment/fields.js";
@@ -29,6 +29,9 @@ function strict(keys: readonly string[], props: Record<string, Schema>, extra: S
   if (missing.length || unknown.length) throw new Error(`schema and validator disagree: no schema for ${missing.join(", ") || "-"}; not accepted: ${unknown.join(", ") || "-"}`);
   return { type: "object", properties: Object.fromEntries(keys.map((k) => [k, props[k]])), additionalProperties: false, ...extra };
 }
+
+/** An RFM rule's score range: [low, high] or one score (1..9; the config's bins bound it further). */
+const scoreRange: Schema = { oneOf: [{ type: "integer", minimum: 1, maximum: 9 }, { type: "array", items: { type: "integer", minimum: 1, maximum: 9 }, minItems: 2, maxItems: 2 }] };
 
 /** The schema of a segment file: one segment, or a list of them. */
 export function segmentFileSchema(): Schema {
@@ -123,8 +126,11 @@ export function configSchema(): Schema {
         monetary: { enum: ["sum", "avg"] },
         bins: { type: "integer", minimum: 2, maximum: 9 },
         method: { enum: ["rank", "quantile", "thresholds"] },
-        thresholds: { type: "object" },
-        segments: {},
+        thresholds: strict(RFM_THRESHOLD_KEYS, Object.fromEntries(RFM_THRESHOLD_KEYS.map((k) => [k, { type: "array", items: { type: "number" }, description: "bins - 1 increasing cut points" }]))),
+        segments: {
+          type: "array", minItems: 1, description: "named segments, first match wins (docs/rfm.md)",
+          items: { ...strict(RFM_RULE_KEYS, { code: { type: "string", minLength: 1 }, r: scoreRange, f: scoreRange, m: scoreRange }), required: ["code", "r", "f", "m"] },
+        },
       }),
       guard: strict(GUARD_KEYS, { max_change: SHARE, min_members: { type: "integer", minimum: 0 }, max_input_drop: SHARE }),
       hooks: strict(["after_run"], { after_run: { oneOf: [hookObject, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }] } }),
