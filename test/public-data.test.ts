@@ -75,6 +75,17 @@ describe.skipIf(!have("online-retail"))("Online Retail as it is: 305 daily CSVs"
     // The example's `cancelled` segment: customers with a cancelled invoice.
     const p = previewed(inExample("online-retail", ["preview", "cancelled", "--as-of", "2011-12-31", "--json"]));
     expect(p.count).toBe(customers.size);
+    // The product's own count of cancelled invoices of known customers: the invoices with a
+    // customer (all orders less the orphans) less those RFM counts (cancellations excluded).
+    const withCustomer = new Set<string>();
+    for (const f of readdirSync(byDay).sort()) {
+      const rows = parseCsv(readFileSync(path.join(byDay, f), "utf8"), { columns: true }) as Array<Record<string, string>>;
+      for (const r of rows) if (r.InvoiceNo.startsWith("C") && r.CustomerID.trim() !== "") withCustomer.add(r.InvoiceNo);
+    }
+    const v = parseJson<ValidateJson>(inExample("online-retail", ["validate", "--exports", "--json"]));
+    const rfm = parseJson<{ segments: Array<{ orders: number }> }>(inExample("online-retail", ["rfm", "--as-of", "2011-12-31", "--json"]));
+    const counted = rfm.segments.reduce((n, s) => n + s.orders, 0);
+    expect(v.rows.orders - v.orphans.orders - counted).toBe(withCustomer.size);
   }, 120_000);
 });
 
