@@ -129,38 +129,32 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
       derive: mapping ? deriver(mapping) : undefined,
     });
   }
+  // The columns mapped to nothing: custom fields of the customers, custom fact columns of
+  // the other exports, both named by customFieldName.
   const custom: HeaderPlan["custom"] = [];
   const ignoredColumns: string[] = [];
-  if (source.name === "customers") {
-    const ignored = new Set(source.options.ignore.map(normalise));
-    const seen = new Set<string>();
-    header.forEach((h, index) => {
-      if (used.has(index) || ignored.has(normalise(h))) return;
-      const name = customFieldName(h);
-      if (name === "" || seen.has(name)) return;
-      seen.add(name);
-      custom.push({ name, index });
-    });
-  }
   const extra: ExtraColumn[] = [];
-  if (source.name !== "customers") {
-    // The other columns are the export's own: custom fact columns, named like custom fields.
-    const ignored = new Set(source.options.ignore.map(normalise));
-    const seen = new Set<string>();
-    header.forEach((h, index) => {
-      if (used.has(index) || h.trim() === "" || ignored.has(normalise(h))) return;
-      const name = customFieldName(h);
-      if (name === "" || seen.has(name) || name in schema.columns || reading.taken?.has(name)) {
-        ignoredColumns.push(h);
-        return;
-      }
-      seen.add(name);
-      extra.push({ header: h, name });
-      const type = reading.types?.[name];
-      if (type && (!wanted || wanted.includes(name))) columns.push({ name, type, index, timezone });
-      if (reading.raw?.includes(name)) custom.push({ name, index });
-    });
-  }
+  const facts = source.name !== "customers";
+  const ignored = new Set(source.options.ignore.map(normalise));
+  const seen = new Set<string>();
+  header.forEach((h, index) => {
+    if (used.has(index) || h.trim() === "" || ignored.has(normalise(h))) return;
+    const name = customFieldName(h);
+    // A fact column whose name a field already has, or repeats another's, is said to be ignored.
+    if (name === "" || seen.has(name) || (facts && (name in schema.columns || reading.taken?.has(name)))) {
+      if (facts) ignoredColumns.push(h);
+      return;
+    }
+    seen.add(name);
+    if (!facts) {
+      custom.push({ name, index });
+      return;
+    }
+    extra.push({ header: h, name });
+    const type = reading.types?.[name];
+    if (type && (!wanted || wanted.includes(name))) columns.push({ name, type, index, timezone });
+    if (reading.raw?.includes(name)) custom.push({ name, index });
+  });
   return { columns, custom, extra, missing, unmatched, width: header.length, ignored: ignoredColumns };
 }
 
