@@ -250,14 +250,7 @@ class Binder {
           return undefined;
         }
         const cls = classOf(type);
-        if (!OPS_BY_CLASS[cls].includes(f.op)) {
-          this.report(f, `\`${f.op}\` does not apply to \`${f.field}\` (${describeClass(cls)}, inferred from the data)`, `operators for it: ${OPS_BY_CLASS[cls].join(", ")}`);
-          return undefined;
-        }
-        if (f.ignoreYear && cls !== "date") {
-          this.report(f, `\`ignore_year\` applies to date fields, and \`${f.field}\` is ${describeClass(cls)}`, undefined, "ignore_year");
-          return undefined;
-        }
+        if (!this.takesInferred(f, cls, OPS_BY_CLASS[cls])) return undefined;
         return this.columnFilter(f, column, type, cls);
       }
       case "metric": {
@@ -270,15 +263,8 @@ class Binder {
         const col = this.customColumn(f, ref.table, ref.column, "field");
         if (!col) return undefined;
         const cls = classOf(col.type);
-        const allowed = cls === "list" ? OPS_BY_CLASS[cls] : [...OPS_BY_CLASS[cls], "all" as const];
-        if (!allowed.includes(f.op)) {
-          this.report(f, `\`${f.op}\` does not apply to \`${f.field}\` (${describeClass(cls)}, inferred from the data)`, `operators for it: ${allowed.join(", ")}`);
-          return undefined;
-        }
-        if (f.ignoreYear && cls !== "date") {
-          this.report(f, `\`ignore_year\` applies to date fields, and \`${f.field}\` is ${describeClass(cls)}`, undefined, "ignore_year");
-          return undefined;
-        }
+        // On facts `all` means "rows with each of these values" (docs/segments.md).
+        if (!this.takesInferred(f, cls, cls === "list" ? OPS_BY_CLASS[cls] : [...OPS_BY_CLASS[cls], "all"])) return undefined;
         return this.factColumnFilter(f, ref.table, ref.column, col.type);
       }
       case "fact-column":
@@ -290,6 +276,22 @@ class Binder {
         return { ...base, label: `${f.field} ${testText(test)}`, input: { kind: "rfm", name: ref.name, type: ref.type }, test };
       }
     }
+  }
+
+  /**
+   * Checks what the definitions' checks could not before the data was read: the filter's
+   * operator (and `ignore_year`) on a field whose type was inferred from the data.
+   */
+  private takesInferred(f: FilterNode, cls: TypeClass, allowed: readonly Op[]): boolean {
+    if (!allowed.includes(f.op)) {
+      this.report(f, `\`${f.op}\` does not apply to \`${f.field}\` (${describeClass(cls)}, inferred from the data)`, `operators for it: ${allowed.join(", ")}`);
+      return false;
+    }
+    if (f.ignoreYear && cls !== "date") {
+      this.report(f, `\`ignore_year\` applies to date fields, and \`${f.field}\` is ${describeClass(cls)}`, undefined, "ignore_year");
+      return false;
+    }
+    return true;
   }
 
   /** The plan's RFM scoring and its counted-orders aggregate, made once. */
