@@ -136,22 +136,27 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
     for (const r of results) io.info(`${r.code}: ${r.count} member${r.count === 1 ? "" : "s"}${r.members.length < r.count ? ` (${r.members.length} listed; --limit 0 lists all)` : ""}`);
     return results;
   }
+  const found = previewJson(results, ev, opts.customer, opts.explain === true);
   if (opts.json) {
-    io.out(JSON.stringify(previewJson(results, ev, opts.customer, opts.explain === true)) + "\n");
+    io.out(JSON.stringify(found) + "\n");
     return results;
   }
   if (opts.explain) io.out(explainPlan(ev.plan, new Set(codes)));
-  for (const r of results) io.out(renderPreview(r, ev, opts.customer, io.width));
+  for (const seg of found.segments) io.out(renderPreview(seg, found, io.width));
   return results;
 }
 
+/** One previewed segment as JSON gives it, and as the text report is written from it. */
+type PreviewedSegment = PreviewJson["segments"][number];
+
+/** What preview found, per segment: counts, funnel and the customer's trace, computed once for either output. */
 function previewJson(results: PreviewResult[], ev: Evaluation, customer: string | undefined, explain: boolean): PreviewJson {
   const out: PreviewJson = {
     as_of: ev.plan.asOf, timezone: ev.plan.timezone, customers: ev.customers.length,
     segments: results.map((r) => {
       const def = ev.plan.segments.find((p) => p.code === r.code)!;
       const root = ev.lowered.get(r.code)!;
-      const seg: PreviewJson["segments"][number] = { code: r.code, name: def.name, type: def.type, active: def.active, count: r.count, members: r.members, funnel: funnel(root, ev.state) };
+      const seg: PreviewedSegment = { code: r.code, name: def.name, type: def.type, active: def.active, count: r.count, members: r.members, funnel: funnel(root, ev.state) };
       if (customer !== undefined) {
         const row = ev.customers.index.get(customer);
         seg.customer = row === undefined
@@ -165,36 +170,33 @@ function previewJson(results: PreviewResult[], ev: Evaluation, customer: string 
   return out;
 }
 
-function renderPreview(r: PreviewResult, ev: Evaluation, customer: string | undefined, width: number | undefined): string {
-  const def = ev.plan.segments.find((p) => p.code === r.code)!;
-  const root = ev.lowered.get(r.code)!;
+function renderPreview(seg: PreviewedSegment, p: PreviewJson, width: number | undefined): string {
   const lines: string[] = [];
-  lines.push(...wrapText(`${def.code}: ${def.name} (${def.type}${def.active ? "" : ", inactive"}), as of ${ev.plan.asOf} ${ev.plan.timezone}`, width));
-  lines.push(`${r.count} of ${ev.customers.length} customers`);
+  lines.push(...wrapText(`${seg.code}: ${seg.name} (${seg.type}${seg.active ? "" : ", inactive"}), as of ${p.as_of} ${p.timezone}`, width));
+  lines.push(`${seg.count} of ${p.customers} customers`);
   lines.push("");
   lines.push(...wrapText("funnel (customers passing each node alone; in `all` groups, those left after it):", width));
-  const rows = funnel(root, ev.state);
   // A funnel line is the label and 25 characters of counts; on a terminal the label gives way.
-  const natural = Math.max(...rows.map((x) => x.depth * 2 + textWidth(x.label)));
+  const natural = Math.max(...seg.funnel.map((x) => x.depth * 2 + textWidth(x.label)));
   const labelWidth = width === undefined ? natural : Math.max(20, Math.min(natural, width - 25));
-  for (const x of rows) {
+  for (const x of seg.funnel) {
     const cut = fitText("  ".repeat(x.depth) + x.label, labelWidth);
     lines.push(`  ${cut}${" ".repeat(labelWidth - textWidth(cut))}  ${String(x.alone).padStart(7)}${x.cumulative !== undefined ? `  ${String(x.cumulative).padStart(7)} left` : ""}`);
   }
-  if (customer !== undefined) {
-    const row = ev.customers.index.get(customer);
+  const c = seg.customer;
+  if (c) {
     lines.push("");
-    if (row === undefined) lines.push(`customer ${customer}: not found in the customers`);
+    if (!c.found) lines.push(`customer ${c.id}: not found in the customers`);
     else {
-      lines.push(`customer ${customer}: ${ev.state.segments.get(r.code)!.has(row) ? "IN" : "OUT"}`);
-      for (const t of traceCustomer(root, row, ev.state)) {
+      lines.push(`customer ${c.id}: ${c.member ? "IN" : "OUT"}`);
+      for (const t of c.trace) {
         lines.push(...wrapText(`  ${"  ".repeat(t.depth)}${t.pass ? "pass" : "FAIL"}  ${t.label}${t.value !== undefined ? `  = ${t.value}` : ""}`, width, t.depth * 2 + 8));
       }
     }
   }
-  if (r.members.length) {
+  if (seg.members.length) {
     lines.push("");
-    lines.push(...wrapText(r.members.length === 1 ? `first member: ${r.members[0]}` : `first ${r.members.length} members: ${r.members.join(", ")}`, width));
+    lines.push(...wrapText(seg.members.length === 1 ? `first member: ${seg.members[0]}` : `first ${seg.members.length} members: ${seg.members.join(", ")}`, width));
   }
   return lines.join("\n") + "\n";
 }
