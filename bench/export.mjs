@@ -25,19 +25,17 @@
 //
 // Sizes take k and m (100k, 1m) or plain numbers. Both parts run the same sizes.
 // The writer children and measure.mjs run with the launcher's --max-semi-space-size=32.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { codeVersion, ensureBuilt, mulberry32 } from './common.mjs';
+import { codeVersion, ensureBuilt, measureCommand, mulberry32, runChild } from './common.mjs';
 import { DEFAULT_SEED, FILES, generate } from './generate.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
 const SELF = fileURLToPath(import.meta.url);
-const MEASURE = join(BENCH, 'measure.mjs');
 const AS_OF = '2026-11-23';
 const ALL_FORMATS = ['csv', 'xlsx', 'xml', 'json', 'ndjson'];
 /** The launcher's heap setting (bin/segment.js), for the writer children too. */
@@ -217,35 +215,7 @@ async function writerChild(format, rows, file) {
 // ---------------------------------------------------------------------------
 
 
-/** Runs a child; resolves with its exit code, wall time, stdout (first MiB) and stderr (last 4 KB). */
-function runChild(args, cwd, env = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout = [];
-    let stdoutBytes = 0;
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdoutBytes += b.length;
-      if (stdoutBytes < 1 << 20) stdout.push(b);
-    });
-    child.stderr.on('data', (b) => { stderr = (stderr + b.toString()).slice(-4000); });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code: code ?? signal, wallMs: performance.now() - t0, stdout: Buffer.concat(stdout).toString(), stderr }));
-  });
-}
 
-/** Runs one CLI command through measure.mjs in `dir`; what it cost, as run.mjs records it. */
-async function measureCli(dir, args) {
-  const tmp = join(tmpdir(), `segment-bench-export-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
-  const run = await runChild([...NODE_FLAGS, MEASURE, ...args], dir, { SEGMENT_BENCH_OUT: tmp });
-  let usage = {};
-  try {
-    usage = JSON.parse(readFileSync(tmp, 'utf8'));
-    rmSync(tmp);
-  } catch { /* the child died before its exit handler */ }
-  return { ...run, usage };
-}
 
 const warningsOf = (stderr) => [...new Set(stderr.split('\n').filter((l) => /Warning/.test(l)).map((l) => l.replace(/^\(node:\d+\) /, '')))];
 const firstLines = (s) => s.trim().split('\n').slice(0, 3).join(' | ');
@@ -370,7 +340,7 @@ async function e2ePart(opts, results, projects) {
     let load = loadavg()[0];
     const runArgs = ['run', '--as-of', AS_OF];
     let built = codeVersion().distBuilt;
-    const run = await measureCli(dir, runArgs);
+    const run = await measureCommand(dir, runArgs, NODE_FLAGS);
     const rr = cliResult('run', runArgs, run, { customers, format: null, load1: [+load.toFixed(2), +loadavg()[0].toFixed(2)], ...buildOf(built) });
     results.push(rr);
     if (run.code !== 0) {
@@ -387,7 +357,7 @@ async function e2ePart(opts, results, projects) {
       process.stdout.write(`  ${`export everyone --format ${format}`.padEnd(44)}`);
       load = loadavg()[0];
       built = codeVersion().distBuilt;
-      const ex = await measureCli(dir, args);
+      const ex = await measureCommand(dir, args, NODE_FLAGS);
       const members = Number(/exported (\d+) members/.exec(ex.stderr)?.[1] ?? NaN);
       const bytes = existsSync(file) ? statSync(file).size : null;
       const r = cliResult(`export ${format}`, args, ex, { customers, format, bytes, members, load1: [+load.toFixed(2), +loadavg()[0].toFixed(2)], ...buildOf(built) });

@@ -19,19 +19,17 @@
 // `scanner` selects the scanner);
 // --cpu-prof passes --cpu-prof to the measured runs (profiles in bench/data/<scale>/profiles/).
 // A child's warnings on stderr (e.g. MaxListenersExceededWarning) are kept in the results.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { codeVersion, ensureBuilt } from './common.mjs';
+import { codeVersion, ensureBuilt, measureCommand } from './common.mjs';
 import { DEFAULT_SEED, FILES, SCALES, generate } from './generate.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
-const MEASURE = join(BENCH, 'measure.mjs');
 const SCANNER = join(BENCH, 'scanner.mjs');
 const SEGMENTS = join(REPO, 'segments');
 const AS_OF = '2026-11-23';
@@ -135,36 +133,6 @@ function writeProject(dir, defs) {
   mkdirSync(join(dir, 'no-segments'), { recursive: true });
 }
 
-/** Runs one command through measure.mjs; resolves with what it cost. */
-function runOnce(dir, args, nodeFlags) {
-  const tmp = join(tmpdir(), `segment-bench-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
-  return new Promise((resolvePromise, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [...nodeFlags, MEASURE, ...args], {
-      cwd: dir,
-      env: { ...process.env, SEGMENT_BENCH_OUT: tmp, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stdout = [];
-    let stdoutBytes = 0;
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdoutBytes += b.length;
-      if (stdoutBytes < 1 << 20) stdout.push(b);
-    });
-    child.stderr.on('data', (b) => { stderr = (stderr + b.toString()).slice(-4000); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallMs = performance.now() - t0;
-      let usage = {};
-      try {
-        usage = JSON.parse(readFileSync(tmp, 'utf8'));
-        rmSync(tmp);
-      } catch { /* the child died before its exit handler */ }
-      resolvePromise({ code, wallMs, usage, stdout: Buffer.concat(stdout).toString(), stdoutBytes, stderr });
-    });
-  });
-}
 
 /** Runs bench/scanner.mjs; its figures and summary line, or why it failed. */
 function runScanner() {
@@ -224,10 +192,10 @@ async function main() {
   console.log(`\nscale ${opts.scale}: ${fmtBytes(manifest.totalBytes)} of exports; ${opts.warmup} warm-up run(s) per command, then one measured\n`);
   for (const cmd of commands) {
     process.stdout.write(`  ${cmd.label.padEnd(36)} `);
-    for (let w = 0; w < opts.warmup; w++) await runOnce(dir, cmd.args, []);
+    for (let w = 0; w < opts.warmup; w++) await measureCommand(dir, cmd.args, []);
     const loadBefore = loadavg()[0];
     const version = codeVersion();
-    const run = await runOnce(dir, cmd.args, flags);
+    const run = await measureCommand(dir, cmd.args, flags);
     const inputBytes = cmd.exports.reduce((s, e) => s + manifest.bytes[EXPORTS[e][0]], 0);
     const rows = cmd.exports.reduce((s, e) => s + manifest.rows[EXPORTS[e][1]], 0);
     const u = run.usage;
