@@ -202,14 +202,10 @@ async function main() {
     let members;
     let counts;
     if (run.code === 0 && cmd.args[0] === 'preview') {
-      const out = JSON.parse(run.stdout);
-      if (Array.isArray(out)) {
-        counts = Object.fromEntries(out.map((x) => [x.code, x.count]));
-        members = `${out.length} segments`;
-      } else {
-        counts = { [out.code]: out.count };
-        members = `${out.count} (${((100 * out.count) / customers).toFixed(1)}%)`;
-      }
+      // preview --json: { segments: [{ code, count, ... }] } (docs/json.md).
+      const { segments } = JSON.parse(run.stdout);
+      counts = Object.fromEntries(segments.map((x) => [x.code, x.count]));
+      members = segments.length > 1 ? `${segments.length} segments` : `${segments[0].count} (${((100 * segments[0].count) / customers).toFixed(1)}%)`;
     }
     const r = {
       label: cmd.label,
