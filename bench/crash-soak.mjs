@@ -445,7 +445,8 @@ async function cleanRun(p, model, v, lockLeft, stats, cliHistory) {
     const code = CODES[model.runs.length % CODES.length];
     const h = await start(['history', '--segment', code, '--json'], p.dir);
     check(h.code === 0, `history failed:\n${show(h)}`);
-    const got = JSON.parse(h.stdout);
+    // history --json: { events: [...] } (docs/json.md).
+    const got = JSON.parse(h.stdout).events;
     check(same(eventKeys(got), eventKeys(model.events().filter((e) => e.segment === code))), `history --segment ${code} differs from the committed runs' events`);
     const order = new Map(model.runs.map((x, i) => [x.run_id, i]));
     const idx = got.map((e) => order.get(e.run_id) ?? -1);
