@@ -22,7 +22,8 @@ export function spoolStdin(config: Config, stdinFd = 0): Config {
   const entry = Object.entries(config.sources).find(([, s]) => s?.file?.[0] === STDIN);
   if (!entry) return config;
   const [name, source] = entry;
-  if (isTerminal(stdinFd)) throw new UsageError(`sources.${name}.file is "-", standard input, which is a terminal: pipe the ${name} export in (e.g. cat ${name}.csv | segment ...)`);
+  // isatty, not process.stdin: making that stream would switch a pipe to non-blocking reads.
+  if (isatty(stdinFd)) throw new UsageError(`sources.${name}.file is "-", standard input, which is a terminal: pipe the ${name} export in (e.g. cat ${name}.csv | segment ...)`);
   const dir = mkdtempSync(path.join(os.tmpdir(), "segment-stdin-"));
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   const staged = path.join(dir, "stdin");
@@ -45,11 +46,6 @@ export function spoolStdin(config: Config, stdinFd = 0): Config {
   const file = path.join(dir, `${name}.${format}${gz ? ".gz" : ""}`);
   renameSync(staged, file);
   return { ...config, sources: { ...config.sources, [name]: { ...source!, file: [file], format, shownAs: STDIN_NAME } } };
-}
-
-function isTerminal(fd: number): boolean {
-  // Not process.stdin: making that stream would switch a pipe to non-blocking reads.
-  return isatty(fd);
 }
 
 /** One chunk of a blocking read; a non-blocking descriptor with nothing yet is waited on. */

@@ -5,10 +5,9 @@
  */
 import { CsvError, parse } from "csv-parse";
 import { DataError, type Problem } from "../errors.js";
-import { DEFAULT_BATCH, fieldCountHint, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
+import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
 import { readText } from "./text-stream.js";
 
-const MSG_FIELD_COUNT = (got: number, want: number) => `the row has ${got} fields, the header has ${want}`;
 const HINT_FIELD_COUNT = "check for an unquoted delimiter or a missing cell; quote cells that hold the delimiter";
 const HINT_QUOTE = "a quote inside a quoted cell must be doubled (\"\"); the rest of the file cannot be trusted past this point";
 
@@ -60,7 +59,7 @@ export async function* fromCsv(opts: ReaderOptions): AsyncGenerator<RecordBatch>
       if (record.length !== header.length) {
         const problem: Problem = {
           file: opts.display, line, col: Math.min(record.length, header.length) + 1,
-          message: MSG_FIELD_COUNT(record.length, header.length),
+          message: fieldCountMessage(record.length, header.length),
           hint: fieldCountHint(opts.delimiter, HINT_FIELD_COUNT),
         };
         opts.onBad(problem, record.join(opts.delimiter));

@@ -5,7 +5,7 @@
  * is the header. Fixed-width files whose columns never touch read the same way.
  */
 import { DataError, type Problem } from "../errors.js";
-import { DEFAULT_BATCH, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
+import { DEFAULT_BATCH, fieldCountMessage, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
 import { readText } from "./text-stream.js";
 
 const SPLIT = /[ \t]+/;
@@ -31,7 +31,7 @@ export async function* fromWhitespace(opts: ReaderOptions): AsyncGenerator<Recor
     if (fields.length !== header.length) {
       const problem: Problem = {
         file: opts.display, line, col: Math.min(fields.length, header.length) + 1,
-        message: `the row has ${fields.length} fields, the header has ${header.length}`,
+        message: fieldCountMessage(fields.length, header.length),
         hint: "fields are separated by spaces or tabs, so a value cannot hold one: fix the row, or export with another delimiter",
       };
       opts.onBad(problem, t);

@@ -40,6 +40,11 @@ export type RecordReader = (opts: ReaderOptions) => AsyncGenerator<RecordBatch>;
 /** Rows per batch unless a reader is told otherwise. */
 export const DEFAULT_BATCH = 4096;
 
+/** The message for a row whose field count is not the header's. */
+export function fieldCountMessage(got: number, want: number): string {
+  return `the row has ${got} fields, the header has ${want}`;
+}
+
 /** The hint for a row whose field count is off: a space or tab delimiter suggests a padded log. */
 export function fieldCountHint(delimiter: string, otherwise: string): string {
   return delimiter === " " || delimiter === "\t" ? "columns padded with several spaces or tabs (a log, a fixed-width file)? set `delimiter: whitespace` for the source" : otherwise;

@@ -15,11 +15,10 @@
  *   first UTF-8 byte as Latin-1 ("Ã" for "é") and takes a NUL there for the end of input.
  */
 import { DataError } from "../errors.js";
-import { DEFAULT_BATCH, fieldCountHint, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
+import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
 import { readText } from "./text-stream.js";
 
 // Same texts as fromCsv.
-const MSG_FIELD_COUNT = (got: number, want: number) => `the row has ${got} fields, the header has ${want}`;
 const HINT_FIELD_COUNT = "check for an unquoted delimiter or a missing cell; quote cells that hold the delimiter";
 const HINT_QUOTE = "a quote inside a quoted cell must be doubled (\"\"); the rest of the file cannot be trusted past this point";
 
@@ -258,7 +257,7 @@ export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
       if (record.length !== header.length) {
         opts.onBad({
           file: opts.display, line: starts[k], col: Math.min(record.length, header.length) + 1,
-          message: MSG_FIELD_COUNT(record.length, header.length),
+          message: fieldCountMessage(record.length, header.length),
           hint: fieldCountHint(opts.delimiter, HINT_FIELD_COUNT),
         }, record.join(opts.delimiter));
         continue;
