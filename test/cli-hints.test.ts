@@ -219,3 +219,30 @@ describe("the funnel shows where dates resolved", () => {
     expect(r.stdout).not.toContain("-2w");
   });
 });
+
+describe("paths and counts in messages", () => {
+  it("an export outside the current folder is named by its absolute path, not ../../..", () => {
+    const data = orders("not a date", "5");
+    const elsewhere = tempDir();
+    mkdirSync(path.join(elsewhere, "segments"));
+    const r = segment(["validate", "--exports", "--data", path.join(data, "data"), "--segments", path.join(elsewhere, "segments")], elsewhere);
+    expectExit(r, 3);
+    expect(r.stderr).toContain(`${path.join(data, "data", "orders.csv")}:2:3`);
+    expect(r.stderr).not.toContain("../");
+  });
+
+  it("one member is `1 member`, and `first member:`", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    mkdirSync(path.join(dir, "segments"));
+    writeFileSync(path.join(dir, "data", "customers.csv"), "id,city\nA,Tver\nB,Kazan\n");
+    writeFileSync(path.join(dir, "segments", "tver.yaml"), "code: tver\nname: Tver\nfilters:\n  - { field: city, eq: Tver }\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
+    const text = segment(["preview", "tver"], dir);
+    expectExit(text, 0);
+    expect(text.stdout).toContain("1 of 2 customers");
+    expect(text.stdout).toContain("first member: A");
+    const ids = segment(["preview", "tver", "--format", "ids"], dir);
+    expect(ids.stderr).toContain("tver: 1 member\n");
+  });
+});
