@@ -113,6 +113,44 @@ describe.skipIf(!have("online-retail"))("Online Retail's Country, a custom fact 
   }, 120_000);
 });
 
+describe.skipIf(!have("cdnow"))("RFM on CDNOW: recency against the lifetimes summary", () => {
+  it("for the 2,357 sample customers as of 1997-09-30, days since the last order are (T - recency) * 7, to the day", () => {
+    const dir = path.join(SHARED, "cdnow");
+    // The sample's rows carry the master id and the sample id (the summary's ID).
+    const masterOf = new Map<string, string>();
+    for (const line of readFileSync(path.join(dir, "CDNOW_sample.txt"), "utf8").split("\n")) {
+      const [master, sample] = line.trim().split(/\s+/);
+      if (sample) masterOf.set(String(Number(sample)), master);
+    }
+    const summary = parseCsv(readFileSync(path.join(dir, "cdnow_customers_summary.csv"), "utf8"), { columns: true }) as Array<Record<string, string>>;
+    expect(summary).toHaveLength(2357);
+    const rows = parseJson<Array<{ id: string; recency: number }>>(inExample("cdnow", ["rfm", "--as-of", "1997-09-30", "--format", "json"]));
+    expect(rows).toHaveLength(23570);
+    const recency = new Map(rows.map((r) => [r.id, r.recency]));
+    // T and recency are weeks rounded to 2 decimals: within 0.07 of a day, so rounding gives the day.
+    const wrong = summary.filter((e) => recency.get(masterOf.get(e.ID)!) !== Math.round((Number(e.T) - Number(e.recency)) * 7));
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
+
+describe.skipIf(!have("online-retail"))("RFM on Online Retail: invoices as orders, cancellations excluded", () => {
+  it("4,339 customers with an order, 18,536 orders, 8,911,407.90; customer 12347: 7 orders, 4,310.00, 2010-12-07 to 2011-12-07", () => {
+    // The figures are the issue's (computed outside this project).
+    const rfm = parseJson<{ scored: number; segments: Array<{ orders: number; revenue: number }> }>(inExample("online-retail", ["rfm", "--as-of", "2011-12-31", "--json"]));
+    expect(rfm.scored).toBe(4339);
+    expect(rfm.segments.reduce((n, s) => n + s.orders, 0)).toBe(18536);
+    expect(Math.round(rfm.segments.reduce((n, s) => n + s.revenue, 0) * 100)).toBe(891140790);
+    // The example reads the float ids (12347.0) as 12347: ids.drop_decimal_zeros.
+    const everyone = parseJson<Array<Record<string, unknown>>>(inExample("online-retail", [
+      "export", "--all", "--fresh", "--as-of", "2011-12-31", "--fields", "id,rfm.frequency,rfm.monetary,orders.first_at,orders.last_at", "--format", "json", "--out", "-",
+      "--segments", EVERYONE,
+    ]));
+    expect(everyone.find((c) => c.id === "12347")).toMatchObject({
+      "rfm.frequency": 7, "rfm.monetary": 4310, "orders.first_at": expect.stringMatching(/^2010-12-07T/), "orders.last_at": expect.stringMatching(/^2011-12-07T/),
+    });
+  }, 120_000);
+});
+
 describe.skipIf(!have("rfm"))("rfm_data_orders.csv of the R package rfm", () => {
   it("4,906 orders of 995 customers, ids with apostrophes kept", () => {
     const v = parseJson<ValidateJson>(inExample("rfm", ["validate", "--exports", "--json"]));
