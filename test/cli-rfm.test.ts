@@ -1,0 +1,75 @@
+/**
+ * `segment rfm` on shops written here, values worked out by hand in the comments, and on the
+ * bundled Shopify fixture, whose statuses the config maps so refunds are not counted.
+ * The R package's own outputs are checked in test/rfm-package.test.ts.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseCsv } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import { expectExit, parseJson, ROOT, segment, tempDir } from "./helpers.js";
+
+// As of 2026-02-01. A: one order the day before (100). B: two, 2026-01-01 and 2026-01-20
+// (10 each). C: three, 1-3 December 2025 (50 each). D: none.
+function shop(): string {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, "data"));
+  mkdirSync(path.join(dir, "segments"));
+  writeFileSync(path.join(dir, "data", "customers.csv"), "id\nA\nB\nC\nD\n");
+  writeFileSync(path.join(dir, "data", "orders.csv"), [
+    "id,customer_id,created_at,total",
+    "1,A,2026-01-31T10:00:00Z,100",
+    "2,B,2026-01-01T10:00:00Z,10", "3,B,2026-01-20T10:00:00Z,10",
+    "4,C,2025-12-01T10:00:00Z,50", "5,C,2025-12-02T10:00:00Z,50", "6,C,2025-12-03T10:00:00Z,50", "",
+  ].join("\n"));
+  writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\ntimezone: UTC\nas_of: 2026-02-01\n");
+  return dir;
+}
+
+describe("segment rfm, rank with 2 bins", () => {
+  // n = 3. recency A 1, B 12, C 60: r = 1 + floor(2k/3), k = those with a larger recency:
+  // A 2 -> 2, B 1 -> 1, C 0 -> 1. frequency A 1, B 2, C 3: A 1, B 1, C 2. monetary A 100,
+  // B 20, C 150: B 1, A 1, C 2.
+  it("the table: buyers only, in id order, with scores and the R x F grid", () => {
+    const dir = shop();
+    const rows = parseJson<Array<Record<string, unknown>>>(segment(["rfm", "--bins", "2", "--format", "json"], dir));
+    expect(rows.map((r) => [r.id, r.recency, r.frequency, r.monetary, r.score])).toEqual([
+      ["A", 1, 1, 100, "211"], ["B", 12, 2, 20, "111"], ["C", 60, 3, 150, "122"],
+    ]);
+    const j = parseJson<{ scored: number; customers: number; grid: Array<{ r: number; f: number; customers: number; mean_monetary: number | null }> }>(segment(["rfm", "--bins", "2", "--json", "--grid"], dir));
+    expect([j.scored, j.customers]).toEqual([3, 4]);
+    // Rows r = 2, 1; columns f = 1, 2: A at (2, 1), B at (1, 1), C at (1, 2).
+    expect(j.grid).toEqual([
+      { r: 2, f: 1, customers: 1, mean_monetary: 100 }, { r: 2, f: 2, customers: 0, mean_monetary: null },
+      { r: 1, f: 1, customers: 1, mean_monetary: 20 }, { r: 1, f: 2, customers: 1, mean_monetary: 150 },
+    ]);
+    // Off a terminal the grid is plain characters.
+    const text = segment(["rfm", "--bins", "2", "--grid"], dir);
+    expectExit(text, 0);
+    expect(text.stderr).toMatch(/r=2 +1 +100 +0 +-\n/);
+    expect(text.stderr).toMatch(/r=1 +1 +20 +1 +150\n/);
+    expect(text.stderr).not.toContain("\u001b[");
+  });
+
+  it("rfm.* for a customer without a counted order: null values, segment no-orders", () => {
+    const dir = shop();
+    writeFileSync(path.join(dir, "segments", "none.yaml"), "code: none\nname: none\nfilters:\n  - { field: rfm.segment, eq: no-orders }\n");
+    expect(parseJson<{ segments: Array<{ members: string[] }> }>(segment(["preview", "none", "--json"], dir)).segments[0].members).toEqual(["D"]);
+  });
+});
+
+describe("the Shopify fixture: Financial Status mapped, refunds and voids not counted", () => {
+  it("counts the orders of known customers that are not refunded or voided, as a script over the export does", () => {
+    // Independently: group the line items by order Id; an order's status is its first row's.
+    const items = parseCsv(readFileSync(path.join(ROOT, "fixtures", "shopify", "orders_export.csv")), { columns: true, bom: true }) as Array<Record<string, string>>;
+    const customers = parseCsv(readFileSync(path.join(ROOT, "fixtures", "shopify", "customers_export.csv")), { columns: true, bom: true }) as Array<Record<string, string>>;
+    const known = new Set(customers.map((c) => c["Customer ID"].replace(/^'/, "")));
+    const orders = new Map<string, { customer: string; status: string }>();
+    for (const r of items) if (!orders.has(r.Id)) orders.set(r.Id, { customer: r["Customer ID"].replace(/^'/, ""), status: r["Financial Status"] });
+    const counted = [...orders.values()].filter((o) => known.has(o.customer) && o.status !== "refunded" && o.status !== "voided");
+    expect([...orders.values()].some((o) => o.status === "refunded")).toBe(true);
+    const j = parseJson<{ scored: number; segments: Array<{ orders: number }> }>(segment(["rfm", "--json", "--as-of", "2026-11-23", "--config", "fixtures/shopify/segment.config.yaml"]));
+    expect(j.segments.reduce((n, s) => n + s.orders, 0)).toBe(counted.length);
+    expect(j.scored).toBe(new Set(counted.map((o) => o.customer)).size);
+  });
+});
