@@ -59,20 +59,30 @@ groups:
  * 007: orders 1 and 2 (order 3 is after the as-of day): count 2, revenue 100.10 + 200.20 =
  * 300.3, last 2026-11-20T10:30Z = 13:30 Moscow. C2: order 4: count 1, revenue -5, last
  * 2026-05-05T00:00Z = 03:00 Moscow. C3: none: 0, 0, null.
+ *
+ * Then RFM (rank, 5 bins), over the three customers with a counted order, 007, C2 and C4
+ * (order 5, 2026-11-01 15:00 Moscow, 50). Recency in days to 2026-11-23: 007 3, C4 22,
+ * C2 202; r = 1 + floor(5k/3), k those with a larger recency: 007 4, C4 2, C2 1. Frequency
+ * 007 2, C2 1, C4 1: 007 4, the others 1. Monetary 007 300.3, C4 50, C2 -5: 007 4, C4 2,
+ * C2 1. 007 (4,4,4) is potential-loyalist (r 3-5, f 3-5, m 2-5); C2 (1,1,1) lost; C3,
+ * without orders, no-orders with null values.
  */
-const WRITTEN = ["id", "email", "phone", "first_name", "city", "birthday", "email_marketing", "tags", "custom.note", "custom.since", "orders.count", "orders.revenue", "orders.last_at"];
-/** The export's order: the canonical columns in DATA.md's order, the custom fields in the file's, the metrics. */
-const HEADER = ["id", "email", "phone", "first_name", "birthday", "city", "tags", "email_marketing", "custom.note", "custom.since", "orders.count", "orders.revenue", "orders.last_at"];
+const RFM = ["rfm.recency", "rfm.frequency", "rfm.monetary", "rfm.r", "rfm.f", "rfm.m", "rfm.score", "rfm.segment"];
+const WRITTEN = ["id", "email", "phone", "first_name", "city", "birthday", "email_marketing", "tags", "custom.note", "custom.since", "orders.count", "orders.revenue", "orders.last_at", ...RFM];
+/** The export's order: the canonical columns in DATA.md's order, the custom fields in the file's, the metrics, RFM. */
+const HEADER = ["id", "email", "phone", "first_name", "birthday", "city", "tags", "email_marketing", "custom.note", "custom.since", "orders.count", "orders.revenue", "orders.last_at", ...RFM];
 const TEXT_ROWS = ([
-  ["007", "bond@example.com", "+7 999 000-00-07", "James", "Москва", "1968-04-13", "true", "vip;spy", 'said "hi", then left', "2020-01-31", "2", "300.3", "2026-11-20T13:30:00+03:00"],
-  ["C2", "c2@example.com", "", '=HYPERLINK("http://x")', "Kazan", "", "false", "", "line one\nline two\u0001", "", "1", "-5", "2026-05-05T03:00:00+03:00"],
-  ["C3", "", "", "Алёна 🌸", "Санкт-Петербург", "1990-12-31", "", "newsletter", "", "2024-02-29", "0", "0", ""],
+  ["007", "bond@example.com", "+7 999 000-00-07", "James", "Москва", "1968-04-13", "true", "vip;spy", 'said "hi", then left', "2020-01-31", "2", "300.3", "2026-11-20T13:30:00+03:00", "3", "2", "300.3", "4", "4", "4", "444", "potential-loyalist"],
+  ["C2", "c2@example.com", "", '=HYPERLINK("http://x")', "Kazan", "", "false", "", "line one\nline two\u0001", "", "1", "-5", "2026-05-05T03:00:00+03:00", "202", "1", "-5", "1", "1", "1", "111", "lost"],
+  ["C3", "", "", "Алёна 🌸", "Санкт-Петербург", "1990-12-31", "", "newsletter", "", "2024-02-29", "0", "0", "", "", "", "", "", "", "", "", "no-orders"],
 ]).map((row) => HEADER.map((h) => row[WRITTEN.indexOf(h)]));
+const rfmOf = (v: [number, number, number, number, number, number, string] | null, segment: string) =>
+  Object.fromEntries(RFM.map((k, i) => [k, i === 7 ? segment : v ? v[i] : null]));
 /** The same rows as JSON values (numbers, bools, lists, nulls). */
 const JSON_ROWS = [
-  { id: "007", email: "bond@example.com", phone: "+7 999 000-00-07", first_name: "James", city: "Москва", birthday: "1968-04-13", email_marketing: true, tags: ["vip", "spy"], "custom.note": 'said "hi", then left', "custom.since": "2020-01-31", "orders.count": 2, "orders.revenue": 300.3, "orders.last_at": "2026-11-20T13:30:00+03:00" },
-  { id: "C2", email: "c2@example.com", phone: null, first_name: '=HYPERLINK("http://x")', city: "Kazan", birthday: null, email_marketing: false, tags: null, "custom.note": "line one\nline two\u0001", "custom.since": null, "orders.count": 1, "orders.revenue": -5, "orders.last_at": "2026-05-05T03:00:00+03:00" },
-  { id: "C3", email: null, phone: null, first_name: "Алёна 🌸", city: "Санкт-Петербург", birthday: "1990-12-31", email_marketing: null, tags: ["newsletter"], "custom.note": null, "custom.since": "2024-02-29", "orders.count": 0, "orders.revenue": 0, "orders.last_at": null },
+  { id: "007", email: "bond@example.com", phone: "+7 999 000-00-07", first_name: "James", city: "Москва", birthday: "1968-04-13", email_marketing: true, tags: ["vip", "spy"], "custom.note": 'said "hi", then left', "custom.since": "2020-01-31", "orders.count": 2, "orders.revenue": 300.3, "orders.last_at": "2026-11-20T13:30:00+03:00", ...rfmOf([3, 2, 300.3, 4, 4, 4, "444"], "potential-loyalist") },
+  { id: "C2", email: "c2@example.com", phone: null, first_name: '=HYPERLINK("http://x")', city: "Kazan", birthday: null, email_marketing: false, tags: null, "custom.note": "line one\nline two\u0001", "custom.since": null, "orders.count": 1, "orders.revenue": -5, "orders.last_at": "2026-05-05T03:00:00+03:00", ...rfmOf([202, 1, -5, 1, 1, 1, "111"], "lost") },
+  { id: "C3", email: null, phone: null, first_name: "Алёна 🌸", city: "Санкт-Петербург", birthday: "1990-12-31", email_marketing: null, tags: ["newsletter"], "custom.note": null, "custom.since": "2024-02-29", "orders.count": 0, "orders.revenue": 0, "orders.last_at": null, ...rfmOf(null, "no-orders") },
 ];
 
 function shop(): string {
@@ -180,14 +190,15 @@ describe("export: every format holds the same values", () => {
       const ws = wb.worksheets[0];
       expect(ws.name).toBe("reach");
       expect(ws.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
-      expect(ws.autoFilter).toBe("A1:M4");
+      // 21 columns: A..U.
+      expect(ws.autoFilter).toBe("A1:U4");
       const rows = (await sheetsOf(path.join(dir, "reach.xlsx"))).get("reach")!;
       expect(rows[0]).toEqual(HEADER);
       // exceljs reads a date cell as a Date whose UTC fields are the wall time written.
-      expect(rows[1]).toEqual(["007", "bond@example.com", "+7 999 000-00-07", "James", new Date("1968-04-13T00:00:00Z"), "Москва", "vip;spy", true, 'said "hi", then left', new Date("2020-01-31T00:00:00Z"), 2, 300.3, new Date("2026-11-20T13:30:00Z")]);
+      expect(rows[1]).toEqual(["007", "bond@example.com", "+7 999 000-00-07", "James", new Date("1968-04-13T00:00:00Z"), "Москва", "vip;spy", true, 'said "hi", then left', new Date("2020-01-31T00:00:00Z"), 2, 300.3, new Date("2026-11-20T13:30:00Z"), 3, 2, 300.3, 4, 4, 4, "444", "potential-loyalist"]);
       // The control character is replaced; the formula-looking name stays text, unprefixed.
-      expect(rows[2]).toEqual(["C2", "c2@example.com", null, '=HYPERLINK("http://x")', null, "Kazan", null, false, "line one\nline two\uFFFD", null, 1, -5, new Date("2026-05-05T03:00:00Z")]);
-      expect(rows[3]).toEqual(["C3", null, null, "Алёна 🌸", new Date("1990-12-31T00:00:00Z"), "Санкт-Петербург", "newsletter", null, null, new Date("2024-02-29T00:00:00Z"), 0, 0, null]);
+      expect(rows[2]).toEqual(["C2", "c2@example.com", null, '=HYPERLINK("http://x")', null, "Kazan", null, false, "line one\nline two\uFFFD", null, 1, -5, new Date("2026-05-05T03:00:00Z"), 202, 1, -5, 1, 1, 1, "111", "lost"]);
+      expect(rows[3]).toEqual(["C3", null, null, "Алёна 🌸", new Date("1990-12-31T00:00:00Z"), "Санкт-Петербург", "newsletter", null, null, new Date("2024-02-29T00:00:00Z"), 0, 0, null, null, null, null, null, null, null, null, "no-orders"]);
       expect(ws.getCell("E2").numFmt).toBe("yyyy-mm-dd");
       expect(ws.getCell("M2").numFmt).toBe("yyyy-mm-dd hh:mm:ss");
     });

@@ -4,16 +4,17 @@
  * customers (a customer who left a segment and the shop) gets its id and nulls.
  */
 import type { ColumnSpec } from "../export/writer.js";
+import { RFM_FIELDS } from "../segment/fields.js";
 import type { DataSchema, OutputPlan } from "../segment/plan.js";
 import { cellAt, type CellValue, type Column } from "../table/column.js";
 import type { Membership } from "../table/membership.js";
 import type { Evaluation } from "./engine.js";
 
-/** The fields an export shows when none are asked for: the customer columns, then the order metrics. */
+/** The fields an export shows when none are asked for: the customer columns, then the order metrics and RFM (CLI.md). */
 export function defaultOutputFields(schema: DataSchema): string[] {
   const fields = Object.keys(schema.customers);
   if (!fields.includes("id")) fields.unshift("id");
-  if (schema.facts.includes("orders")) fields.push("orders.count", "orders.revenue", "orders.last_at");
+  if (schema.facts.includes("orders")) fields.push("orders.count", "orders.revenue", "orders.last_at", ...RFM_FIELDS);
   return fields;
 }
 
