@@ -15,7 +15,8 @@ import { UsageError } from "../../errors.js";
 import { stageTable } from "../../export/files.js";
 import { streamSink } from "../../export/sink.js";
 import { FORMATS, openWriter, writeTable, type TableSpec } from "../../export/writer.js";
-import { RFM_MEASURES, type RfmCut, type RfmTable } from "../../facts/rfm.js";
+import { RFM_MEASURES, type RfmCut } from "../../facts/rfm.js";
+import { RFM_COLUMNS, rfmReport, type RfmGridCell, type RfmJson } from "../../engine/rfm-report.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
 import { shownPath } from "../../ingest/sources.js";
 import type { CellValue } from "../../table/column.js";
@@ -45,39 +46,6 @@ interface RfmOptions extends GlobalOptions {
 }
 
 const METHODS = ["rank", "quantile", "thresholds"] as const;
-
-/** A named segment's totals. */
-export interface RfmSegmentSummary {
-  code: string;
-  customers: number;
-  share: number;
-  orders: number;
-  revenue: number;
-  /** Revenue per order (null without orders). */
-  aov: number | null;
-}
-
-/** What `segment rfm --json` prints (docs/json.md). */
-export interface RfmJson {
-  as_of: string;
-  method: string;
-  bins: number;
-  /** Customers with a counted order, and all customers. */
-  scored: number;
-  customers: number;
-  cuts: Record<string, RfmCut[]>;
-  collapsed: string[];
-  segments: RfmSegmentSummary[];
-  grid?: RfmGridCell[];
-}
-
-/** One cell of the R x F grid. */
-export interface RfmGridCell {
-  r: number;
-  f: number;
-  customers: number;
-  mean_monetary: number | null;
-}
 
 /** Registers the command. */
 export function register(program: Command, io: () => Io): void {
@@ -113,27 +81,12 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
   if (target !== "-" && !existsSync(path.dirname(path.resolve(io.cwd, target)))) throw new UsageError(`no such folder: ${path.dirname(target)}`);
 
   const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
-  const ev = await withProgress(io, "reading the orders", () => engine.evaluate({ definitions: [], withRfm: true, rfm, asOf: opts.asOf }));
+  const { evaluation: ev, summary: result, rows } = await withProgress(io, "reading the orders", () => rfmReport(engine, { asOf: opts.asOf, rfm, grid: opts.grid }));
   reportIngest(engine, io, ev.facts, ev.plan.asOf);
   for (const w of ev.warnings) io.warn(w);
-  const plan = ev.plan.rfm!;
-  const table = ev.state.rfmTable();
-  const orders = ev.facts.results.get(plan.aggregate)!;
-  const ids = ev.customers.ids;
-
-  // The table, in customer id order as memberships are.
-  const rows = [...Array(ids.length).keys()].filter((i) => table.scored[i]).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
-  const spec: TableSpec = {
-    name: "rfm", rowElement: "customer",
-    columns: [
-      { name: "id", type: "id" }, { name: "recency", type: "integer" }, { name: "frequency", type: "integer" }, { name: "monetary", type: "decimal" },
-      { name: "r", type: "integer" }, { name: "f", type: "integer" }, { name: "m", type: "integer" }, { name: "score", type: "string" }, { name: "segment", type: "string" },
-    ],
-  };
+  const spec: TableSpec = { name: "rfm", rowElement: "customer", columns: RFM_COLUMNS };
   const cells = function* (): Generator<CellValue[]> {
-    for (const i of rows) {
-      yield [ids[i], nullIfNaN(table.recency[i]), table.frequency[i], table.monetary[i], table.r[i], table.f[i], table.m[i], `${table.r[i]}${table.f[i]}${table.m[i]}`, table.segment[i]];
-    }
+    for (const r of rows) yield [r.id, r.recency, r.frequency, r.monetary, r.r, r.f, r.m, r.score, r.segment];
   };
   const options = { timezone: config.timezone };
   const tableToStdout = target === "-" && !opts.json;
@@ -145,74 +98,21 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
     io.info(`wrote ${rows.length} customer${rows.length === 1 ? "" : "s"} to ${shownPath(io.cwd, file)}`);
   }
 
-  const result: RfmJson = {
-    as_of: ev.plan.asOf, method: plan.method, bins: plan.bins, scored: table.n, customers: ids.length,
-    cuts: table.cuts, collapsed: table.collapsed, segments: summarise(table, orders.count, orders.revenue, [...plan.rules.map((r) => r.code), "others"]),
-  };
-  if (opts.grid) result.grid = gridOf(table, plan.bins);
-  for (const m of table.collapsed) io.warn(`rfm: the ${m} scores collapsed: ${table.cuts[m].filter((c) => c.customers > 0).length} distinct scores for ${plan.bins} bins (many equal values; see docs/rfm.md)`);
+  for (const m of result.collapsed) io.warn(`rfm: the ${m} scores collapsed: ${result.cuts[m].filter((c) => c.customers > 0).length} distinct scores for ${result.bins} bins (many equal values; see docs/rfm.md)`);
   if (opts.json) io.out(JSON.stringify(result, null, 2) + "\n");
   else {
-    io.info(`rfm as of ${result.as_of}, method ${plan.method}, ${plan.bins} bins: ${table.n} of ${ids.length} customers have a counted order`);
-    io.info(cutsText(table.cuts, plan.method));
+    io.info(`rfm as of ${result.as_of}, method ${result.method}, ${result.bins} bins: ${result.scored} of ${result.customers} customers have a counted order`);
+    io.info(cutsText(result.cuts, result.method));
     io.info(renderTable(["SEGMENT", "CUSTOMERS", "SHARE", "ORDERS", "REVENUE", "AVG CHECK"], result.segments.map((s) => [
       s.code, String(s.customers), `${(s.share * 100).toFixed(1)}%`, String(s.orders), money(s.revenue), s.aov === null ? "-" : money(s.aov),
     ]), { width: io.width, shrink: [0] }).join("\n"));
-    if (result.grid) io.info(gridText(result.grid, plan.bins, io));
+    if (result.grid) io.info(gridText(result.grid, result.bins, io));
   }
   return result;
 }
 
-function nullIfNaN(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}
-
-/** Each named segment's customers, share (of scored customers), orders, revenue and average check; empty ones included. */
-function summarise(t: RfmTable, count: Int32Array, revenue: Float64Array, codes: string[]): RfmSegmentSummary[] {
-  const by = new Map(codes.map((c) => [c, { code: c, customers: 0, share: 0, orders: 0, revenue: 0, aov: null as number | null }]));
-  for (let i = 0; i < t.scored.length; i++) {
-    if (!t.scored[i]) continue;
-    const s = by.get(t.segment[i])!;
-    s.customers++;
-    s.orders += count[i];
-    s.revenue += revenue[i];
-  }
-  for (const s of by.values()) {
-    s.share = t.n ? s.customers / t.n : 0;
-    s.aov = s.orders ? s.revenue / s.orders : null;
-    s.revenue = round2(s.revenue);
-    if (s.aov !== null) s.aov = round2(s.aov);
-  }
-  return [...by.values()];
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
 function money(x: number): string {
   return x.toFixed(2);
-}
-
-/** The R x F grid: customers and mean monetary per cell, r from bins down, f up. */
-function gridOf(t: RfmTable, bins: number): RfmGridCell[] {
-  const cells: RfmGridCell[] = [];
-  const sum = new Map<string, { n: number; m: number }>();
-  for (let i = 0; i < t.scored.length; i++) {
-    if (!t.scored[i]) continue;
-    const key = `${t.r[i]},${t.f[i]}`;
-    const c = sum.get(key) ?? { n: 0, m: 0 };
-    c.n++;
-    c.m += t.monetary[i];
-    sum.set(key, c);
-  }
-  for (let r = bins; r >= 1; r--) {
-    for (let f = 1; f <= bins; f++) {
-      const c = sum.get(`${r},${f}`);
-      cells.push({ r, f, customers: c?.n ?? 0, mean_monetary: c ? round2(c.m / c.n) : null });
-    }
-  }
-  return cells;
 }
 
 /** The grid as text: a heat map on a terminal (background by count), plain numbers otherwise. */
