@@ -31,6 +31,7 @@ export const MODULES = [
   "state",
   "export",
   "engine",
+  "api",
   "cli",
 ] as const;
 
@@ -54,7 +55,9 @@ export const LAYERS: Readonly<Record<ModuleName, readonly ModuleName[]>> = {
   state: ["table", "base"],
   // Writers of outputs: fed values and their text, never the plan.
   export: ["table", "base"],
-  engine: MODULES.filter((m) => m !== "engine" && m !== "cli"),
+  engine: MODULES.filter((m) => m !== "engine" && m !== "api" && m !== "cli"),
+  // The library API: an entry like the CLI (it may read the working folder and the clock), for scripts.
+  api: MODULES.filter((m) => m !== "api" && m !== "cli"),
   cli: MODULES.filter((m) => m !== "cli"),
 };
 
