@@ -4,23 +4,21 @@
  * package rfm's orders, checked against the package's own outputs.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { DefinitionError, openProject } from "../src/api/index.js";
-import { ROOT, tempDir } from "./helpers.js";
+import { projectDir, ROOT } from "./helpers.js";
 
 // As of 2026-02-01 in UTC. A (Tver): orders 2026-01-31 (100) and 2026-01-10 (20). B (Kazan): 2025-12-01 (10).
 function shop(): string {
-  const dir = tempDir();
-  mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
-  writeFileSync(path.join(dir, "data", "customers.csv"), "id,city,birthday\nA,Tver,1990-05-01\nB,Kazan,\n");
-  writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2026-01-31T10:00:00Z,100\n2,A,2026-01-10T10:00:00Z,20\n3,B,2025-12-01T10:00:00Z,10\n");
-  writeFileSync(path.join(dir, "segments", "buyers.yaml"), "- code: tver\n  name: Tver\n  filters: [{ field: city, eq: Tver }]\n- code: buyers\n  name: Buyers\n  filters: [{ field: orders.count, gte: 1 }]\n");
-  writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\ntimezone: UTC\n");
-  return dir;
+  return projectDir({
+    "data/customers.csv": "id,city,birthday\nA,Tver,1990-05-01\nB,Kazan,\n",
+    "data/orders.csv": "id,customer_id,created_at,total\n1,A,2026-01-31T10:00:00Z,100\n2,A,2026-01-10T10:00:00Z,20\n3,B,2025-12-01T10:00:00Z,10\n",
+    "segments/buyers.yaml": "- code: tver\n  name: Tver\n  filters: [{ field: city, eq: Tver }]\n- code: buyers\n  name: Buyers\n  filters: [{ field: orders.count, gte: 1 }]\n",
+    "segment.config.yaml": "data: data\nsegments: segments\ntimezone: UTC\n",
+  });
 }
 
 describe("openProject", () => {

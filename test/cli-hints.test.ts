@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectExit, segment, tempDir, previewed } from "./helpers.js";
+import { expectExit, previewed, projectDir, segment, tempDir } from "./helpers.js";
 
 function orders(created: string, total: string, sources = ""): string {
   const dir = tempDir();
@@ -232,12 +232,11 @@ describe("paths and counts in messages", () => {
   });
 
   it("one member is `1 member`, and `first member:`", () => {
-    const dir = tempDir();
-    mkdirSync(path.join(dir, "data"));
-    mkdirSync(path.join(dir, "segments"));
-    writeFileSync(path.join(dir, "data", "customers.csv"), "id,city\nA,Tver\nB,Kazan\n");
-    writeFileSync(path.join(dir, "segments", "tver.yaml"), "code: tver\nname: Tver\nfilters:\n  - { field: city, eq: Tver }\n");
-    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
+    const dir = projectDir({
+      "data/customers.csv": "id,city\nA,Tver\nB,Kazan\n",
+      "segments/tver.yaml": "code: tver\nname: Tver\nfilters:\n  - { field: city, eq: Tver }\n",
+      "segment.config.yaml": "data: data\nsegments: segments\n",
+    });
     const text = segment(["preview", "tver"], dir);
     expectExit(text, 0);
     expect(text.stdout).toContain("1 of 2 customers");

@@ -3,22 +3,19 @@
  * command is about segments, and errors of every kind as JSON on stdout with the exit codes
  * unchanged. A hand-made shop; counts worked out by hand in the comments.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectExit, parseJson, segment, tempDir } from "./helpers.js";
+import { expectExit, parseJson, projectDir, segment } from "./helpers.js";
 
 // Customers: A (Tver), B (Tver), C (Kazan). Orders: A two, B one.
 function shop(extra: Record<string, string> = {}): string {
-  const dir = tempDir();
-  mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
-  writeFileSync(path.join(dir, "data", "customers.csv"), "id,city\nA,Tver\nB,Tver\nC,Kazan\n");
-  writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2026-01-01T10:00:00Z,5\n2,A,2026-01-02T10:00:00Z,5\n3,B,2026-01-03T10:00:00Z,5\n");
-  writeFileSync(path.join(dir, "segments", "tver.yaml"), "code: tver\nname: Tver repeaters\nfilters:\n  - { field: city, eq: Tver }\n  - { field: orders.count, gte: 2 }\n");
-  writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\nas_of: 2026-02-01\n");
-  for (const [name, text] of Object.entries(extra)) writeFileSync(path.join(dir, name), text);
-  return dir;
+  return projectDir({
+    "data/customers.csv": "id,city\nA,Tver\nB,Tver\nC,Kazan\n",
+    "data/orders.csv": "id,customer_id,created_at,total\n1,A,2026-01-01T10:00:00Z,5\n2,A,2026-01-02T10:00:00Z,5\n3,B,2026-01-03T10:00:00Z,5\n",
+    "segments/tver.yaml": "code: tver\nname: Tver repeaters\nfilters:\n  - { field: city, eq: Tver }\n  - { field: orders.count, gte: 2 }\n",
+    "segment.config.yaml": "data: data\nsegments: segments\nas_of: 2026-02-01\n",
+    ...extra,
+  });
 }
 
 interface JsonError {

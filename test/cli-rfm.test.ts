@@ -3,27 +3,25 @@
  * bundled Shopify fixture, whose statuses the config maps so refunds are not counted.
  * The R package's own outputs are checked in test/rfm-package.test.ts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { expectExit, parseJson, ROOT, segment, tempDir } from "./helpers.js";
+import { expectExit, parseJson, projectDir, ROOT, segment } from "./helpers.js";
 
 // As of 2026-02-01. A: one order the day before (100). B: two, 2026-01-01 and 2026-01-20
 // (10 each). C: three, 1-3 December 2025 (50 each). D: none.
 function shop(): string {
-  const dir = tempDir();
-  mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
-  writeFileSync(path.join(dir, "data", "customers.csv"), "id\nA\nB\nC\nD\n");
-  writeFileSync(path.join(dir, "data", "orders.csv"), [
-    "id,customer_id,created_at,total",
-    "1,A,2026-01-31T10:00:00Z,100",
-    "2,B,2026-01-01T10:00:00Z,10", "3,B,2026-01-20T10:00:00Z,10",
-    "4,C,2025-12-01T10:00:00Z,50", "5,C,2025-12-02T10:00:00Z,50", "6,C,2025-12-03T10:00:00Z,50", "",
-  ].join("\n"));
-  writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\ntimezone: UTC\nas_of: 2026-02-01\n");
-  return dir;
+  return projectDir({
+    "data/customers.csv": "id\nA\nB\nC\nD\n",
+    "data/orders.csv": [
+      "id,customer_id,created_at,total",
+      "1,A,2026-01-31T10:00:00Z,100",
+      "2,B,2026-01-01T10:00:00Z,10", "3,B,2026-01-20T10:00:00Z,10",
+      "4,C,2025-12-01T10:00:00Z,50", "5,C,2025-12-02T10:00:00Z,50", "6,C,2025-12-03T10:00:00Z,50", "",
+    ].join("\n"),
+    "segment.config.yaml": "data: data\nsegments: segments\ntimezone: UTC\nas_of: 2026-02-01\n",
+  });
 }
 
 describe("segment rfm, rank with 2 bins", () => {

@@ -1,6 +1,6 @@
 /** Runs the built binary in a temp folder, like a user would. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,6 +112,20 @@ export function fixtureCopy(name: string, config = "data: .\nsegments: segments\
   const dir = tempDir();
   cpSync(path.join(ROOT, "fixtures", name), dir, { recursive: true });
   writeFileSync(path.join(dir, "segment.config.yaml"), config);
+  return dir;
+}
+
+/**
+ * A project in a temp folder: each file path (relative, folders made as needed) with its
+ * text, and an empty `segments/` unless a file is put there.
+ */
+export function projectDir(files: Record<string, string>): string {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
   return dir;
 }
 
