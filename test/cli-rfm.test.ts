@@ -56,6 +56,34 @@ describe("segment rfm, rank with 2 bins", () => {
   });
 });
 
+describe("segment rfm --as-of several days, one long table", () => {
+  // As of 2026-01-15 A's only order (01-31) and B's second (01-20) are after the day:
+  // B (one order, 14 days, 10) and C (three, 43 days, 150) are scored. rank, 2 bins, n = 2:
+  // r B 2, C 1; f B 1, C 2; m B 1, C 2. As of 2026-02-01, as in the test above.
+  it("rows of each day with an as_of column, in day order; a summary per day", () => {
+    const dir = shop();
+    const rows = parseJson<Array<Record<string, unknown>>>(segment(["rfm", "--bins", "2", "--format", "json", "--as-of", "2026-02-01,2026-01-15"], dir));
+    expect(rows.map((r) => [r.as_of, r.id, r.recency, r.frequency, r.monetary, r.score])).toEqual([
+      ["2026-01-15", "B", 14, 1, 10, "211"], ["2026-01-15", "C", 43, 3, 150, "122"],
+      ["2026-02-01", "A", 1, 1, 100, "211"], ["2026-02-01", "B", 12, 2, 20, "111"], ["2026-02-01", "C", 60, 3, 150, "122"],
+    ]);
+    const j = parseJson<{ as_of: string; dates: Array<{ as_of: string; scored: number }> }>(segment(["rfm", "--bins", "2", "--json", "--as-of", "2026-01-15,2026-02-01"], dir));
+    expect(j.as_of).toBe("2026-02-01");
+    expect(j.dates.map((d) => [d.as_of, d.scored])).toEqual([["2026-01-15", 2], ["2026-02-01", 3]]);
+  });
+
+  it("a range with a step: every month from the first day, the last day included when it falls on one", () => {
+    const dir = shop();
+    // 2025-12-31 + 1m = 2026-01-31 (month ends kept), + 2m = 2026-02-28, past the end.
+    const j = parseJson<{ dates: Array<{ as_of: string; scored: number }> }>(segment(["rfm", "--json", "--as-of", "2025-12-31..2026-02-27/1m"], dir));
+    // As of 2025-12-31 only C has an order; as of 2026-01-31, A, B and C.
+    expect(j.dates.map((d) => [d.as_of, d.scored])).toEqual([["2025-12-31", 1], ["2026-01-31", 3]]);
+    const bad = segment(["rfm", "--as-of", "2026-02-01..2026-01-01/1m"], dir);
+    expectExit(bad, 2);
+    expect(bad.stderr).toContain("the range ends before it starts");
+  });
+});
+
 describe("the Shopify fixture: Financial Status mapped, refunds and voids not counted", () => {
   it("counts the orders of known customers that are not refunded or voided, as a script over the export does", () => {
     // Independently: group the line items by order Id; an order's status is its first row's.

@@ -70,6 +70,14 @@ describe.skipIf(!existsSync(RFM))("segment rfm reproduces the R package rfm 0.3"
     expect(table(dir).map((r) => r.id)).toContain("Abbey O'Reilly");
   }, 120_000);
 
+  it("several as-of days in one pass: the package's day as the package scores it, an earlier day as its own run does", () => {
+    const dir = project("  method: quantile");
+    const rows = parseJson<Array<Row & { as_of: string }>>(segment(["rfm", "--as-of", "2006-06-30,2006-12-31", "--format", "json"], dir));
+    expectTable(rows.filter((r) => r.as_of === "2006-12-31"), csv("order_default.csv"));
+    const june = parseJson<Row[]>(segment(["rfm", "--as-of", "2006-06-30", "--format", "json"], dir));
+    expect(rows.filter((r) => r.as_of === "2006-06-30").map(({ as_of: _d, ...r }) => r)).toEqual(june);
+  }, 120_000);
+
   it("method thresholds with the package's custom cut points", () => {
     const dir = project("  method: thresholds\n  thresholds: { recency: [115, 181, 297, 482], frequency: [4, 5, 6, 8], monetary: [256, 382, 506, 666] }");
     expectTable(table(dir), csv("order_custom.csv"));

@@ -72,10 +72,14 @@ export class SegmentProject {
     return { asOf: ev.plan.asOf, customers: ev.customers.length, segments };
   }
 
-  /** Scores RFM as of `asOf` (docs/rfm.md), the config's method and bins overridden when given. */
-  async rfm(opts: { asOf?: string; method?: "rank" | "quantile" | "thresholds"; bins?: number; grid?: boolean } = {}): Promise<{ summary: RfmJson; rows: RfmRow[] }> {
+  /**
+   * Scores RFM (docs/rfm.md) as of `asOf`, or as of each of `dates` in one pass over the
+   * orders (rows then carry `as_of`; `summary.dates` has each day's), the config's method
+   * and bins overridden when given.
+   */
+  async rfm(opts: { asOf?: string; dates?: string[]; method?: "rank" | "quantile" | "thresholds"; bins?: number; grid?: boolean } = {}): Promise<{ summary: RfmJson; rows: RfmRow[] }> {
     const rfm = { ...(opts.method ? { method: opts.method } : {}), ...(opts.bins ? { bins: opts.bins } : {}) };
-    const { summary, rows } = await rfmReport(this.engine(), { asOf: opts.asOf, rfm, grid: opts.grid });
+    const { summary, rows } = await rfmReport(this.engine(), { asOf: opts.asOf, dates: opts.dates, rfm, grid: opts.grid });
     return { summary, rows };
   }
 

@@ -56,6 +56,8 @@ export interface EvaluateRequest {
   withRfm?: boolean;
   /** Overrides of the config's RFM method and bins (`segment rfm --method --bins`). */
   rfm?: Partial<Pick<RfmSettings, "method" | "bins">>;
+  /** More days (`YYYY-MM-DD`, before `asOf`) to score RFM as of, in the same pass (`plan.rfm.at`). */
+  rfmDays?: readonly string[];
 }
 
 /** Everything an evaluation produced. */
@@ -143,7 +145,7 @@ export class Engine {
     const stored = req.stored ?? new Map<string, Membership>();
     const defs = toCompute(req.definitions, req.codes, stored);
     const rfm = { ...rfmSettings(this.config), ...req.rfm };
-    const plan = bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(defs), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs, rfm, withRfm: req.withRfm });
+    const plan = bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(defs), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs, rfm, withRfm: req.withRfm, rfmDays: req.rfmDays?.map((d) => this.asOfDay(d)) });
     if (plan.rfm) plan.warnings.push(...unreachableRules(plan.rfm.rules, plan.rfm.bins).map((code) => `rfm.segments: the rule \`${code}\` is never reached: the rules before it take every score it covers`));
     return plan;
   }

@@ -27,7 +27,7 @@ export class EvalState {
   private readonly mdCache = new Map<Column, Int32Array>();
   private readonly metricCache = new Map<string, Column>();
   private ageColumn?: Column | null;
-  private rfmScores?: RfmTable;
+  private readonly rfmScores = new Map<number, RfmTable>();
 
   constructor(
     readonly plan: Plan,
@@ -96,13 +96,17 @@ export class EvalState {
     return (this.ageColumn = b.finish());
   }
 
-  /** The plan's RFM scores, computed once (after the fact pass). */
-  rfmTable(): RfmTable {
-    if (this.rfmScores) return this.rfmScores;
+  /**
+   * The plan's RFM scores, computed once (after the fact pass): as of the plan's day, or of
+   * one of `plan.rfm.at` (its counted orders cut off at that day).
+   */
+  rfmTable(at?: { asOfDay: number; aggregate: number }): RfmTable {
     const plan = this.plan.rfm;
     if (!plan) throw new Error("the plan has no RFM scoring");
-    const r = this.facts.get(plan.aggregate)!;
-    return (this.rfmScores = scoreRfm(r, this.plan.asOfDay, this.timezone, plan));
+    const { asOfDay, aggregate } = at ?? { asOfDay: this.plan.asOfDay, aggregate: plan.aggregate };
+    let t = this.rfmScores.get(aggregate);
+    if (!t) this.rfmScores.set(aggregate, (t = scoreRfm(this.facts.get(aggregate)!, asOfDay, this.timezone, plan)));
+    return t;
   }
 
   /** One RFM value per customer as a column; null without a counted order. */

@@ -43,10 +43,18 @@ export interface FactResults {
 /** ANDs the masks of conditions over a batch, evaluating each distinct condition once. */
 class BatchMasks {
   private readonly masks = new Map<string, Uint8Array>();
-  constructor(private readonly batch: TypedBatch, private readonly timezone: string, private readonly cache: ConditionCache, private readonly dated: Uint8Array | undefined) {}
-  /** The rows passing every condition (and dated on or before the as-of day when `dated` is set). */
-  all(conds: ConditionPlan[], withDate = true): Uint8Array | undefined {
-    const base = withDate ? this.dated : undefined;
+  /** Rows dated before another cut-off than the plan's (an aggregate's own `before`), by cut-off. */
+  private readonly datedBefore = new Map<number, Uint8Array | undefined>();
+  constructor(
+    private readonly batch: TypedBatch, private readonly timezone: string, private readonly cache: ConditionCache,
+    private readonly dated: Uint8Array | undefined, private readonly ts?: Float64Array,
+  ) {}
+  /**
+   * The rows passing every condition, and dated before the as-of day's end when `dated` is
+   * set (or before `before`, an aggregate's own cut-off, when given).
+   */
+  all(conds: ConditionPlan[], withDate = true, before?: number): Uint8Array | undefined {
+    const base = !withDate ? undefined : before === undefined ? this.dated : this.datedFor(before);
     if (conds.length === 0) return base;
     const out = base ? base.slice() : new Uint8Array(this.batch.length).fill(1);
     for (const c of conds) {
@@ -55,6 +63,20 @@ class BatchMasks {
       for (let r = 0; r < out.length; r++) out[r] &= m[r];
     }
     return out;
+  }
+
+  private datedFor(before: number): Uint8Array | undefined {
+    if (!this.ts) return undefined;
+    if (!this.datedBefore.has(before)) {
+      const out = new Uint8Array(this.batch.length);
+      let left = 0;
+      for (let r = 0; r < out.length; r++) {
+        if (this.ts[r] >= before) left++;
+        else out[r] = 1;
+      }
+      this.datedBefore.set(before, left === 0 ? undefined : out);
+    }
+    return this.datedBefore.get(before);
   }
 }
 
@@ -138,8 +160,8 @@ class Pass {
     const tsName = this.aggs[0].timestamp;
     for await (const batch of source.facts(FACT_EXPORT[this.table], columnsOf(this.aggs, "row"))) {
       const ts = numbers(batch, tsName, "datetime");
-      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length));
-      for (const a of this.aggs) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions), ts, undefined);
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts);
+      for (const a of this.aggs) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions, true, a.before), ts, undefined);
     }
   }
 
@@ -160,9 +182,9 @@ class Pass {
       orderRows += batch.length;
       const ts = numbers(batch, "created_at", "datetime");
       const totals = numbers(batch, "total", "decimal");
-      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length));
-      for (const a of orderLevel) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions), ts, totals);
-      if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions)), orderIndex, orderCustomer, orderTs, orderPass, ts);
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts);
+      for (const a of orderLevel) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions, true, a.before), ts, totals);
+      if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions, true, a.before)), orderIndex, orderCustomer, orderTs, orderPass, ts);
     }
     if (!join) return;
     const itemCols = ["order_id", "quantity", "price", ...columnsOf(itemLevel, "item")];

@@ -8,7 +8,7 @@
 import { DefinitionError, UsageError, type Problem } from "../errors.js";
 import { choiceHint } from "../suggest.js";
 import { DEFAULT_RFM_RULES } from "./rfm-defaults.js";
-import { formatDay, startOfDayInZone } from "../table/time.js";
+import { dayInZone, formatDay, startOfDayInZone } from "../table/time.js";
 import type { ValueType } from "../table/value-type.js";
 import { POSITIVE_OF, NEGATIVE_OPS, type Condition, type FilterNode, type GroupNode, type Op, type Scalar, type SegmentDef } from "./ast.js";
 import { allFieldNames, FACT_EXPORT, factColumns, resolveField, TIMESTAMP, type FactTable } from "./fields.js";
@@ -31,6 +31,8 @@ export interface BindInput {
   /** How RFM is scored, for `rfm.*` (the config's `rfm`); `withRfm` binds it even when nothing reads it. */
   rfm?: RfmSettings;
   withRfm?: boolean;
+  /** More days to score RFM as of, besides `asOfDay` (each before it): `plan.rfm.at`. */
+  rfmDays?: readonly number[];
 }
 
 /** The config's RFM settings as bind takes them. */
@@ -54,7 +56,8 @@ export function bindPlan(input: BindInput): Plan {
   }));
   if (b.problems.length) throw new DefinitionError(b.problems);
   const outputs = bindOutputs(b, input.outputs ?? [], input.schema);
-  if (input.withRfm) b.rfmPlan();
+  if (input.withRfm || input.rfmDays?.length) b.rfmPlan();
+  if (input.rfmDays?.length) b.rfmAt([input.asOfDay, ...input.rfmDays]);
   return {
     version: PLAN_VERSION,
     asOf: formatDay(input.asOfDay),
@@ -298,11 +301,25 @@ class Binder {
   rfmPlan(): RfmPlan {
     if (this.rfm) return this.rfm;
     const s = this.rfmSettings ?? DEFAULT_RFM;
-    const pos = { file: "segment.config.yaml", line: 0, col: 0, path: "rfm.exclude_statuses" };
-    const where: Condition[] = s.excludeStatuses.length ? [{ column: "status", op: "not_in", operand: s.excludeStatuses, pos }] : [];
-    const agg = this.aggregate("orders", where, [], ["last", "revenue"]);
+    const agg = this.aggregate("orders", this.rfmWhere(s), [], ["last", "revenue"]);
     this.rfm = { aggregate: agg.id, method: s.method, bins: s.bins, monetary: s.monetary, ...(s.thresholds ? { thresholds: s.thresholds } : {}), rules: s.rules };
     return this.rfm;
+  }
+
+  /** RFM as of several days: one counted-orders aggregate per day, each with its own cut-off (the plan's day shares the main one). */
+  rfmAt(days: readonly number[]): void {
+    const rfm = this.rfmPlan();
+    const where = this.rfmWhere(this.rfmSettings ?? DEFAULT_RFM);
+    rfm.at = [...new Set(days)].sort((a, b) => a - b).map((day) => {
+      const aggregate = day === this.ctx.asOfDay ? rfm.aggregate : this.aggregate("orders", where, [], ["last", "revenue"], startOfDayInZone(this.ctx.timezone, day + 1)).id;
+      return { asOf: formatDay(day), asOfDay: day, aggregate };
+    });
+  }
+
+  /** The counted orders' condition: status not excluded (a null status counts). */
+  private rfmWhere(s: RfmSettings): Condition[] {
+    const pos = { file: "segment.config.yaml", line: 0, col: 0, path: "rfm.exclude_statuses" };
+    return s.excludeStatuses.length ? [{ column: "status", op: "not_in", operand: s.excludeStatuses, pos }] : [];
   }
 
   /** A filter on a column of each fact row: some (or, negated, no) passing row has the value. */
@@ -411,18 +428,19 @@ class Binder {
   }
 
   /** The shared aggregate for a table, `where` and extra conditions. */
-  private aggregate(table: FactTable, where: Condition[], extra: Condition[], measures: Measure[]): AggregatePlan {
+  private aggregate(table: FactTable, where: Condition[], extra: Condition[], measures: Measure[], before?: number): AggregatePlan {
     const conds = [...where, ...extra].map((c) => this.condition(c, this.columnOf(table, c.column)));
     const rowConditions = conds.filter((c) => c.level === "row").sort(byKey);
     const itemConditions = conds.filter((c) => c.level === "item").sort(byKey);
-    const key = `${table}|${rowConditions.map((c) => c.key).join("&")}|${itemConditions.map((c) => c.key).join("&")}`;
+    const key = `${table}|${rowConditions.map((c) => c.key).join("&")}|${itemConditions.map((c) => c.key).join("&")}${before === undefined ? "" : `|before ${before}`}`;
     let agg = this.aggregates.get(key);
     if (!agg) {
       const text = [...rowConditions, ...itemConditions].map((c) => `${c.level === "item" ? "item " : ""}${c.label}`);
       agg = {
         id: this.aggregates.size + 1, key, table, timestamp: TIMESTAMP[table], rowConditions, itemConditions,
         measures: ["count"], joinsItems: itemConditions.length > 0,
-        label: `${table}${text.length ? ` where ${text.join(" and ")}` : ""}`,
+        label: `${table}${text.length ? ` where ${text.join(" and ")}` : ""}${before === undefined ? "" : ` (as of ${formatDay(dayInZone(this.ctx.timezone, before) - 1)})`}`,
+        ...(before === undefined ? {} : { before }),
       };
       this.aggregates.set(key, agg);
     }

@@ -98,6 +98,11 @@ export interface AggregatePlan {
   measures: Measure[];
   /** True when order_items must be joined to orders by order_id (item conditions, quantity). */
   joinsItems: boolean;
+  /**
+   * Its own cut-off (epoch ms), for RFM as of an earlier day than the plan's: rows dated at
+   * or after it are left out of this aggregate. Absent: the plan's `factsBefore`.
+   */
+  before?: number;
   label: string;
 }
 
@@ -131,6 +136,11 @@ export interface RfmPlan {
   thresholds?: { recency?: number[]; frequency?: number[]; monetary?: number[] };
   /** Named segments in priority order: inclusive score ranges. */
   rules: Array<{ code: string; r: [number, number]; f: [number, number]; m: [number, number] }>;
+  /**
+   * Scoring as of several days (`segment rfm --as-of a,b`), in day order, the plan's own
+   * included: each day's counted-orders aggregate (with its own cut-off), all from one pass.
+   */
+  at?: Array<{ asOf: string; asOfDay: number; aggregate: number }>;
 }
 
 /** A bound filter. `test` is absent for `exists` and `segment` inputs. */

@@ -16,7 +16,9 @@ import { stageTable } from "../../export/files.js";
 import { streamSink } from "../../export/sink.js";
 import { FORMATS, openWriter, writeTable, type TableSpec } from "../../export/writer.js";
 import { RFM_MEASURES, type RfmCut } from "../../facts/rfm.js";
-import { RFM_COLUMNS, rfmReport, type RfmGridCell, type RfmJson } from "../../engine/rfm-report.js";
+import { AS_OF_COLUMN, RFM_COLUMNS, rfmReport, type RfmGridCell, type RfmJson } from "../../engine/rfm-report.js";
+import { parseDate } from "../../schema/parse-value.js";
+import { addMonths, formatDay } from "../../table/time.js";
 import { moveIntoPlace } from "../../fs-atomic.js";
 import { shownPath } from "../../ingest/sources.js";
 import type { CellValue } from "../../table/column.js";
@@ -36,6 +38,9 @@ Examples:
   $ segment rfm --as-of 2026-11-23 > rfm.csv
   $ segment rfm --out rfm.xlsx --grid
   $ segment rfm --method quantile --bins 5 --json     # cut points and the summary as JSON
+  $ segment rfm --as-of 2024-01-31..2024-12-31/1m > monthly.csv   # every month end, one pass, an as_of column
+
+--as-of takes several days here: comma-separated, each a day or FROM..TO/STEP (Nd, Nw, Nm, Ny).
 `;
 
 interface RfmOptions extends GlobalOptions {
@@ -80,13 +85,20 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
   if (rfm.method === "thresholds" && !config.rfm.thresholds?.recency) throw new UsageError("--method thresholds needs rfm.thresholds in the config (recency, frequency and monetary cut points)");
   if (target !== "-" && !existsSync(path.dirname(path.resolve(io.cwd, target)))) throw new UsageError(`no such folder: ${path.dirname(target)}`);
 
+  const dates = opts.asOf === undefined ? undefined : asOfDates(opts.asOf);
   const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
-  const { evaluation: ev, summary: result, rows } = await withProgress(io, "reading the orders", () => rfmReport(engine, { asOf: opts.asOf, rfm, grid: opts.grid }));
+  const report = { ...(dates && dates.length > 1 ? { dates } : { asOf: opts.asOf }), rfm, grid: opts.grid };
+  const { evaluation: ev, summary: result, rows } = await withProgress(io, "reading the orders", () => rfmReport(engine, report));
   reportIngest(engine, io, ev.facts, ev.plan.asOf);
   for (const w of ev.warnings) io.warn(w);
-  const spec: TableSpec = { name: "rfm", rowElement: "customer", columns: RFM_COLUMNS };
+  // Several days make one long table, the day first.
+  const several = (result.dates?.length ?? 1) > 1;
+  const spec: TableSpec = { name: "rfm", rowElement: "customer", columns: several ? [AS_OF_COLUMN, ...RFM_COLUMNS] : RFM_COLUMNS };
   const cells = function* (): Generator<CellValue[]> {
-    for (const r of rows) yield [r.id, r.recency, r.frequency, r.monetary, r.r, r.f, r.m, r.score, r.segment];
+    for (const r of rows) {
+      const values: CellValue[] = [r.id, r.recency, r.frequency, r.monetary, r.r, r.f, r.m, r.score, r.segment];
+      yield several ? [parseDate(r.as_of!)!, ...values] : values;
+    }
   };
   const options = { timezone: config.timezone };
   const tableToStdout = target === "-" && !opts.json;
@@ -98,17 +110,56 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
     io.info(`wrote ${rows.length} customer${rows.length === 1 ? "" : "s"} to ${shownPath(io.cwd, file)}`);
   }
 
-  for (const m of result.collapsed) io.warn(`rfm: the ${m} scores collapsed: ${result.cuts[m].filter((c) => c.customers > 0).length} distinct scores for ${result.bins} bins (many equal values; see docs/rfm.md)`);
+  const days = result.dates ?? [result];
+  for (const d of days) {
+    for (const m of d.collapsed) io.warn(`rfm${several ? ` as of ${d.as_of}` : ""}: the ${m} scores collapsed: ${d.cuts[m].filter((c) => c.customers > 0).length} distinct scores for ${d.bins} bins (many equal values; see docs/rfm.md)`);
+  }
   if (opts.json) io.out(JSON.stringify(result, null, 2) + "\n");
   else {
-    io.info(`rfm as of ${result.as_of}, method ${result.method}, ${result.bins} bins: ${result.scored} of ${result.customers} customers have a counted order`);
-    io.info(cutsText(result.cuts, result.method));
-    io.info(renderTable(["SEGMENT", "CUSTOMERS", "SHARE", "ORDERS", "REVENUE", "AVG CHECK"], result.segments.map((s) => [
-      s.code, String(s.customers), `${(s.share * 100).toFixed(1)}%`, String(s.orders), money(s.revenue), s.aov === null ? "-" : money(s.aov),
-    ]), { width: io.width, shrink: [0] }).join("\n"));
-    if (result.grid) io.info(gridText(result.grid, result.bins, io));
+    for (const d of days) {
+      io.info(`rfm as of ${d.as_of}, method ${d.method}, ${d.bins} bins: ${d.scored} of ${d.customers} customers have a counted order`);
+      io.info(cutsText(d.cuts, d.method));
+      io.info(renderTable(["SEGMENT", "CUSTOMERS", "SHARE", "ORDERS", "REVENUE", "AVG CHECK"], d.segments.map((s) => [
+        s.code, String(s.customers), `${(s.share * 100).toFixed(1)}%`, String(s.orders), money(s.revenue), s.aov === null ? "-" : money(s.aov),
+      ]), { width: io.width, shrink: [0] }).join("\n"));
+      if (d.grid) io.info(gridText(d.grid, d.bins, io));
+    }
   }
   return result;
+}
+
+/** Most days one `--as-of` may name. */
+const MAX_DATES = 1000;
+
+/**
+ * `--as-of` for rfm: a day, or several, comma-separated, each a day or a range with a step
+ * (`2024-01-01..2024-12-01/1m`: every month from the first day to the last; steps `Nd`,
+ * `Nw`, `Nm`, `Ny`). Days in order, each once.
+ */
+export function asOfDates(text: string): string[] {
+  const days = new Set<number>();
+  const bad = (part: string, why: string) => new UsageError(`--as-of: ${why}: "${part}"`, "e.g. --as-of 2024-06-30, --as-of 2024-01-01,2024-07-01 or --as-of 2024-01-01..2024-12-01/1m");
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})\/(\d+)([dwmy])$/.exec(part);
+    if (!range) {
+      const day = parseDate(part);
+      if (day === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(part)) throw bad(part, "expected a day YYYY-MM-DD or a range FROM..TO/STEP");
+      days.add(day);
+      continue;
+    }
+    const from = parseDate(range[1]), to = parseDate(range[2]), n = Number(range[3]), unit = range[4];
+    if (from === undefined || to === undefined) throw bad(part, "a range's ends are days YYYY-MM-DD");
+    if (from > to) throw bad(part, "the range ends before it starts");
+    if (n === 0) throw bad(part, "the step must be at least 1");
+    for (let k = 0; ; k++) {
+      const day = unit === "d" ? from + k * n : unit === "w" ? from + 7 * k * n : addMonths(from, (unit === "m" ? 1 : 12) * k * n);
+      if (day > to) break;
+      days.add(day);
+      if (days.size > MAX_DATES) throw bad(part, `more than ${MAX_DATES} days`);
+    }
+  }
+  if (days.size === 0) throw bad(text, "no day given");
+  return [...days].sort((a, b) => a - b).map(formatDay);
 }
 
 function money(x: number): string {
