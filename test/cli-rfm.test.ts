@@ -56,6 +56,32 @@ describe("segment rfm, rank with 2 bins", () => {
   });
 });
 
+describe("rfm.* in preview --customer, and collapsed bins", () => {
+  it("the trace shows a customer's RFM value", () => {
+    const dir = shop();
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\ntimezone: UTC\nas_of: 2026-02-01\nrfm: { bins: 2 }\n");
+    writeFileSync(path.join(dir, "segments", "top.yaml"), "code: top\nname: top\nfilters:\n  - { field: rfm.score, eq: \"211\" }\n");
+    // A scores 2 1 1 (the rank test above).
+    const c = parseJson<{ segments: Array<{ members: string[]; customer: { member: boolean; trace: Array<{ value?: string }> } }> }>(segment(["preview", "top", "--json", "--customer", "A"], dir)).segments[0];
+    expect(c.members).toEqual(["A"]);
+    expect(c.customer.member).toBe(true);
+    // Text values are traced quoted, as for any text field.
+    expect(c.customer.trace[1].value).toBe('"211"');
+  });
+
+  it("warns when a measure's scores take fewer values than bins", () => {
+    // Every customer has one order: frequency is 1 for all, one score of 5.
+    const dir = projectDir({
+      "data/orders.csv": "id,customer_id,created_at,total\n1,A,2026-01-01T10:00:00Z,5\n2,B,2026-01-02T10:00:00Z,6\n3,C,2026-01-03T10:00:00Z,7\n",
+      "segment.config.yaml": "data: data\nsegments: segments\nas_of: 2026-02-01\n",
+    });
+    const r = segment(["rfm"], dir);
+    expectExit(r, 0);
+    expect(r.stderr).toContain("warning: rfm: the frequency scores collapsed: 1 distinct scores for 5 bins");
+    expect(parseJson<{ collapsed: string[] }>(segment(["rfm", "--json"], dir)).collapsed).toContain("frequency");
+  });
+});
+
 describe("segment rfm --as-of several days, one long table", () => {
   // As of 2026-01-15 A's only order (01-31) and B's second (01-20) are after the day:
   // B (one order, 14 days, 10) and C (three, 43 days, 150) are scored. rank, 2 bins, n = 2:

@@ -4,10 +4,10 @@
  * through `script`, which gives the binary a pseudo-terminal, on a load that takes seconds).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, expectExit, ROOT, segment } from "./helpers.js";
+import { BIN, expectExit, ROOT, segment, tempDir } from "./helpers.js";
 
 const widest = (text: string) => Math.max(...text.trimEnd().split("\n").map((l) => [...l].length));
 
@@ -58,4 +58,19 @@ describe.skipIf(!haveScript || !existsSync(RETAIL))("progress on long loads", ()
     expectExit(piped, 0);
     expect(piped.stderr).not.toContain("reading");
   }, 120_000);
+});
+
+describe.skipIf(!haveScript)("the RFM grid on a terminal", () => {
+  it("is a heat map in colour on a terminal, plain characters in a pipe", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2026-01-01T10:00:00Z,5\n2,B,2026-01-02T10:00:00Z,6\n3,B,2026-01-03T10:00:00Z,7\n");
+    writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nas_of: 2026-02-01\n");
+    const tty = execFileSync("script", ["-qec", `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} rfm --grid --bins 2 > /dev/null`, "/dev/null"], { cwd: dir, encoding: "utf8", env: withoutCi(), timeout: 60_000 });
+    // A background colour (ESC [ 4x m or 10x m) on the grid's cells.
+    expect(tty).toMatch(new RegExp(`${String.fromCharCode(27)}\\[(4[0-7]|10[0-7])m`));
+    const piped = segment(["rfm", "--grid", "--bins", "2"], dir);
+    expect(piped.stderr).toContain("R x F grid");
+    expect(piped.stderr).not.toContain("\u001b[");
+  });
 });
