@@ -67,17 +67,23 @@ class BatchMasks {
 
   private datedFor(before: number): Uint8Array | undefined {
     if (!this.ts) return undefined;
-    if (!this.datedBefore.has(before)) {
-      const out = new Uint8Array(this.batch.length);
-      let left = 0;
-      for (let r = 0; r < out.length; r++) {
-        if (this.ts[r] >= before) left++;
-        else out[r] = 1;
-      }
-      this.datedBefore.set(before, left === 0 ? undefined : out);
-    }
+    if (!this.datedBefore.has(before)) this.datedBefore.set(before, datedMask(this.ts, this.batch.length, before).mask);
     return this.datedBefore.get(before);
   }
+}
+
+/**
+ * 1 for the rows dated before `before` (or undated: such a row cannot be shown to be after
+ * the day, so it is kept), 0 for those left out, and how many were; no mask when none were.
+ */
+function datedMask(ts: Float64Array, length: number, before: number): { mask: Uint8Array | undefined; left: number } {
+  const out = new Uint8Array(length);
+  let left = 0;
+  for (let r = 0; r < length; r++) {
+    if (ts[r] >= before) left++;
+    else out[r] = 1;
+  }
+  return { mask: left === 0 ? undefined : out, left };
 }
 
 /** Runs one pass per fact table that any aggregate needs, and the item pass when asked. */
@@ -144,16 +150,9 @@ class Pass {
   /** 1 for rows dated before the cut-off (or undated), 0 for rows left out; counts the latter. */
   private dated(ts: Float64Array | undefined, length: number): Uint8Array | undefined {
     if (!ts) return undefined;
-    const before = this.plan.factsBefore;
-    const out = new Uint8Array(length);
-    let left = 0;
-    for (let r = 0; r < length; r++) {
-      // An undated row cannot be shown to be after the as-of day: it is kept.
-      if (ts[r] >= before) left++;
-      else out[r] = 1;
-    }
+    const { mask, left } = datedMask(ts, length, this.plan.factsBefore);
     this.out.leftOut[this.table]! += left;
-    return left === 0 ? undefined : out;
+    return mask;
   }
 
   async simple(source: FactSource): Promise<void> {
