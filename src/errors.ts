@@ -17,6 +17,41 @@ export interface Problem {
   hint?: string;
 }
 
+/**
+ * Longest offending value a message shows, in characters; the rest is cut (a bad row's cell
+ * may hold a customer's whole note). `--verbose` shows values whole.
+ */
+export const SHOWN_VALUE_CHARS = 100;
+/** Longest message or hint kept, whatever it quotes. */
+const SHOWN_MESSAGE_CHARS = 2000;
+
+let wholeValues = false;
+
+/** `--verbose`: messages show offending values whole. Set once, before any command runs. */
+export function showWholeValues(on: boolean): void {
+  wholeValues = on;
+}
+
+/** A value as messages show it: cut to SHOWN_VALUE_CHARS, saying how long it was. */
+export function shownValue(v: string, max = SHOWN_VALUE_CHARS): string {
+  if (wholeValues || v.length <= max) return v;
+  // Not between the halves of a surrogate pair.
+  const end = v.charCodeAt(max - 1) >= 0xd800 && v.charCodeAt(max - 1) < 0xdc00 ? max - 1 : max;
+  return `${v.slice(0, end)}… (${v.length} characters)`;
+}
+
+/** A problem with its value, message and hint cut for showing (see SHOWN_VALUE_CHARS). */
+function shownProblem(p: Problem): Problem {
+  const long = (p.value?.length ?? 0) > SHOWN_VALUE_CHARS || p.message.length > SHOWN_MESSAGE_CHARS || (p.hint?.length ?? 0) > SHOWN_MESSAGE_CHARS;
+  if (!long || wholeValues) return p;
+  return {
+    ...p,
+    value: p.value === undefined ? undefined : shownValue(p.value),
+    message: shownValue(p.message, SHOWN_MESSAGE_CHARS),
+    hint: p.hint === undefined ? undefined : shownValue(p.hint, SHOWN_MESSAGE_CHARS),
+  };
+}
+
 /** Formats a problem as `file:line:col: path: message (value) — hint`. */
 export function formatProblem(p: Problem): string {
   let where = "";
@@ -45,7 +80,7 @@ export abstract class SegmentError extends Error {
     super(message);
     this.name = new.target.name;
     this.exitCode = exitCode;
-    this.problems = problems;
+    this.problems = problems.map(shownProblem);
   }
 }
 
@@ -116,5 +151,5 @@ export class LockError extends SegmentError {
 
 function summarise(kind: string, problems: Problem[]): string {
   const n = problems.length;
-  return `${n} ${kind} problem${n === 1 ? "" : "s"}:\n${problems.map(formatProblem).join("\n")}`;
+  return `${n} ${kind} problem${n === 1 ? "" : "s"}:\n${problems.map((p) => formatProblem(shownProblem(p))).join("\n")}`;
 }

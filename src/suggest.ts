@@ -16,8 +16,12 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** Inputs longer than this are no typo of a name: they get no suggestion (and cost no distance search). */
+const LONGEST_TYPO = 64;
+
 /** The nearest choice to `input`, when it is close enough to be a likely typo. */
 export function nearest(input: string, choices: readonly string[]): string | undefined {
+  if (input.length > LONGEST_TYPO) return undefined;
   let best: string | undefined;
   let bestDist = Infinity;
   const lower = input.toLowerCase();

@@ -88,7 +88,7 @@ const JSON_ROWS = [
 function shop(): string {
   const dir = tempDir();
   mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   writeFileSync(path.join(dir, "segment.config.yaml"), CONFIG);
   writeFileSync(path.join(dir, "data", "customers.csv"), CUSTOMERS);
   writeFileSync(path.join(dir, "data", "orders.csv"), ORDERS);

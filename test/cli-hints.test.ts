@@ -12,7 +12,7 @@ function orders(created: string, total: string, sources = ""): string {
   mkdirSync(path.join(dir, "data"));
   writeFileSync(path.join(dir, "data", "orders.csv"), `id,customer_id,created_at,total\n1,A,${created},"${total}"\n`);
   writeFileSync(path.join(dir, "segment.config.yaml"), `data: data\nsegments: segments\n${sources}`);
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   return dir;
 }
 
@@ -47,7 +47,7 @@ describe("counts of bad rows", () => {
   it("with no customers export (customers derived from the facts, read twice) each bad row counts once", () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "data"));
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     // Three bad totals among five orders.
     writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2026-01-01,x\n2,A,2026-01-02,1\n3,B,2026-01-03,y\n4,B,2026-01-04,2\n5,C,2026-01-05,z\n");
     writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
@@ -64,7 +64,7 @@ describe("validate: every problem of every kind at once", () => {
   it("a misspelt custom field, an unknown field and an unknown reference, in one pass, in file order", () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "data"));
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     writeFileSync(path.join(dir, "data", "customers.csv"), "id,city,loyalty_card\nA,Moscow,true\n");
     writeFileSync(path.join(dir, "segments", "a.yaml"), "code: a\nname: A\nfilters:\n  - { field: custom.loyality_card, eq: true }\n");
     writeFileSync(path.join(dir, "segments", "b.yaml"), "code: b\nname: B\nfilters:\n  - { field: segment, in: [nope] }\n  - { field: citty, eq: x }\n");
@@ -86,7 +86,7 @@ describe("fields shows values as they are meant", () => {
   it("aggregates with their types, decimals without float noise, datetimes in the zone", () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "data"));
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     // 0.1 + 0.2 as a total read from text is 0.3 already; the noise comes from arithmetic, e.g.
     // an order total derived from items: 0.1 x 1 + 0.2 x 1 = 0.30000000000000004.
     writeFileSync(path.join(dir, "data", "order_items.csv"), "order_id,customer_id,created_at,quantity,price\n1,A,2026-01-01T21:30:00Z,1,0.1\n1,A,2026-01-01T21:30:00Z,1,0.2\n");
@@ -118,7 +118,7 @@ describe("as_of in the config", () => {
   it("is the as-of day unless --as-of says otherwise; a bad one is a config error", () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "data"));
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\n1,A,2011-12-01T10:00:00Z,5\n2,B,2011-06-01T10:00:00Z,5\n");
     writeFileSync(path.join(dir, "segments", "recent.yaml"), "code: recent\nname: Bought in the last 30 days\nfilters:\n  - { field: orders.last_at, gte: -30d }\n");
     writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\nas_of: 2011-12-09\n");
@@ -140,7 +140,7 @@ describe("preview --format: members for pipes", () => {
   const shop = () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "data"));
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     const lines = ["id,city"];
     // 12 customers in Tver, one with a formula-looking id and one with a comma.
     for (let i = 1; i <= 10; i++) lines.push(`T${String(i).padStart(2, "0")},Tver`);
@@ -180,7 +180,7 @@ describe("definition messages that point the right way", () => {
   const check = (yaml: string) => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "data"));
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     writeFileSync(path.join(dir, "data", "customers.csv"), "id,city,birthday\nA,Moscow,1990-02-10\n");
     writeFileSync(path.join(dir, "segments", "a.yaml"), yaml);
     writeFileSync(path.join(dir, "segment.config.yaml"), "data: data\nsegments: segments\n");
@@ -224,7 +224,7 @@ describe("paths and counts in messages", () => {
   it("an export outside the current folder is named by its absolute path, not ../../..", () => {
     const data = orders("not a date", "5");
     const elsewhere = tempDir();
-    mkdirSync(path.join(elsewhere, "segments"));
+    mkdirSync(path.join(elsewhere, "segments"), { recursive: true });
     const r = segment(["validate", "--exports", "--data", path.join(data, "data"), "--segments", path.join(elsewhere, "segments")], elsewhere);
     expectExit(r, 3);
     expect(r.stderr).toContain(`${path.join(data, "data", "orders.csv")}:2:3`);

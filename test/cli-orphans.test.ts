@@ -14,7 +14,7 @@ const CUSTOMERS = "id,email\n17850,a@example.com\n13047,b@example.com\n12583,c@e
 function shop(orders: string, config = ""): string {
   const dir = tempDir();
   mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   writeFileSync(path.join(dir, "data", "customers.csv"), CUSTOMERS);
   writeFileSync(path.join(dir, "data", "orders.csv"), `id,customer_id,created_at,total\n${orders}`);
   writeFileSync(path.join(dir, "segments", "buyers.yaml"), "code: buyers\nname: Buyers\ngroups:\n  - filters:\n      - { field: orders.count, gte: 1 }\n");

@@ -14,7 +14,7 @@ const AS_OF = ["--as-of", "2026-11-23"];
 function project(config = "", guard = ""): string {
   const dir = tempDir("segment-guard-");
   mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   writeFileSync(path.join(dir, "data", "customers.csv"), "id,city\nc1,Moscow\nc2,Moscow\nc3,Moscow\nc4,Moscow\n");
   writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,total\no1,c1,2026-11-01T10:00:00Z,10\no2,c2,2026-11-01T10:00:00Z,10\no3,c3,2026-11-01T10:00:00Z,10\no4,c4,2026-11-01T10:00:00Z,10\n");
   writeFileSync(path.join(dir, "segments", "moscow.yaml"), `code: moscow\nname: m\n${guard}filters: [{ field: city, eq: Moscow }]\n`);

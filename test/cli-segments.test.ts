@@ -95,7 +95,7 @@ describe("segment preview", () => {
   it("warns when item conditions cannot match for want of an order_items export", () => {
     const dir = fixtureCopy("shop");
     rmSync(path.join(dir, "order_items.csv"));
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     writeFileSync(path.join(dir, "segments", "t.yaml"), readFileSync(path.join(ROOT, "segments", "tea-repeat-offer.yaml")));
     const r = segment(["preview", "tea-repeat-offer", "--json", ...AS_OF], dir);
     expectExit(r, 0);
@@ -118,7 +118,7 @@ describe("segment preview", () => {
 describe("definition errors: exit 2, file:line:column, path, suggestion, all at once, before data", () => {
   function project(files: Record<string, string>): string {
     const dir = fixtureCopy("shop");
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, "segments", name), text);
     return dir;
   }

@@ -21,7 +21,7 @@ interface ValidateJson {
 function project(files: Record<string, string>, sources: string): string {
   const dir = tempDir();
   mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, "data", name)), { recursive: true });
     writeFileSync(path.join(dir, "data", name), text);

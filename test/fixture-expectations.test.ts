@@ -19,7 +19,7 @@ const expected = (JSON.parse(readFileSync(path.join(ROOT, "fixtures", "expected.
 describe("fixtures/expected.json answers, through segment preview", () => {
   // Made outside any test: helpers.ts removes it once the file's tests are done.
   const dir = tempDir();
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   writeFileSync(path.join(dir, "segment.config.yaml"), `data: ${path.join(ROOT, "fixtures", "shop")}\nsegments: segments\n`);
   for (const [code, seg] of Object.entries(expected.segments)) {
     writeFileSync(path.join(dir, "segments", `${code}.yaml`), stringify({ code, name: seg.description, ...seg.definition }));
@@ -62,7 +62,7 @@ describe("the other fixtures, through their mapping configs", () => {
   it("shopify (orders from line items): customers without orders", () => {
     expect(all.shopify.customers_without_orders).toHaveLength(3);
     const dir = tempDir();
-    mkdirSync(path.join(dir, "segments"));
+    mkdirSync(path.join(dir, "segments"), { recursive: true });
     writeFileSync(path.join(dir, "segments", "none.yaml"), "code: none\nname: No orders\nfilters: [{ field: orders.count, eq: 0 }]\n");
     writeFileSync(path.join(dir, "segment.config.yaml"), readFileSync(path.join(ROOT, "fixtures", "shopify", "segment.config.yaml"), "utf8")
       .replace(/^data: .*$/m, `data: ${path.join(ROOT, "fixtures", "shopify")}`).replace(/^segments: .*$/m, "segments: segments"));

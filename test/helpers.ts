@@ -107,11 +107,15 @@ export function tempDir(prefix = "segment-test-"): string {
   return dir;
 }
 
-/** Copies a fixture folder into a temp folder with a config that reads it as the data folder. */
+/**
+ * Copies a fixture folder into a temp folder with a config that reads it as the data folder,
+ * and an empty segments folder (a project without one is an error).
+ */
 export function fixtureCopy(name: string, config = "data: .\nsegments: segments\n"): string {
   const dir = tempDir();
   cpSync(path.join(ROOT, "fixtures", name), dir, { recursive: true });
   writeFileSync(path.join(dir, "segment.config.yaml"), config);
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   return dir;
 }
 

@@ -13,7 +13,7 @@ import { segment, tempDir } from "./helpers.js";
 function shop(): string {
   const dir = tempDir("segment-rejected-");
   mkdirSync(path.join(dir, "data"));
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   writeFileSync(path.join(dir, "data", "customers.csv"), "id,city\nc1,Moscow\nc2,Paris\n");
   writeFileSync(path.join(dir, "data", "orders.csv"), [
     "id,customer_id,created_at,total",

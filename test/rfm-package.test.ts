@@ -20,7 +20,7 @@ const csv = (file: string) => parseCsv(readFileSync(path.join(EXPECTED, file)), 
 /** A project over rfm_data_orders.csv with the given `rfm:` block (YAML, indented two spaces). */
 function project(rfm: string): string {
   const dir = tempDir();
-  mkdirSync(path.join(dir, "segments"));
+  mkdirSync(path.join(dir, "segments"), { recursive: true });
   writeFileSync(path.join(dir, "segment.config.yaml"), [
     `data: ${JSON.stringify(RFM)}`, "segments: segments", "timezone: UTC",
     "sources:", "  orders:", "    file: rfm_data_orders.csv",

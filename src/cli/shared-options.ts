@@ -2,7 +2,7 @@
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { loadConfig, type Config } from "../config/load-config.js";
-import { UsageError } from "../errors.js";
+import { showWholeValues, UsageError } from "../errors.js";
 import { extensionOf, FORMATS, type Format } from "../export/writer.js";
 import { spoolStdin } from "./stdin.js";
 
@@ -19,6 +19,7 @@ export interface GlobalOptions {
   quiet?: boolean;
   color?: boolean;
   maxBadRows?: string;
+  verbose?: boolean;
 }
 
 /** Adds the shared flags to the program (they apply to every command). */
@@ -34,11 +35,13 @@ export function addSharedOptions(cmd: Command): Command {
     .addOption(new Option("--max-bad-rows <n>", "skip up to N unreadable rows instead of stopping (written to out/rejected-<export>.csv)"))
     .addOption(new Option("--json", "print the result as JSON on stdout"))
     .addOption(new Option("-q, --quiet", "print nothing but errors and warnings"))
+    .addOption(new Option("--verbose", "show offending values whole in messages (they are cut to 100 characters)"))
     .addOption(new Option("--no-color", "no colour even on a terminal"));
 }
 
 /** Loads the config with the shared flags applied. */
 export function configFrom(opts: GlobalOptions, cwd: string): Config {
+  showWholeValues(opts.verbose === true);
   let maxBadRows: number | undefined;
   if (opts.maxBadRows !== undefined) {
     maxBadRows = Number(opts.maxBadRows);

@@ -1,12 +1,13 @@
 /** Loads `segment.config.yaml`, validates it, applies defaults and the command-line overrides. */
-import { existsSync, readFileSync } from "node:fs";
+import { userRegExp } from "../safe-regex.js";
+import { existsSync, lstatSync, type Stats } from "node:fs";
 import path from "node:path";
 import { ConfigError, type Problem } from "../errors.js";
 import { compileDateFormat, FORMAT_TOKENS, parseDate, parseShare, SHARE_EXPECTATION } from "../schema/parse-value.js";
 import { EXPORT_NAMES, SCHEMAS, type ExportName } from "../schema/exports.js";
 import { choiceHint } from "../suggest.js";
 import { isValidZone } from "../table/time.js";
-import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
+import { formatPath, readYaml, type YamlSource } from "../yaml-source.js";
 
 /** The config file looked for in the current folder. */
 export const DEFAULT_CONFIG_FILE = "segment.config.yaml";
@@ -91,7 +92,28 @@ export interface Config {
   asOf?: string;
   /** How ids are read in every export. */
   ids: IdConfig;
+  /** Size limits on what is read (docs/reliability.md). */
+  limits: Limits;
 }
+
+/**
+ * Limits that keep a damaged or hostile file from taking all the memory: past one, the
+ * command stops with the limit's name and how to raise it. The defaults are far above
+ * any real export of a shop.
+ */
+export interface Limits {
+  /** Characters in one cell. */
+  fieldChars: number;
+  /** Characters in one row: a CSV record, an NDJSON line, an element of a JSON array. */
+  recordChars: number;
+  /** Columns of an export (the keys of a JSON export, all rows together). */
+  columns: number;
+}
+
+/** The limits unless the config sets them. */
+export const DEFAULT_LIMITS: Readonly<Limits> = { fieldChars: 1_000_000, recordChars: 16_000_000, columns: 2_000 };
+/** Config names of the limits. */
+export const LIMIT_KEYS: Record<keyof Limits, string> = { fieldChars: "field_chars", recordChars: "record_chars", columns: "columns" };
 
 /** Id normalisation, applied to every id column of every export. */
 export interface IdConfig {
@@ -113,7 +135,7 @@ export interface ConfigOverrides {
   maxBadRows?: number;
 }
 
-export const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "as_of", "max_bad_rows", "max_orphan_share", "ids", "sources", "rfm", "guard", "hooks"];
+export const TOP_KEYS = ["data", "segments", "state", "out", "timezone", "as_of", "max_bad_rows", "max_orphan_share", "ids", "limits", "sources", "rfm", "guard", "hooks"];
 export const ID_KEYS = ["drop_decimal_zeros"];
 /** Orphans beyond this share of an export's facts are a problem unless the config says otherwise. */
 export const DEFAULT_MAX_ORPHAN_SHARE = 0.5;
@@ -131,14 +153,23 @@ export const RFM_RULE_KEYS = ["code", "r", "f", "m"];
 const MSG_NOT_MAP = "expected a mapping of keys to values";
 const msgUnknownKey = (key: string) => `unknown key \`${key}\``;
 
+/** The link itself when `file` is a symlink whose target cannot be reached (a loop, a dangling link). */
+function lstatOrUndefined(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Loads the project config; missing default file means defaults, a missing named file is an error. */
 export function loadConfig(overrides: ConfigOverrides, cwd: string): Config {
   const named = overrides.config !== undefined;
   const file = path.resolve(cwd, overrides.config ?? DEFAULT_CONFIG_FILE);
   let raw: unknown = {};
   let src: YamlSource | undefined;
-  if (existsSync(file)) {
-    src = parseYaml(readFileSync(file, "utf8"), path.relative(cwd, file) || file);
+  if (existsSync(file) || lstatOrUndefined(file)) {
+    src = readYaml(file, path.relative(cwd, file) || file, "config file");
     if (src.problems.length) throw new ConfigError(src.problems);
     raw = src.value ?? {};
   } else if (named) {
@@ -181,6 +212,7 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
     hooks: {},
     maxOrphanShare: DEFAULT_MAX_ORPHAN_SHARE,
     ids: { dropDecimalZeros: false },
+    limits: { ...DEFAULT_LIMITS },
   };
   if (!isPlainObject(raw)) {
     report([], MSG_NOT_MAP);
@@ -221,6 +253,18 @@ export function validateConfig(raw: unknown, src: YamlSource | undefined, baseDi
       const v = raw.ids.drop_decimal_zeros;
       if (v !== undefined && typeof v !== "boolean") report(["ids", "drop_decimal_zeros"], "expected true or false");
       else if (v !== undefined) config.ids.dropDecimalZeros = v;
+    }
+  }
+  if (raw.limits !== undefined) {
+    if (!isPlainObject(raw.limits)) report(["limits"], MSG_NOT_MAP);
+    else {
+      checkKeys(raw.limits, Object.values(LIMIT_KEYS), ["limits"], report);
+      for (const [key, name] of Object.entries(LIMIT_KEYS) as Array<[keyof Limits, string]>) {
+        const v = raw.limits[name];
+        if (v === undefined) continue;
+        if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) report(["limits", name], "expected a whole number >= 1", `the default is ${DEFAULT_LIMITS[key]}`);
+        else config.limits[key] = v;
+      }
     }
   }
   if (raw.sources !== undefined) {
@@ -353,10 +397,9 @@ function validateColumn(spec: unknown, col: string, at: Array<string | number>, 
         }
         const m = /^\/(.*)\/([a-z]*)$/s.exec(match);
         if (m) {
-          try {
-            new RegExp(m[1], m[2]);
-          } catch (e) {
-            report([...at, "values", match], `not a valid regular expression: ${(e as Error).message}`, "write a pattern as /.../ with flags after it, e.g. /^c/i", true);
+          const re = userRegExp(m[1], m[2].replace(/[gy]/g, ""));
+          if (!(re instanceof RegExp)) {
+            report([...at, "values", match], re.message, re.hint ?? "write a pattern as /.../ with flags after it, e.g. /^c/i", true);
             continue;
           }
           out.values.push({ match, regex: { source: m[1], flags: m[2].replace(/[gy]/g, "") }, to: String(to) });

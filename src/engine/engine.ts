@@ -198,7 +198,7 @@ export function rfmSettings(config: Config): RfmSettings {
 /** The definition files of the segments folder plus extra ones (which replace same-path files). */
 function definitionFiles(config: Config, cwd: string, extra: DefinitionFile[]): DefinitionFile[] {
   const extraPaths = new Set(extra.map((f) => path.resolve(cwd, f.file)));
-  const folder = readDefinitionFolder(config.segments, cwd).filter((f) => !extraPaths.has(path.resolve(cwd, f.file)));
+  const folder = readDefinitionFolder(config.segments, cwd, extra.length > 0).filter((f) => !extraPaths.has(path.resolve(cwd, f.file)));
   return [...folder, ...extra];
 }
 

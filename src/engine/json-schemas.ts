@@ -9,7 +9,7 @@
  * The schemas check shape (keys, types, enums); the validators check the rest (an operator
  * fitting its field's type, dates, references), with file, line and column.
  */
-import { COLUMN_KEYS, GUARD_KEYS, HOOK_KEYS, ID_KEYS, RFM_KEYS, RFM_RULE_KEYS, RFM_THRESHOLD_KEYS, SOURCE_KEYS, TOP_KEYS } from "../config/load-config.js";
+import { COLUMN_KEYS, GUARD_KEYS, HOOK_KEYS, ID_KEYS, LIMIT_KEYS, RFM_KEYS, RFM_RULE_KEYS, RFM_THRESHOLD_KEYS, SOURCE_KEYS, TOP_KEYS } from "../config/load-config.js";
 import { EXPORT_NAMES, SCHEMAS } from "../schema/exports.js";
 import { OPERATORS } from "../segment/ast.js";
 import { allFieldNames } from "../segment/fields.js";
@@ -120,6 +120,7 @@ export function configSchema(): Schema {
       max_bad_rows: { type: "integer", minimum: 0 },
       max_orphan_share: SHARE,
       ids: strict(ID_KEYS, { drop_decimal_zeros: { type: "boolean" } }),
+      limits: strict(Object.values(LIMIT_KEYS), Object.fromEntries(Object.values(LIMIT_KEYS).map((k) => [k, { type: "integer", minimum: 1 }]))),
       sources: strict(EXPORT_NAMES, Object.fromEntries(EXPORT_NAMES.map((n) => [n, source(n)]))),
       rfm: strict(RFM_KEYS, {
         exclude_statuses: { type: "array", items: { type: "string" } },

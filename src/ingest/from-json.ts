@@ -3,27 +3,38 @@
  * never held, and NDJSON, one object a line.
  */
 import { DataError } from "../errors.js";
-import { DEFAULT_BATCH, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
+import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "../config/load-config.js";
+import { DEFAULT_BATCH, limitError, MAX_JSON_DEPTH, nestedDeeper, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
 import { readText } from "./text-stream.js";
 
 const MSG_NOT_ARRAY = "a JSON export must be an array of objects ([{...}, {...}]) or NDJSON";
 const MSG_NOT_OBJECT = "expected a JSON object for this row";
 const MSG_UNCLOSED = "the JSON array is not closed (the file is cut short?)";
 
-/** Keeps the union of keys seen, in order of first appearance, and turns objects into rows. */
+/**
+ * Keeps the union of keys seen, in order of first appearance, and turns objects into rows;
+ * stops at the limits (keys, characters of a text value, nesting).
+ */
 class RowShaper {
   readonly header: string[] = [];
   private readonly index = new Map<string, number>();
-  toRow(obj: Record<string, unknown>): RawCell[] {
+  constructor(private readonly file: string, private readonly limits: Limits) {}
+  toRow(obj: Record<string, unknown>, line: number): RawCell[] {
     const row: RawCell[] = new Array(this.header.length);
     for (const key in obj) {
       let i = this.index.get(key);
       if (i === undefined) {
         i = this.header.length;
+        if (i >= this.limits.columns) throw limitError(this.file, line, undefined, "an export", this.limits.columns, "different keys", LIMIT_KEYS.columns);
         this.header.push(key);
         this.index.set(key, i);
       }
-      row[i] = obj[key] as RawCell;
+      const v = obj[key];
+      if (typeof v === "string" && v.length > this.limits.fieldChars) throw limitError(this.file, line, undefined, `the value of "${key.slice(0, 40)}": a text`, this.limits.fieldChars, "characters", LIMIT_KEYS.fieldChars);
+      if (typeof v === "object" && v !== null && nestedDeeper(v, MAX_JSON_DEPTH)) {
+        throw new DataError([{ file: this.file, line, path: key.slice(0, 40), message: `a value nested more than ${MAX_JSON_DEPTH} levels deep`, hint: "a damaged or hostile file: export it again" }]);
+      }
+      row[i] = v as RawCell;
     }
     return row;
   }
@@ -43,7 +54,8 @@ function jsonErrorPosition(e: unknown, text: string): { dl: number; col: number;
 /** Streams the records of a JSON array export. */
 export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<RecordBatch> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
-  const shaper = new RowShaper();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const shaper = new RowShaper(opts.display, limits);
   let rows: RawCell[][] = [];
   let lines: number[] = [];
   let line = 1;
@@ -120,6 +132,7 @@ export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<Record
       fail(MSG_NOT_OBJECT, "each element of the array must be an object");
     }
     if (segStart !== -1) current += chunk.slice(segStart);
+    if (current.length > limits.recordChars) throw limitError(opts.display, objLine, objCol, "an element", limits.recordChars, "characters", LIMIT_KEYS.recordChars);
   }
   if (!started) fail("the file is empty: expected a JSON array", "export the file again");
   if (!closed) fail(MSG_UNCLOSED, "export the file again");
@@ -127,8 +140,10 @@ export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<Record
 
   function parseElement(text: string, atLine: number, atCol: number): RawCell[] | undefined {
     try {
-      return shaper.toRow(JSON.parse(text) as Record<string, unknown>);
+      if (text.length > limits.recordChars) throw limitError(opts.display, atLine, atCol, "an element", limits.recordChars, "characters", LIMIT_KEYS.recordChars);
+      return shaper.toRow(JSON.parse(text) as Record<string, unknown>, atLine);
     } catch (e) {
+      if (e instanceof DataError) throw e;
       const { dl, col: c, reason } = jsonErrorPosition(e, text);
       opts.onBad({ file: opts.display, line: atLine + dl, col: dl ? c : atCol + c - 1, message: `invalid JSON: ${reason}` }, text);
       return undefined;
@@ -139,13 +154,16 @@ export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<Record
 /** Streams the records of an NDJSON export (blank lines are skipped). */
 export async function* fromNdjson(opts: ReaderOptions): AsyncGenerator<RecordBatch> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
-  const shaper = new RowShaper();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const shaper = new RowShaper(opts.display, limits);
   let rows: RawCell[][] = [];
   let lines: number[] = [];
   let line = 0;
   let pending = "";
+  let empty = true;
   const take = (text: string): void => {
     line++;
+    if (text.length > limits.recordChars) throw limitError(opts.display, line, 1, "a line", limits.recordChars, "characters", LIMIT_KEYS.recordChars);
     const t = text.endsWith("\r") ? text.slice(0, -1) : text;
     if (t.trim() === "") return;
     let value: unknown;
@@ -160,10 +178,11 @@ export async function* fromNdjson(opts: ReaderOptions): AsyncGenerator<RecordBat
       opts.onBad({ file: opts.display, line, col: 1, message: MSG_NOT_OBJECT, value: t.slice(0, 40) }, t);
       return;
     }
-    rows.push(shaper.toRow(value as Record<string, unknown>));
+    rows.push(shaper.toRow(value as Record<string, unknown>, line));
     lines.push(line);
   };
   for await (const chunk of readText(opts.file, opts.display, opts.encoding)) {
+    if (empty && chunk.trim() !== "") empty = false;
     let start = 0;
     for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
       take(pending + chunk.slice(start, nl));
@@ -176,7 +195,10 @@ export async function* fromNdjson(opts: ReaderOptions): AsyncGenerator<RecordBat
       }
     }
     pending += chunk.slice(start);
+    if (pending.length > limits.recordChars) throw limitError(opts.display, line + 1, 1, "a line", limits.recordChars, "characters", LIMIT_KEYS.recordChars);
   }
   if (pending !== "") take(pending);
+  // As an empty CSV or JSON file: an export job that died after creating the file.
+  if (empty) throw new DataError([{ file: opts.display, line: 1, col: 1, message: "the file is empty", hint: "export it again; if there is nothing to export, remove the file (a missing export means no rows)" }]);
   if (rows.length) yield { header: shaper.header, rows, lines };
 }

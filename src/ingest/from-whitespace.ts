@@ -5,7 +5,8 @@
  * is the header. Fixed-width files whose columns never touch read the same way.
  */
 import { DataError, type Problem } from "../errors.js";
-import { DEFAULT_BATCH, fieldCountMessage, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
+import { DEFAULT_LIMITS, LIMIT_KEYS } from "../config/load-config.js";
+import { DEFAULT_BATCH, fieldCountMessage, limitError, type RawCell, type ReaderOptions, type RecordBatch } from "./records.js";
 import { readText } from "./text-stream.js";
 
 const SPLIT = /[ \t]+/;
@@ -13,6 +14,7 @@ const SPLIT = /[ \t]+/;
 /** Streams the records of a whitespace-separated export; the first record is the header. */
 export async function* fromWhitespace(opts: ReaderOptions): AsyncGenerator<RecordBatch> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   let header: string[] | undefined;
   let rows: RawCell[][] = [];
   let lines: number[] = [];
@@ -21,9 +23,13 @@ export async function* fromWhitespace(opts: ReaderOptions): AsyncGenerator<Recor
   let yielded = false;
   const take = (text: string): void => {
     line++;
+    if (text.length > limits.recordChars) throw limitError(opts.display, line, 1, "a line", limits.recordChars, "characters", LIMIT_KEYS.recordChars);
     const t = text.endsWith("\r") ? text.slice(0, -1).trim() : text.trim();
     if (t === "") return;
     const fields = t.split(SPLIT);
+    if (fields.length > limits.columns) throw limitError(opts.display, line, limits.columns + 1, "a line", limits.columns, "fields", LIMIT_KEYS.columns);
+    const long = fields.findIndex((f) => f.length > limits.fieldChars);
+    if (long !== -1) throw limitError(opts.display, line, long + 1, "a field", limits.fieldChars, "characters", LIMIT_KEYS.fieldChars);
     if (!header) {
       header = fields;
       return;
@@ -48,6 +54,7 @@ export async function* fromWhitespace(opts: ReaderOptions): AsyncGenerator<Recor
       start = i + 1;
     }
     rest = text.slice(start);
+    if (rest.length > limits.recordChars) throw limitError(opts.display, line + 1, 1, "a line", limits.recordChars, "characters", LIMIT_KEYS.recordChars);
     if (rows.length >= batchSize && header) {
       yielded = true;
       yield { header, rows, lines };

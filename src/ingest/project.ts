@@ -14,6 +14,7 @@ import { inferType, TypeGuess } from "./infer-type.js";
 import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from "../schema/parse-value.js";
 import type { ValueType } from "../table/value-type.js";
 import { readRecords } from "./read-records.js";
+import { IdHashes, idHash } from "./unique-ids.js";
 import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type FactExportName } from "../schema/exports.js";
 import { resolveSources, type ResolvedSource } from "./sources.js";
 import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, type TypedBatch, type TypedValues } from "./typed-batch.js";
@@ -113,7 +114,9 @@ export class Project {
     const source = this.sources[name];
     if (!source) return;
     const ts = SCHEMAS[name].timestamp;
-    const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : [])])] : undefined;
+    // Order ids are checked for repeats whenever the orders are read.
+    const unique = name === "orders" ? new IdHashes() : undefined;
+    const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : []), ...(unique ? ["id"] : [])])] : undefined;
     if (name !== "order_items") this.report.orphans[name] = 0;
     const examples = (this.report.orphanExamples[name] = [] as string[]);
     for await (const batch of this.typedBatches(source, cols)) {
@@ -131,8 +134,13 @@ export class Project {
       }
       // Counted batch by batch, so the report is right however far a reader got.
       if (name !== "order_items") this.report.orphans[name]! += orphans;
+      const orderIds = batch.columns.id;
+      if (unique && orderIds && (orderIds.type === "id" || orderIds.type === "string")) {
+        for (let r = 0; r < batch.length; r++) if (orderIds.validity.has(r)) unique.add(orderIds.values[r]);
+      }
       yield { ...batch, customer };
     }
+    if (unique) await this.checkUnique(source, unique.repeated());
   }
 
   /** Streams order_items in typed batches (for the item join), or undefined when there is none. */
@@ -223,6 +231,36 @@ export class Project {
       yield typed;
     }
     this.report.rows[source.name] = rows;
+  }
+
+  /**
+   * Finds the rows behind repeated id hashes (a second read of the id column) and stops at a
+   * real duplicate: which of two rows of one order is right cannot be told, so it is a data
+   * error even with --max-bad-rows.
+   */
+  private async checkUnique(source: ResolvedSource, repeated: Set<number>): Promise<void> {
+    if (repeated.size === 0) return;
+    const first = new Map<string, string>();
+    for await (const batch of this.typedBatches(source, ["id"], { quiet: true })) {
+      const ids = batch.columns.id;
+      if (!ids || (ids.type !== "id" && ids.type !== "string")) return;
+      for (let r = 0; r < batch.length; r++) {
+        if (!ids.validity.has(r)) continue;
+        const id = ids.values[r];
+        if (!repeated.has(idHash(id))) continue;
+        const where = `${batch.display}:${batch.lines[r]}`;
+        const seen = first.get(id);
+        if (seen === undefined) {
+          first.set(detach(id), where);
+          continue;
+        }
+        throw new DataError([{
+          file: batch.display, line: batch.lines[r], path: "id", value: id,
+          message: `duplicate ${source.name === "orders" ? "order" : "row"} id (first at ${seen})`,
+          hint: "an order is one row of the orders export: remove the repeated row, or export again (lines of an order go in order_items)",
+        }]);
+      }
+    }
   }
 
   private async loadCustomers(source: ResolvedSource): Promise<CustomerTable> {

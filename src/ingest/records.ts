@@ -3,7 +3,8 @@
  * column order, each with its line, and a callback for rows that cannot be read at all.
  * A faster scanner can replace a reader without touching the callers.
  */
-import type { Problem } from "../errors.js";
+import type { Limits } from "../config/load-config.js";
+import { DataError, type Problem } from "../errors.js";
 
 /** A raw cell as read: text from CSV; any JSON value from JSON. */
 export type RawCell = string | number | boolean | null | undefined | object;
@@ -32,6 +33,35 @@ export interface ReaderOptions {
   onBad: BadRowHandler;
   /** Rows per batch. */
   batchSize?: number;
+  /** Size limits; the defaults when not given. */
+  limits?: Limits;
+}
+
+/** JSON values nested deeper than this in a row are refused (no export nests more than a few levels). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The error of a limit passed, naming the config key that raises it: `what` is "a cell",
+ * `unit` "characters" (a cell of more than 1,000,000 characters (limits.field_chars)).
+ */
+export function limitError(file: string, line: number | undefined, col: number | undefined, what: string, limit: number, unit: string, key: string): DataError {
+  return new DataError([{
+    file, line, col,
+    message: `${what} of more than ${limit.toLocaleString("en-US")} ${unit} (limits.${key})`,
+    hint: `a damaged file? If it is genuine, raise \`limits: { ${key}: N }\` in segment.config.yaml`,
+  }]);
+}
+
+/** True when a JSON value nests arrays or objects more than `max` deep (walked without recursion). */
+export function nestedDeeper(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    for (const x of Object.values(v)) if (typeof x === "object" && x !== null) stack.push([x, depth + 1]);
+  }
+  return false;
 }
 
 /** Reads records from one export file. */

@@ -36,9 +36,10 @@ export function commitRejected(bad: BadRows, outDir: string): RejectedFile[] {
   try {
     for (const [name, rows] of bad.rejected) {
       if (rows.length === 0) continue;
-      mkdirSync(outDir, { recursive: true });
+      // Whole rows of customers: private, as every output (docs/reliability.md).
+      mkdirSync(outDir, { recursive: true, mode: 0o700 });
       const file = path.join(outDir, `rejected-${name}.csv`);
-      staged.push(writeAside(file, rejectedCsv(rows)));
+      staged.push(writeAside(file, rejectedCsv(rows), 0o600));
       written.push({ name, file, rows: rows.length });
     }
     moveIntoPlace(staged);

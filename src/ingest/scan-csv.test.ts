@@ -103,8 +103,8 @@ describe("fromCsvScan: edges", () => {
     expect(await bad('a,b\n1,"x"\ry\n')).toMatchObject({ line: 2, col: 2, message: 'broken quoting: Invalid Closing Quote: got "\\r"' });
     expect(await bad('a,b\n1,"x"\r')).toMatchObject({ line: 2, col: 2, message: 'broken quoting: Invalid Closing Quote: got "\\r"' });
     // csv-parse takes a NUL after a closing quote for the end of the input (`!nextChr`) and
-    // reads `"x"\0y` as `x\0y`; the scanner calls it what it is.
-    expect(await bad('a,b\n1,"x"\0y\n')).toMatchObject({ line: 2, col: 2 });
+    // reads `"x"\0y` as `x\0y`; a NUL is refused before the scanner sees it, at its character.
+    expect(await bad('a,b\n1,"x"\0y\n')).toMatchObject({ line: 2, col: 6, message: "a NUL byte: the file is damaged or not text" });
     const open = { col: 2, message: "broken quoting: Quote Not Closed: the parsing is finished with an opening quote", hint: HINT_QUOTE };
     // The line is that of the last character, as with csv-parse.
     expect(await bad('a,b\n1,"x')).toMatchObject({ line: 2, ...open });

@@ -15,7 +15,8 @@
  *   first UTF-8 byte as Latin-1 ("Ã" for "é") and takes a NUL there for the end of input.
  */
 import { DataError } from "../errors.js";
-import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
+import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "../config/load-config.js";
+import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, limitError, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
 import { readText } from "./text-stream.js";
 
 // Same texts as fromCsv.
@@ -67,7 +68,7 @@ export class CsvScanner {
   private readonly delim: number;
   private readonly wide: boolean;
 
-  constructor(private readonly delimiter: string, private readonly file: string) {
+  constructor(private readonly delimiter: string, private readonly file: string, private readonly limits: Limits = DEFAULT_LIMITS) {
     const cp = delimiter.codePointAt(0);
     // LF and CR always end records for csv-parse, and a quote delimiter makes no sense: the
     // config refuses these, so meeting one here is a bug.
@@ -194,6 +195,7 @@ export class CsvScanner {
     }
     // The chunk ended inside a field: keep its text so far for the next chunk.
     if (state === UNQUOTED || state === QUOTED) part += text.slice(start, n);
+    this.checkOpenRecord(part, nf, line);
     this.state = state;
     this.nf = nf;
     this.part = part;
@@ -223,6 +225,20 @@ export class CsvScanner {
     this.part = "";
   }
 
+  /**
+   * Stops a record that is still open at a chunk's end once it passes a limit, so a file
+   * with no line end (a gzip bomb of NULs, /dev/zero) fails at the limit, not at the
+   * engine's string length after a gigabyte. Completed records are checked by the reader.
+   */
+  private checkOpenRecord(part: string, nf: number, line: number): void {
+    const { fieldChars, recordChars, columns } = this.limits;
+    if (part.length > fieldChars) throw limitError(this.file, line, nf + 1, "a cell", fieldChars, "characters", LIMIT_KEYS.fieldChars);
+    if (nf > columns) throw limitError(this.file, this.recordLine, columns + 1, "a row", columns, "fields", LIMIT_KEYS.columns);
+    let chars = part.length;
+    for (let k = 0; k < nf; k++) chars += this.fields[k].length;
+    if (chars > recordChars) throw limitError(this.file, this.recordLine, nf + 1, "a row", recordChars, "characters", LIMIT_KEYS.recordChars);
+  }
+
   private broken(line: number, fieldIndex: number, what: string): DataError {
     return new DataError([{ file: this.file, line, col: fieldIndex + 1, message: `broken quoting: ${what}`, hint: HINT_QUOTE }]);
   }
@@ -234,10 +250,29 @@ function beforeLf(part: string, text: string, start: number, lf: number): string
   return part.charCodeAt(part.length - 1) === CR ? part.slice(0, -1) : part;
 }
 
+/** A batch holds at most about this many characters of rows, however few rows that is. */
+export const MAX_BATCH_CHARS = 32_000_000;
+
+/** Checks a completed record against the limits; returns its length in characters. */
+function checkRecord(record: string[], line: number, file: string, limits: Limits): number {
+  if (record.length > limits.columns) throw limitError(file, line, limits.columns + 1, "a row", limits.columns, "fields", LIMIT_KEYS.columns);
+  let chars = 0;
+  for (let i = 0; i < record.length; i++) {
+    const n = record[i].length;
+    if (n > limits.fieldChars) throw limitError(file, line, i + 1, "a cell", limits.fieldChars, "characters", LIMIT_KEYS.fieldChars);
+    chars += n;
+  }
+  if (chars > limits.recordChars) throw limitError(file, line, 1, "a row", limits.recordChars, "characters", LIMIT_KEYS.recordChars);
+  return chars;
+}
+
 /** Streams the records of a CSV export; the first record is the header. Same results as fromCsv. */
 export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
-  const scanner = new CsvScanner(opts.delimiter, opts.display);
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const scanner = new CsvScanner(opts.delimiter, opts.display, limits);
+  /** Characters in the rows of the batch being filled: a batch of long rows goes out early. */
+  let batchChars = 0;
   let header: string[] | undefined;
   let rows: RawCell[][] = [];
   let lines: number[] = [];
@@ -250,6 +285,7 @@ export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
       const record = records[k];
       // An empty line: already counted by the scanner's line numbers.
       if (record.length === 1 && record[0] === "") continue;
+      batchChars += checkRecord(record, starts[k], opts.display, limits);
       if (!header) {
         header = record;
         continue;
@@ -264,11 +300,12 @@ export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
       }
       rows.push(record);
       lines.push(starts[k]);
-      if (rows.length >= batchSize) {
+      if (rows.length >= batchSize || batchChars > MAX_BATCH_CHARS) {
         yielded = true;
         yield { header, rows, lines };
         rows = [];
         lines = [];
+        batchChars = 0;
       }
     }
   }

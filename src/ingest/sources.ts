@@ -1,7 +1,8 @@
 /** Finds each export's file in the data folder and settles how it is read. */
+import { fsProblem } from "../text-bytes.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Config, IdConfig, SourceConfig } from "../config/load-config.js";
+import type { Config, IdConfig, Limits, SourceConfig } from "../config/load-config.js";
 import { DataError, ConfigError } from "../errors.js";
 import { EXPORT_NAMES, type ExportName } from "../schema/exports.js";
 
@@ -28,6 +29,8 @@ export interface ResolvedSource {
   options: SourceConfig;
   /** The project's id normalisation. */
   ids: IdConfig;
+  /** Size limits of the config (absent in hand-made sources: the defaults). */
+  limits?: Limits;
 }
 
 const EXTENSIONS = [".csv", ".json", ".ndjson", ".jsonl"];
@@ -78,7 +81,7 @@ function globRegex(glob: string): RegExp {
 
 /** Files of a folder an export may be read from, in name order. */
 function readableFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => formatOf(f) !== undefined && statSync(path.join(dir, f)).isFile()).sort(byName);
+  return listFolder(dir, dir).filter((f) => formatOf(f) !== undefined && isFile(path.join(dir, f))).sort(byName);
 }
 
 function byName(a: string, b: string): number {
@@ -90,14 +93,15 @@ function byName(a: string, b: string): number {
  * or a glob in the last path component (`by-day/*.csv`), relative to the data folder.
  */
 function expandEntry(entry: string, name: ExportName, dataDir: string, shownDataDir: string): SourceFile[] {
-  const shown = (rel: string) => (shownDataDir === "." ? path.normalize(rel) : path.join(shownDataDir, rel));
+  // An absolute entry is shown as it is; a relative one from the data folder.
+  const shown = (rel: string) => (path.isAbsolute(rel) ? rel : shownDataDir === "." ? path.normalize(rel) : path.join(shownDataDir, rel));
   if (isGlob(path.dirname(entry))) {
     throw new ConfigError([{ path: `sources.${name}.file`, value: entry, message: "a glob may only be in the file name, not in the folders above it", hint: "e.g. by-day/*.csv" }]);
   }
   if (isGlob(entry)) {
     const dir = path.resolve(dataDir, path.dirname(entry));
     const re = globRegex(path.basename(entry));
-    const matched = existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => re.test(f) && statSync(path.join(dir, f)).isFile()).sort(byName) : [];
+    const matched = existsSync(dir) && statSync(dir).isDirectory() ? listFolder(dir, shown(path.dirname(entry))).filter((f) => re.test(f) && isFile(path.join(dir, f))).sort(byName) : [];
     if (matched.length === 0) {
       throw new DataError([{ file: shown(entry), message: `no file matches the ${name} export's pattern`, hint: `check sources.${name}.file and the data folder` }]);
     }
@@ -115,12 +119,31 @@ function expandEntry(entry: string, name: ExportName, dataDir: string, shownData
   return [{ file, display: shown(entry) }];
 }
 
+/** The names in a data folder; one this user may not list is a data problem naming it. */
+function listFolder(dir: string, shown: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    const [message, hint] = fsProblem(e as NodeJS.ErrnoException, "data folder");
+    throw new DataError([{ file: shown, message, hint }]);
+  }
+}
+
+/** True for a regular file (or a link to one); false for folders, broken links and loops. */
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves every export present in the data folder; `customers` may be absent. */
 export function resolveSources(config: Config, cwd: string): Partial<Record<ExportName, ResolvedSource>> {
   if (!existsSync(config.data) || !statSync(config.data).isDirectory()) {
     throw new ConfigError([{ file: config.file ? path.relative(cwd, config.file) : undefined, message: `data folder not found: ${config.data}`, hint: "set `data` in segment.config.yaml or pass --data" }]);
   }
-  const entries = readdirSync(config.data);
+  const entries = listFolder(config.data, shownPath(cwd, config.data));
   const shownDataDir = shownPath(cwd, config.data);
   const out: Partial<Record<ExportName, ResolvedSource>> = {};
   for (const name of EXPORT_NAMES) {
@@ -145,7 +168,7 @@ export function resolveSources(config: Config, cwd: string): Partial<Record<Expo
       throw new ConfigError([{ path: `sources.${name}.file`, message: `the ${name} export's files are of several formats (${[...formats].join(", ")})`, hint: "keep one format per export, or set sources." + name + ".format" }]);
     }
     const display = files.length === 1 ? files[0].display : `${files[0].display} (and ${files.length - 1} more)`;
-    out[name] = { name, files, file: files[0].file, display, format, options, ids: config.ids };
+    out[name] = { name, files, file: files[0].file, display, format, options, ids: config.ids, limits: config.limits };
   }
   return out;
 }

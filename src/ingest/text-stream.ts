@@ -3,6 +3,7 @@
  * BOM dropped. Invalid bytes and a truncated gzip stream become data errors that name the
  * line and column where they were met.
  */
+import { fsProblem } from "../text-bytes.js";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { DataError } from "../errors.js";
@@ -15,6 +16,7 @@ export interface TextChunks {
 /** Largest decompressed size accepted from one `.gz` export: beyond it we assume a gzip bomb. */
 export const MAX_GUNZIPPED_BYTES = 64 * 1024 ** 3;
 
+const MSG_NUL = "a NUL byte: the file is damaged or not text";
 const MSG_GZIP_CUT = "the gzip stream ends early (the file is cut short or damaged)";
 const msgInvalidBytes = (enc: string) => `bytes that are not valid ${enc}`;
 
@@ -28,6 +30,8 @@ export async function* readText(file: string, display: string, encoding = "utf-8
   let line = 1;
   let col = 1;
   let total = 0;
+  // Old Mac line ends (CR alone): told by the first chunk, then read as LFs.
+  let crOnly: boolean | undefined;
   const advance = (text: string) => {
     let last = -1;
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
@@ -55,11 +59,19 @@ export async function* readText(file: string, display: string, encoding = "utf-8
           hint: `save the file as ${encoding}, or set the source's encoding (e.g. windows-1251) in the config`,
         }]);
       }
+      // A first chunk with CRs and no LF at all: CR line ends (a CRLF or LF file has LFs there).
+      if (crOnly === undefined && text !== "") crOnly = text.includes("\r") && !text.includes("\n");
+      if (crOnly) text = text.replaceAll("\r", "\n");
+      const nul = text.indexOf("\0");
+      if (nul !== -1) {
+        advance(text.slice(0, nul));
+        throw new DataError([{ file: display, line, col, message: MSG_NUL, hint: "export the file again; a NUL is never text in an export (a file padded by a crash, or not a text file)" }]);
+      }
       advance(text);
       if (text) yield text;
     }
     const tail = decoder.decode();
-    if (tail) yield tail;
+    if (tail) yield crOnly ? tail.replaceAll("\r", "\n") : tail;
   } catch (e) {
     if (e instanceof DataError) throw e;
     const err = e as NodeJS.ErrnoException;
@@ -69,8 +81,9 @@ export async function* readText(file: string, display: string, encoding = "utf-8
     if (err instanceof TypeError) {
       throw new DataError([{ file: display, line, col, message: msgInvalidBytes(encoding), hint: "the file ends inside a character: export it again" }]);
     }
-    if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR") {
-      throw new DataError([{ file: display, message: `cannot read the file (${err.code})`, hint: "check the data folder and the source's file name in the config" }]);
+    if (err.syscall !== undefined && typeof err.code === "string") {
+      const [message, hint] = fsProblem(err, "export");
+      throw new DataError([{ file: display, message, hint: err.code === "ENOENT" ? "check the data folder and the source's file name in the config" : hint }]);
     }
     throw e;
   }

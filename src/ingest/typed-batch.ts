@@ -2,7 +2,8 @@
  * Turns raw record batches into typed batches of canonical columns: the source-to-canonical
  * mapping, per-column parsers and the bad-value checks of DATA.md.
  */
-import type { Problem } from "../errors.js";
+import { guardRegexps } from "../safe-regex.js";
+import { DataError, type Problem } from "../errors.js";
 import type { ResolvedSource } from "./sources.js";
 import type { ColumnMapping } from "../config/load-config.js";
 import {
@@ -56,10 +57,11 @@ interface ColumnPlan {
 /** The function of a mapping's `values` and `default`: the first rule that fits gives the value. */
 export function deriver(mapping: ColumnMapping): ((cell: RawCell) => RawCell) | undefined {
   if (!mapping.values && mapping.default === undefined) return undefined;
+  guardRegexps();
   const rules = (mapping.values ?? []).map((v) => ({ exact: v.regex ? undefined : v.match, re: v.regex ? new RegExp(v.regex.source, v.regex.flags) : undefined, to: v.to }));
   const fallback = mapping.default;
   return (cell) => {
-    const text = cell === null || cell === undefined ? "" : typeof cell === "object" ? JSON.stringify(cell) : String(cell).trim();
+    const text = cell === null || cell === undefined ? "" : typeof cell === "object" ? jsonText(cell) : String(cell).trim();
     for (const r of rules) if (r.re ? r.re.test(text) : r.exact === text) return r.to;
     return fallback ?? cell;
   };
@@ -99,13 +101,31 @@ export interface HeaderPlan {
 
 const normalise = (s: string) => s.trim().toLowerCase();
 
+/**
+ * Two columns whose names match alike (ignoring case and the spaces around them): which one
+ * a field reads would be a guess, so the export is refused.
+ */
+function duplicateColumn(source: ResolvedSource, header: string[], first: number, again: number): DataError {
+  const [a, b] = [header[first], header[again]];
+  const csv = source.format === "csv";
+  const where = csv ? `columns ${first + 1} and ${again + 1}` : "two keys";
+  return new DataError([{
+    file: source.display, line: csv ? 1 : undefined, col: csv ? again + 1 : undefined,
+    message: a === b ? `the column ${JSON.stringify(a)} appears twice (${where})` : `the columns ${JSON.stringify(a)} and ${JSON.stringify(b)} differ only in case or spaces (${where}), and names are matched ignoring both`,
+    hint: `rename or drop one of them in the export (sources.${source.name}.ignore skips both)`,
+  }]);
+}
+
 /** Builds the column plan for a header; `wanted` limits the columns typed. */
 export function planHeader(header: string[], source: ResolvedSource, timezone: string, wanted?: readonly string[], reading: CustomReading = {}): HeaderPlan {
   const schema = SCHEMAS[source.name];
   const byName = new Map<string, number>();
+  const skipped = new Set(source.options.ignore.map(normalise));
   header.forEach((h, i) => {
     const key = normalise(h);
-    if (!byName.has(key)) byName.set(key, i);
+    const first = byName.get(key);
+    if (first === undefined) byName.set(key, i);
+    else if (key !== "" && !skipped.has(key)) throw duplicateColumn(source, header, first, i);
   });
   const used = new Set<number>();
   const columns: ColumnPlan[] = [];
@@ -158,6 +178,11 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
   return { columns, custom, extra, missing, unmatched, width: header.length, ignored: ignoredColumns };
 }
 
+
+/** A JSON cell's value as JSON text (the readers refuse values nested past MAX_JSON_DEPTH, so this cannot overflow). */
+function jsonText(raw: RawCell): string {
+  return JSON.stringify(raw) ?? String(raw);
+}
 
 /** Text of a raw cell, trimmed; null when empty or missing. Objects and arrays are not text. */
 function textOf(cell: RawCell): string | null | undefined {
@@ -213,7 +238,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
       row,
       problem: {
         file: source.display, line: batch.lines[row], col: source.format === "csv" ? col.index + 1 : undefined,
-        path: col.name, value: typeof raw === "string" ? raw : JSON.stringify(raw),
+        path: col.name, value: typeof raw === "string" ? raw : jsonText(raw),
         message: message ?? `expected ${TYPE_EXPECTATION[col.type]}`,
         hint: hint ?? (typeof raw === "string" ? badValueHint(col.type, raw, source.name, col.name, opts.decimal) : undefined),
       },
@@ -252,7 +277,9 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         for (let r = 0; r < n; r++) {
           const raw = rows[r][idx];
           if (typeof raw === "number" && (col.type === "integer" || col.type === "decimal")) {
-            if (col.type === "integer" && !Number.isInteger(raw)) reject(r, col, raw);
+            // JSON's 1e309 parses to Infinity: not a number any shop wrote.
+            if (!Number.isFinite(raw)) reject(r, col, raw, "a number too large to hold (it reads as infinity)");
+            else if (col.type === "integer" && !Number.isSafeInteger(raw)) reject(r, col, raw);
             values[r] = raw;
             continue;
           }
@@ -329,9 +356,12 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
   for (const c of plan.custom) {
     const values = new Array<string | null>(n);
     for (let r = 0; r < n; r++) {
-      const raw = batch.rows[r][c.index];
-      const t = Array.isArray(raw) ? raw.join(listSep) : textOf(raw);
-      values[r] = t === undefined ? JSON.stringify(raw) : t;
+      const t = textOf(batch.rows[r][c.index]);
+      // A custom column is never a list (docs/data.md): a JSON array or object there is a bad row.
+      if (t === undefined) {
+        reject(r, { name: c.name, type: "string", index: c.index, timezone: "UTC" }, batch.rows[r][c.index], "expected a text, number or true/false, not a JSON array or object");
+        values[r] = null;
+      } else values[r] = t;
     }
     custom[c.name] = values;
   }

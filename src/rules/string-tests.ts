@@ -3,6 +3,7 @@
  * is folded already); `matches` runs on the trimmed, unfolded value. On a list, a positive
  * operator holds when some item matches, a negative one when none does.
  */
+import { guardRegexps } from "../safe-regex.js";
 import { fold } from "../segment/operands.js";
 import type { TestPlan } from "../segment/plan.js";
 
@@ -20,6 +21,7 @@ export function stringTest(t: TestPlan): (v: string) => boolean {
     case "ends_with": { const x = value(t); return (v) => fold(v).endsWith(x); }
     case "matches": {
       if (o.shape !== "regex") throw new Error("matches needs a pattern");
+      guardRegexps();
       const re = new RegExp(o.source, o.flags);
       return (v) => re.test(v.trim());
     }

@@ -3,7 +3,7 @@
  * when the text is not of the type (the caller turns that into a bad-row problem). Empty
  * cells never reach them: an empty cell is null before typing.
  */
-import { daysFromCivil, daysInMonth, wallTimeToUtc } from "../table/time.js";
+import { daysFromCivil, daysInMonth, utcFromFields, wallTimeToUtc } from "../table/time.js";
 
 import type { ValueType } from "../table/value-type.js";
 
@@ -112,15 +112,18 @@ export function parseDateTime(text: string, timezone = "UTC", format?: DateForma
     offsetMin: m[8] === undefined ? undefined : parseOffset(m[8]),
   };
   if (!validDate(f.y, f.mo, f.d) || f.h > 23 || f.mi > 59 || f.s > 59) return undefined;
-  if (f.offsetMin !== undefined && Math.abs(f.offsetMin) > 18 * 60) return undefined;
+  if (f.offsetMin !== undefined && !(Math.abs(f.offsetMin) <= 18 * 60)) return undefined;
   return fieldsToUtc(f, timezone);
 }
 
+/** Minutes east of UTC of `Z`, `±HH:MM` or `±HHMM`; NaN when the minutes are over 59 (`+05:99`). */
 function parseOffset(z: string): number {
   if (z === "Z" || z === "z") return 0;
   const sign = z[0] === "-" ? -1 : 1;
   const digits = z.slice(1).replace(":", "");
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+  const minutes = Number(digits.slice(2, 4));
+  if (minutes > 59) return Number.NaN;
+  return sign * (Number(digits.slice(0, 2)) * 60 + minutes);
 }
 
 function validDate(y: number, mo: number, d: number): boolean {
@@ -141,7 +144,7 @@ export interface DateFields {
 }
 
 function fieldsToUtc(f: DateFields, timezone: string): number {
-  const wall = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms);
+  const wall = utcFromFields(f.y, f.mo, f.d, f.h, f.mi, f.s, f.ms);
   if (f.offsetMin !== undefined) return wall - f.offsetMin * 60_000;
   return wallTimeToUtc(timezone, wall);
 }
@@ -210,6 +213,7 @@ export function compileDateFormat(source: string): DateFormat | undefined {
       // Two-digit years pivot at 70 like most spreadsheets: 69 is 2069, 70 is 1970.
       if (twoDigitYear) f.y += f.y < 70 ? 2000 : 1900;
       if (!validDate(f.y, f.mo, f.d) || f.h > 23 || f.mi > 59 || f.s > 59) return undefined;
+      if (f.offsetMin !== undefined && !(Math.abs(f.offsetMin) <= 18 * 60)) return undefined;
       return f;
     },
   };

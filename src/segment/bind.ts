@@ -5,7 +5,7 @@
  * (custom fields exist and take the operator used) are collected and thrown once as
  * definition errors.
  */
-import { DefinitionError, UsageError, type Problem } from "../errors.js";
+import { DefinitionError, shownValue, UsageError, type Problem } from "../errors.js";
 import { choiceHint } from "../suggest.js";
 import { DEFAULT_RFM_RULES } from "./rfm-defaults.js";
 import { dayInZone, formatDay, startOfDayInZone } from "../table/time.js";
@@ -86,7 +86,7 @@ function bindOutputs(b: Binder, fields: readonly string[], schema: DataSchema): 
     const ref = resolveField(field);
     if (!ref) {
       const hint = choiceHint(field, [...outputFieldNames(schema)], 15);
-      problems.push(`unknown field \`${field}\`${hint ? ` (${hint})` : ""}`);
+      problems.push(`unknown field \`${shownValue(field)}\`${hint ? ` (${hint})` : ""}`);
       continue;
     }
     switch (ref.kind) {

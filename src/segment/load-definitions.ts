@@ -3,11 +3,12 @@
  * of every file (with file, line, column, path and a suggestion) before throwing once.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { DefinitionError, type Problem } from "../errors.js";
+import { DefinitionError, shownValue, type Problem } from "../errors.js";
 import { choiceHint } from "../suggest.js";
 import { formatPath, parseYaml, type YamlSource } from "../yaml-source.js";
+import { fsProblem, readTextFile } from "../text-bytes.js";
 import { parseShare, SHARE_EXPECTATION } from "../schema/parse-value.js";
 import { OPERATORS, type Condition, type Scalar, type FilterNode, type GroupNode, type Op, type Pos, type SegmentDef, type SegmentGuard } from "./ast.js";
 import { allFieldNames, factColumns, isCustomFactName, resolveField, type FactTable, type FieldRef } from "./fields.js";
@@ -18,6 +19,8 @@ import type { TypeClass } from "./plan.js";
 export interface DefinitionFile {
   file: string;
   text: string;
+  /** Why the file (or the folder) could not be read; its text is then empty. */
+  problems?: Problem[];
 }
 
 export const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -35,19 +38,41 @@ const OPERATOR_ALIASES: Record<string, Op> = {
   is_empty: "empty", null: "empty", any: "in", one_of: "in", none: "not_in", nin: "not_in", has_all: "all",
 };
 
+/** Deepest nesting of groups in a definition (docs/reliability.md). */
+export const MAX_GROUP_DEPTH = 32;
+
 const MSG_EMPTY_GROUP = "a group needs at least one filter or group";
 const MSG_ONE_OP = "a filter needs exactly one operator";
 
-/** Lists the definition files of a folder (`*.yaml`, `*.yml`, sorted), read as text. */
-export function readDefinitionFolder(dir: string, cwd: string): DefinitionFile[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  return readdirSync(dir)
+/**
+ * Lists the definition files of a folder (`*.yaml`, `*.yml`, sorted), read as text. A
+ * folder that is missing is a problem unless `optional` (a definition file named on the
+ * command line needs no folder); one that is a file, or cannot be listed, always is.
+ */
+export function readDefinitionFolder(dir: string, cwd: string, optional = false): DefinitionFile[] {
+  const shown = path.relative(cwd, dir) || dir;
+  const folderProblem = (message: string, hint: string): DefinitionFile[] => [{ file: shown, text: "", problems: [{ file: shown, message, hint }] }];
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return folderProblem("the segments folder is a file, not a folder", "set `segments` in segment.config.yaml to the folder of segment files");
+    names = readdirSync(dir);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "ENOENT" && optional) return [];
+    if (err.code === "ENOENT") return folderProblem("the segments folder does not exist", "create it and put segment files (*.yaml) in it, or set `segments` in segment.config.yaml");
+    return folderProblem(...fsProblem(err, "segments folder"));
+  }
+  return names
     .filter((f) => /\.ya?ml$/i.test(f))
     .sort()
-    .map((f) => {
-      const full = path.join(dir, f);
-      return { file: path.relative(cwd, full) || full, text: readFileSync(full, "utf8") };
-    });
+    .map((f) => readDefinitionFile(path.join(dir, f), cwd));
+}
+
+/** Reads one definition file; what keeps it from being read is in `problems`. */
+export function readDefinitionFile(full: string, cwd: string): DefinitionFile {
+  const file = path.relative(cwd, full) || full;
+  const read = readTextFile(full, file, "segment file");
+  return { file, text: read.text ?? "", problems: read.problems };
 }
 
 /** Parses and validates definition files; throws a DefinitionError with every problem found. */
@@ -74,7 +99,11 @@ export function checkDefinitions(files: DefinitionFile[], data?: DataColumns): {
   const problems: Problem[] = [];
   const defs: SegmentDef[] = [];
   const refs: Array<{ code: string; pos: Pos }> = [];
-  for (const { file, text } of files) {
+  for (const { file, text, problems: unread } of files) {
+    if (unread?.length) {
+      problems.push(...unread);
+      continue;
+    }
     const src = parseYaml(text, file);
     if (src.problems.length) {
       problems.push(...src.problems);
@@ -124,42 +153,67 @@ export function dependencyOrder(defs: SegmentDef[]): SegmentDef[] {
   const byCode = new Map(defs.map((d) => [d.code, d]));
   const out: SegmentDef[] = [];
   const done = new Set<string>();
-  const visit = (d: SegmentDef) => {
-    if (done.has(d.code)) return;
-    done.add(d.code);
-    for (const c of referencedCodes(d)) {
-      const dep = byCode.get(c);
-      if (dep) visit(dep);
+  // Depth first without recursion: a chain of thousands of references cannot overflow the stack.
+  for (const root of defs) {
+    if (done.has(root.code)) continue;
+    done.add(root.code);
+    const stack: Array<{ def: SegmentDef; deps: string[]; next: number }> = [{ def: root, deps: referencedCodes(root), next: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.next === top.deps.length) {
+        out.push(top.def);
+        stack.pop();
+        continue;
+      }
+      const dep = byCode.get(top.deps[top.next++]);
+      if (dep && !done.has(dep.code)) {
+        done.add(dep.code);
+        stack.push({ def: dep, deps: referencedCodes(dep), next: 0 });
+      }
     }
-    out.push(d);
-  };
-  defs.forEach(visit);
+  }
   return out;
+}
+
+/** A cycle as messages show it: whole when short, else its start and end. */
+function cycleText(cycle: string[]): string {
+  if (cycle.length <= 12) return cycle.join(" -> ");
+  return `${cycle.slice(0, 6).join(" -> ")} -> ... -> ${cycle.slice(-3).join(" -> ")} (${cycle.length - 1} segments)`;
 }
 
 function findCycles(defs: SegmentDef[], byCode: Map<string, SegmentDef>): Problem[] {
   const problems: Problem[] = [];
   const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
   const reported = new Set<string>();
-  const visit = (code: string) => {
-    state.set(code, 1);
-    stack.push(code);
-    for (const next of referencedCodes(byCode.get(code)!)) {
+  for (const root of defs) {
+    if (state.has(root.code)) continue;
+    // The codes on the current path, and for each the references still to follow.
+    const path: string[] = [root.code];
+    const pending: string[][] = [referencedCodes(root)];
+    state.set(root.code, 1);
+    while (path.length) {
+      const refs = pending[pending.length - 1];
+      const next = refs.shift();
+      if (next === undefined) {
+        state.set(path.pop()!, 2);
+        pending.pop();
+        continue;
+      }
       if (state.get(next) === 1) {
-        const cycle = [...stack.slice(stack.indexOf(next)), next];
+        const cycle = [...path.slice(path.indexOf(next)), next];
         const key = [...cycle].sort().join(",");
         if (!reported.has(key)) {
           reported.add(key);
-          const def = byCode.get(code)!;
-          problems.push({ ...posOf(def.pos), message: `segments reference each other in a cycle: ${cycle.join(" -> ")}`, hint: "a segment cannot depend on itself; remove one of the references" });
+          const def = byCode.get(path[path.length - 1])!;
+          problems.push({ ...posOf(def.pos), message: `segments reference each other in a cycle: ${cycleText(cycle)}`, hint: "a segment cannot depend on itself; remove one of the references" });
         }
-      } else if (!state.has(next) && byCode.has(next)) visit(next);
+      } else if (!state.has(next) && byCode.has(next)) {
+        state.set(next, 1);
+        path.push(next);
+        pending.push(referencedCodes(byCode.get(next)!));
+      }
     }
-    stack.pop();
-    state.set(code, 2);
-  };
-  for (const d of defs) if (!state.has(d.code)) visit(d.code);
+  }
   return problems;
 }
 
@@ -283,6 +337,11 @@ class Validator {
           return;
         }
         this.keys(g, GROUP_KEYS, gat, "group");
+        // Each level is a step of every walk over the definition (validation, binding, evaluation).
+        if (gat.filter((p) => p === "groups").length > MAX_GROUP_DEPTH) {
+          this.report(gat, `groups nested more than ${MAX_GROUP_DEPTH} levels deep`, "flatten them: `all` inside `all` is one `all`");
+          return;
+        }
         const node = this.groupBody(g, gat, true);
         if (node) children.push(node);
       });
@@ -312,7 +371,7 @@ class Validator {
     let ref = resolveField(field);
     if (ref?.kind === "fact-custom" && !this.mayBeCustom(ref.table, ref.column)) ref = undefined;
     if (!ref) {
-      this.report([...at, "field"], `unknown field \`${field}\``, choiceHint(field, [...allFieldNames(), ...customFactFields(this.data)], 0) ?? "run `segment fields` for the list", false);
+      this.report([...at, "field"], `unknown field \`${shownValue(field)}\``, choiceHint(field, [...allFieldNames(), ...customFactFields(this.data)], 0) ?? "run `segment fields` for the list", false);
       return undefined;
     }
     const ops = OPERATORS.filter((o) => o in raw);

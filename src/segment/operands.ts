@@ -1,4 +1,5 @@
 /** Which operators each kind of field takes, and the checking of operands. */
+import { userRegExp } from "../safe-regex.js";
 import { parseDate, parseDateTime } from "../schema/parse-value.js";
 import { addMonths, civilFromDays, dayInZone } from "../table/time.js";
 import type { ValueType } from "../table/value-type.js";
@@ -146,6 +147,9 @@ function isError(x: unknown): x is OperandError {
   return typeof x === "object" && x !== null && "message" in x && !("kind" in x);
 }
 
+/** Most values one list of a filter takes (docs/reliability.md). */
+export const MAX_LIST_VALUES = 100_000;
+
 /** Checks an operator's operand for a field of class `cls`. */
 export function checkOperand(op: Op, raw: unknown, cls: TypeClass, ignoreYear: boolean): Operand | OperandError {
   switch (op) {
@@ -165,6 +169,7 @@ export function checkOperand(op: Op, raw: unknown, cls: TypeClass, ignoreYear: b
     case "all": {
       if (!Array.isArray(raw)) return { message: `\`${op}\` takes a list, e.g. [a, b]` };
       if (raw.length === 0) return { message: `\`${op}\` needs at least one value` };
+      if (raw.length > MAX_LIST_VALUES) return { message: `\`${op}\` takes at most ${MAX_LIST_VALUES.toLocaleString("en-US")} values, this list has ${raw.length.toLocaleString("en-US")}`, hint: "split it over several filters in an `any` group (or several segments)" };
       const values: Scalar[] = [];
       for (const item of raw) {
         const v = scalarFor(cls, item, ignoreYear);
@@ -201,12 +206,9 @@ export function checkOperand(op: Op, raw: unknown, cls: TypeClass, ignoreYear: b
     case "matches": {
       if (typeof raw !== "string" || raw === "") return { message: "`matches` takes a regular expression, /…/flags or bare" };
       const m = /^\/(.*)\/([a-z]*)$/s.exec(raw);
-      try {
-        // g and y would make test() stateful across rows; they mean nothing for a filter.
-        return { shape: "regex", regex: m ? new RegExp(m[1], m[2].replace(/[gy]/g, "")) : new RegExp(raw) };
-      } catch (e) {
-        return { message: `invalid regular expression: ${(e as Error).message}` };
-      }
+      // g and y would make test() stateful across rows; they mean nothing for a filter.
+      const re = m ? userRegExp(m[1], m[2].replace(/[gy]/g, "")) : userRegExp(raw, "");
+      return re instanceof RegExp ? { shape: "regex", regex: re } : re;
     }
   }
 }

@@ -7,9 +7,23 @@
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/** Days since 1970-01-01 of a proleptic Gregorian calendar date (month 1..12). */
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian calendar date (month 1..12), for any year:
+ * plain arithmetic (H. Hinnant's days_from_civil), because Date.UTC reads years 0-99 as
+ * 1900-1999.
+ */
 export function daysFromCivil(y: number, m: number, d: number): number {
-  return Math.floor(Date.UTC(y, m - 1, d) / DAY_MS);
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** Epoch ms of a wall-clock time read as UTC, for any year (see daysFromCivil). */
+export function utcFromFields(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  return daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * 60_000 + s * 1000 + ms;
 }
 
 /** Calendar fields of a day number. */
@@ -112,7 +126,7 @@ function computeOffset(zone: string, utcMs: number): number {
       case "second": s = Number(p.value); break;
     }
   }
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const asUtc = utcFromFields(y, mo, d, h, mi, s);
   const floored = utcMs - (((utcMs % 1000) + 1000) % 1000);
   return asUtc - floored;
 }

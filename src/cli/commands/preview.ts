@@ -5,7 +5,7 @@
  *
  * Cost: reads the customers, then one streaming pass per fact export the segment needs.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
@@ -16,6 +16,7 @@ import { openWriter, writeTable } from "../../export/writer.js";
 import { funnel, traceCustomer, type CustomerTrace, type FunnelRow } from "../../evaluate/inspect.js";
 import type { Plan } from "../../segment/plan.js";
 import type { SegmentDef } from "../../segment/ast.js";
+import { readDefinitionFile } from "../../segment/load-definitions.js";
 import { explainPlan } from "../../segment/explain.js";
 import type { Io } from "../io.js";
 import { withProgress } from "../progress.js";
@@ -103,9 +104,10 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
   const targetPath = path.resolve(io.cwd, target);
   if (/\.ya?ml$/i.test(target) || (existsSync(targetPath) && statSync(targetPath).isFile())) {
     if (!existsSync(targetPath)) throw new UsageError(`no such file: ${target}`);
-    const file = path.relative(io.cwd, targetPath) || target;
+    const def = readDefinitionFile(targetPath, io.cwd);
+    const file = def.file;
     // Parsed with the folder, so the file's segments may reference saved ones.
-    definitions = Engine.definitions(config, io.cwd, [{ file, text: readFileSync(targetPath, "utf8") }]);
+    definitions = Engine.definitions(config, io.cwd, [def]);
     codes = definitions.filter((d) => d.file === file).map((d) => d.code);
     if (codes.length === 0) throw new UsageError(`${target} holds no segment definitions`);
   } else {

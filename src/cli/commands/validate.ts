@@ -7,11 +7,10 @@
  * Cost: without --exports, reads no data; with it, one streaming pass over every export.
  */
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DataError, DefinitionError, SegmentError, UsageError, type Problem } from "../../errors.js";
+import { DataError, DefinitionError, SegmentError, type Problem } from "../../errors.js";
 import { Engine } from "../../engine/engine.js";
-import type { DataColumns } from "../../segment/load-definitions.js";
+import { readDefinitionFile, type DataColumns } from "../../segment/load-definitions.js";
 import { orphanText } from "../../ingest/orphans.js";
 import { EXPORT_NAMES, type FactExportName } from "../../schema/exports.js";
 import { customFactColumns, ignoredColumns, orphanFindings, orphanProblem, reportCustomColumns, reportIgnored } from "../report-ingest.js";
@@ -69,13 +68,7 @@ export function register(program: Command, io: () => Io): void {
 /** Runs the command; throws a DataError listing every problem when the exports have any. */
 export async function run(opts: ValidateOptions, io: Io, files: string[] = []): Promise<ValidateResult> {
   const config = dataConfigFrom(opts, io.cwd);
-  const extra = files.map((f) => {
-    try {
-      return { file: path.relative(io.cwd, path.resolve(io.cwd, f)) || f, text: readFileSync(path.resolve(io.cwd, f), "utf8") };
-    } catch {
-      throw new UsageError(`cannot read ${f}`);
-    }
-  });
+  const extra = files.map((f) => readDefinitionFile(path.resolve(io.cwd, f), io.cwd));
   // Every definition problem at once: those of the files, then those against the data's
   // schema (custom fields exist and take the operators used on them) whenever the data is
   // there; without --exports only the customers export is read for that.
