@@ -140,13 +140,13 @@ function hostile(which, rng, files, config) {
   if (which === "bombNul") {
     // Without a newline the NULs are a 2-field row (valid, any exit); after one, a 1-field row (broken).
     const broken = rng.chance(0.5);
-    files.push({ path: "data/customers.csv.gz", gzip: true, recipe: { type: "repeat", prefix: broken ? "id,city\nC001,Moscow\n" : "id,city\nC001,", unit: "\0".repeat(1 << 20), count: 1100 } });
+    files.push({ path: "data/customers.csv.gz", gzip: true, recipe: { type: "repeat", prefix: broken ? "id,city\nC001,Moscow\n" : "id,city\nC001,", unit: "\0", unitTimes: 1 << 20, count: 1100 } });
     return { target: "customers", broken: broken ? "1 GiB NUL row of 1 field" : null };
   }
   if (which === "bombCyrillic") {
     const fmt = rng.pick(["csv", "ndjson"]);
     const prefix = fmt === "csv" ? "id,city\nC001," : '{"id":"C001","city":"';
-    files.push({ path: `data/customers.${fmt}.gz`, gzip: true, recipe: { type: "repeat", prefix, unit: "Привет, мир без конца ".repeat(1000).replaceAll(",", fmt === "csv" ? ";" : ","), count: 30_000 } });
+    files.push({ path: `data/customers.${fmt}.gz`, gzip: true, recipe: { type: "repeat", prefix, unit: fmt === "csv" ? "Привет; мир без конца " : "Привет, мир без конца ", unitTimes: 1000, count: 30_000 } });
     return { target: "customers", broken: fmt === "ndjson" ? "unterminated JSON line" : null };
   }
   if (which === "cell50mb") {

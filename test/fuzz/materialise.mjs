@@ -12,8 +12,9 @@ import { gzipSync, createGzip } from "node:zlib";
 const CACHE = path.join(tmpdir(), "segment-fuzz-cache");
 const BLOCK = 1 << 20;
 
-/** The chunks of a `repeat` recipe: prefix, `count` copies of `unit` ({i} and {i1} numbered), suffix. */
-function* repeatChunks({ prefix = "", unit, count, suffix = "" }) {
+/** The chunks of a `repeat` recipe: prefix, `count` copies of `unit` (itself repeated `unitTimes`; {i} and {i1} numbered), suffix. */
+function* repeatChunks({ prefix = "", unit: one, unitTimes = 1, count, suffix = "" }) {
+  const unit = one.repeat(unitTimes);
   if (prefix) yield Buffer.from(prefix);
   const numbered = unit.includes("{i");
   if (!numbered) {
