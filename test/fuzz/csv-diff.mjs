@@ -122,6 +122,11 @@ function viaChunks(p, bytes, delimiter, cuts) {
 }
 
 const verdict = (r) => (r.crash ? "crash" : r.rejected ? "reject" : "accept");
+/**
+ * scan-csv.ts's documented difference that changes the verdict: after a closing quote csv-parse
+ * takes a NUL for the end of input and reads on, where the scanner refuses the quoting.
+ */
+const documented = (r, ref) => r.rejected && !ref.rejected && /Invalid Closing Quote: got "\\u0000"/.test(r.rejected);
 const same = (a, b) => JSON.stringify([a.header, a.rows, a.bad]) === JSON.stringify([b.header, b.rows, b.bad]);
 
 /** Runs one csv-diff case in `dir`; returns the findings (empty when all three readings agree). */
@@ -136,6 +141,8 @@ export async function checkCsvDiff(c, dir) {
   for (const [how, r] of Object.entries(results)) {
     if (r.crash) {
       findings.push({ class: "crash", command: `csv-diff (${how})`, detail: r.crash, excerpt: r.stack?.split("\n").slice(0, 6).join("\n") });
+    } else if (documented(r, ref)) {
+      continue;
     } else if (verdict(r) !== verdict(ref) || (verdict(r) === "accept" && !same(r, ref))) {
       const show = (x) => (x.rejected ? `rejects (${x.rejected.slice(0, 160)})` : `accepts ${JSON.stringify({ header: x.header, rows: x.rows, bad: x.bad }).slice(0, 300)}`);
       findings.push({ class: "csv-diff-mismatch", command: `csv-diff (${how})`, detail: `scan-csv ${show(r)}; csv-parse ${show(ref)}` });

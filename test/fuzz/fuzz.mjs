@@ -43,6 +43,8 @@ const quote = (a) => (/^[\w./:=@,+-]+$/.test(a) ? a : JSON.stringify(a));
 
 /** Runs one case in a fresh temp folder under `base`; returns { commands, findings, dir }. */
 export async function runCase(c, { base, timeoutMs = 30_000, rssLimitMb = 600, keep = false }) {
+  // The permission cases run the binary as nobody, who must be able to walk down to the project.
+  chmodSync(base, 0o755);
   const dir = mkdtempSync(path.join(base, `${c.kind}-${c.n}-`));
   const project = path.join(dir, "project");
   mkdirSync(project);
