@@ -150,7 +150,7 @@ export function genDefinitions(rng, { hostileKind } = {}) {
   const json = rng.chance(0.3);
   if (hostileKind) {
     const h = HOSTILE_DEFINITIONS[hostileKind](rng);
-    return { label: `hostile ${hostileKind}`, files: [CONFIG, ...shopFiles(rng, { city: h.city }), ...h.files], commands: h.commands };
+    return { label: `hostile ${hostileKind}`, files: [CONFIG, ...shopFiles(rng, { city: h.city }), ...h.files], commands: [rng.pick(h.commands)] };
   }
   const mode = rng.weighted([[3, "valid"], [3, "wrong"], [2, "random"], [3, "odd"], [1, "dupCode"]]);
   const files = [CONFIG, ...shopFiles(rng)];
