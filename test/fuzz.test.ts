@@ -8,7 +8,7 @@ import { distinctFindings, KINDS, runFuzz } from "./fuzz/fuzz.mjs";
 
 describe("fuzz (short seeded run)", () => {
   it("finds no crash, hang, signal, memory blow-up, silent acceptance, unplaced message or csv-diff mismatch", async () => {
-    const r = await runFuzz({ seed: 20261201, cases: 160, parallel: 2, timeoutMs: 10_000, hostileEvery: 0, log: null });
+    const r = await runFuzz({ seed: 20261201, cases: 150, parallel: 2, timeoutMs: 10_000, hostileEvery: 0, log: null });
     for (const kind of KINDS) expect(r.counts[kind]?.cases, `no ${kind} case ran`).toBeGreaterThan(0);
     const report = distinctFindings(r.findings).map((f) => `${f.class} (x${f.count}): segment ${f.args.join(" ")} -> ${f.exit ?? ""} ${f.detail}\n  case: ${f.label}\n  ${(f.excerpt ?? "").split("\n").slice(0, 3).join("\n  ")}\n  repro: ${f.repro}`);
     expect(report.join("\n\n"), `${r.findings.length} findings (cases kept under ${r.base})`).toBe("");

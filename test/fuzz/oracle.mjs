@@ -42,7 +42,8 @@ export function judgeRun(r, cmd, { rssLimitMb = 600, timeoutMs } = {}) {
   if (r.stderrBytes > MAX_STDERR) add("huge-stderr", `stderr is ${r.stderrBytes} bytes (> ${MAX_STDERR})`, firstLines(r.stderr.slice(0, 400), 2));
   if (r.timedOut || r.memoryKilled || r.signal) return out;
   if (r.code === 0 && cmd.expect === "mustReject") add("silent-acceptance", `exit 0, but the spec says reject: ${cmd.why ?? "broken input"}`, firstLines(r.stderr) || firstLines(r.stdout, 3));
-  if (r.code !== 0) {
+  // A crash is reported as such; whether its message is placed is beside the point.
+  if (r.code !== 0 && r.code !== 1) {
     const err = jsonError(r.stdout);
     const problems = err?.error?.problems ?? err?.problems ?? [];
     const placed = PLACE.test(r.stderr) || problems.some((p) => p.file);
