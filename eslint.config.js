@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/**/*.js", "bench/**/*.mjs", "fixtures/**/*.mjs", "docs/**/*.mjs", "scripts/**/*.mjs", "examples/**/*.mjs"],
+    files: ["bin/**/*.js", "bench/**/*.mjs", "test/**/*.mjs", "fixtures/**/*.mjs", "docs/**/*.mjs", "scripts/**/*.mjs", "examples/**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly" } },
   },
 );
