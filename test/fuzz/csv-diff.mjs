@@ -64,12 +64,22 @@ function sortRecords(records, delimiter) {
   return { header, rows, bad };
 }
 
-function reference(bytes, delimiter) {
+/**
+ * csv-parse's reading of the bytes. With `asReadText`, first what readText (text-stream.ts)
+ * does before any reader sees the text, by its documented rules (docs/data.md): a NUL byte
+ * anywhere is refused; a text with CRs and no LF (the files here are one chunk) has CR line
+ * ends, read as LFs.
+ */
+function reference(bytes, delimiter, asReadText = false) {
   let text;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return { rejected: "invalid UTF-8" };
+  }
+  if (asReadText) {
+    if (text.includes("\0")) return { rejected: "a NUL byte" };
+    if (text.includes("\r") && !text.includes("\n")) text = text.replaceAll("\r", "\n");
   }
   try {
     return sortRecords(parse(text, { delimiter, relax_column_count: true, skip_empty_lines: false, record_delimiter: ["\r\n", "\n"], bom: true }), delimiter);
@@ -135,10 +145,11 @@ export async function checkCsvDiff(c, dir) {
   const bytes = Buffer.from(c.csv.b64, "base64");
   const file = path.join(dir, "f.csv");
   writeFileSync(file, bytes);
-  const ref = reference(bytes, c.csv.delimiter);
+  const refs = { reader: reference(bytes, c.csv.delimiter, true), chunks: reference(bytes, c.csv.delimiter) };
   const results = { reader: await viaReader(p, file, c.csv.delimiter), chunks: viaChunks(p, bytes, c.csv.delimiter, c.csv.cuts) };
   const findings = [];
   for (const [how, r] of Object.entries(results)) {
+    const ref = refs[how];
     if (r.crash) {
       findings.push({ class: "crash", command: `csv-diff (${how})`, detail: r.crash, excerpt: r.stack?.split("\n").slice(0, 6).join("\n") });
     } else if (documented(r, ref)) {
