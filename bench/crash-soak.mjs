@@ -22,6 +22,9 @@
 // committed runs' events, and no leftover (only the current snapshot and the committed
 // runs' history files; nothing in out/ ending in .tmp).
 //
+// Versions come in any order, so a run's as-of may be before the last one's: every run
+// passes --allow-backdate.
+//
 // Expected members come from clean runs of the same binary in sibling projects, one per
 // version of the data (no reference evaluator here: test/run-crash.test.ts has that).
 //
@@ -414,7 +417,7 @@ async function cleanRun(p, model, v, lockLeft, stats, cliHistory) {
   p.write(v);
   if (existsSync(p.state)) stats.currentTemps += readdirSync(p.state).filter((f) => CURRENT_TEMP.test(f)).length;
   const expected = model.next(v);
-  const r = await start(['run', '--as-of', AS_OF[v], '--json'], p.dir, { lockFile: p.lockFile });
+  const r = await start(['run', '--as-of', AS_OF[v], '--json', '--allow-backdate'], p.dir, { lockFile: p.lockFile });
   check(r.code === 0 && r.signal === null, `clean run failed:\n${show(r)}`);
   if (lockLeft === 'unreadable') check(r.stderr.includes(TAKEOVER), `clean run: no takeover warning for the empty lock:\n${show(r)}`);
   else if (lockLeft !== null) check(r.stderr.includes(`${TAKEOVER} left by pid ${lockLeft.pid}`), `clean run: no takeover warning for the lock of pid ${lockLeft.pid}:\n${show(r)}`);
@@ -489,7 +492,7 @@ async function soak(k, versions, expected) {
           where = `${p.dir}, chain ${chainNo}, run ${i + 1} on version ${v} killed ${delay} ms after ${fromLock ? 'its lock' : 'the spawn'}`;
           p.write(v);
           const before = readState(p.state);
-          const r = await start(['run', '--as-of', AS_OF[v], '--json'], p.dir, fromLock ? { lockFile: p.lockFile, killAfterLockMs: delay } : { killAfterMs: delay });
+          const r = await start(['run', '--as-of', AS_OF[v], '--json', '--allow-backdate'], p.dir, fromLock ? { lockFile: p.lockFile, killAfterLockMs: delay } : { killAfterMs: delay });
           const lock = readLock(p);
           if (opts.verbose) console.error(`  ${where}: ${r.signal ?? `exit ${r.code}`} after ${Math.round(r.ms)} ms${r.lockAt === undefined ? '' : `, lock at ${Math.round(r.lockAt)} ms`}`);
           if (r.signal === 'SIGKILL') stats.kills++;

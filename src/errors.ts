@@ -125,6 +125,45 @@ export class StateError extends SegmentError {
   }
 }
 
+/** What the system errors mean, in words (Node's messages put the code first). */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EIO: "input/output error",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
+};
+
+/** What a failed system call was doing, for the message. */
+const SYSCALL_VERBS: Record<string, string> = {
+  open: "open", write: "write", fsync: "fsync", close: "close", rename: "rename", mkdir: "create the folder",
+  rm: "remove", unlink: "remove", rmdir: "remove", read: "read", scandir: "list", stat: "stat", fchmod: "set the mode of",
+};
+
+/**
+ * A file of the state or the out folder could not be read or written: a full disk, an I/O
+ * error, a permission (exit 2, as for a state folder that cannot be used). The message names
+ * the file and the error; the hint says what the run left behind.
+ */
+export class StorageError extends SegmentError {
+  override readonly kind = "storage";
+  constructor(readonly failure: NodeJS.ErrnoException, hint: string) {
+    const file = failure.path ?? "(unknown file)";
+    const verb = SYSCALL_VERBS[failure.syscall ?? ""] ?? failure.syscall ?? "use";
+    const message = `cannot ${verb} ${file}: ${failure.code} (${SYSTEM_ERRORS[failure.code ?? ""] ?? failure.message})`;
+    super(EXIT.usage, `${message}\n  ${hint}`, [{ file, message, hint }]);
+  }
+}
+
+/** True for an error of a system call (ENOSPC, EIO, EACCES...), as node:fs throws them. */
+export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  const err = e as NodeJS.ErrnoException;
+  return err instanceof Error && typeof err.code === "string" && /^E[A-Z0-9]+$/.test(err.code) && typeof err.syscall === "string";
+}
+
 /** A run guard tripped: nothing was committed (exit 3, as for bad input). */
 export class GuardError extends SegmentError {
   override readonly kind = "guard";

@@ -1,6 +1,6 @@
 /** Durable file replacement: temp file in the same folder, fsync, rename, fsync the folder. */
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 
 /** A file written aside, waiting to be moved over its target. */
@@ -9,21 +9,66 @@ export interface StagedFile {
   file: string;
 }
 
+/**
+ * Runs an operation on a descriptor of `file` and, when it fails, names the file in the
+ * error: Node's errors of fd calls (write, fsync, close) carry no path, and the message
+ * must say which file a full disk or an I/O error hit.
+ */
+export function onFile<T>(file: string, op: () => T): T {
+  try {
+    return op();
+  } catch (e) {
+    throw namePath(e, file);
+  }
+}
+
+/** Sets `path` on a system error that has none (see onFile); returns the error. */
+export function namePath(e: unknown, file: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === "object" && typeof err.code === "string" && err.path === undefined) err.path = file;
+  return e;
+}
+
+/**
+ * Writes all of `data` at the descriptor's position. A write(2) may write less than asked
+ * (a disk filling up writes what fits, and only the next write fails with ENOSPC): one
+ * writeSync is not enough to know the file is whole.
+ */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/** True when `file` exists; false only when it does not (existsSync also says false on EIO or EACCES). */
+export function pathExists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw e;
+  }
+}
+
 /** Writes `data` durably to a temp file beside `file` (same folder, so the rename cannot cross mounts). */
-export function writeAside(file: string, data: string | Uint8Array, mode = 0o644): StagedFile {
+export function writeAside(file: string, data: string | Uint8Array, mode = 0o600): StagedFile {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    fchmodSync(fd, mode);
-    fsyncSync(fd);
+    onFile(tmp, () => {
+      writeAll(fd, data);
+      fchmodSync(fd, mode);
+      fsyncSync(fd);
+    });
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    bestEffort(() => closeSync(fd));
+    bestEffort(() => rmSync(tmp, { force: true }));
     throw e;
   }
-  closeSync(fd);
+  onFile(tmp, () => closeSync(fd));
   return { tmp, file };
 }
 
@@ -41,18 +86,33 @@ export function moveIntoPlace(staged: StagedFile[]): void {
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, "r");
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    onFile(dir, () => fsyncSync(fd));
+  } catch (e) {
+    bestEffort(() => closeSync(fd));
+    throw e;
+  }
+  onFile(dir, () => closeSync(fd));
+}
+
+/**
+ * Removes staged files that will not be moved into place. Best effort: it runs while
+ * another error is on its way out, which must not be replaced; what stays is removed by the
+ * next run.
+ */
+export function discardStaged(staged: StagedFile[]): void {
+  for (const s of staged) bestEffort(() => rmSync(s.tmp, { force: true }));
+}
+
+/** Runs a clean-up step whose failure must not hide the error being reported. */
+export function bestEffort(op: () => void): void {
+  try {
+    op();
+  } catch {
+    // Left for the next run to clean up.
   }
 }
 
-/** Removes staged files that will not be moved into place. */
-export function discardStaged(staged: StagedFile[]): void {
-  for (const s of staged) rmSync(s.tmp, { force: true });
-}
-
 /** Replaces `file` with `data` so a crash leaves either the old or the new content, never a mix. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
   moveIntoPlace([writeAside(file, data, mode)]);
 }

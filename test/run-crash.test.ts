@@ -33,6 +33,9 @@ import { CUSTOMER_COLUMNS, FACTS, NaiveEvaluator, type SegmentDef, type ShopData
 const SEED = Number(process.env.SEGMENT_CRASH_SEED ?? 1);
 const KILLS = Number(process.env.SEGMENT_CRASH_KILLS ?? 100);
 const TIMEZONE = "UTC";
+// The variants come in any order, so a run's as-of may be before the last one's: allowed here
+// (the refusal itself is tested in test/run-faults.test.ts).
+const BACKDATE = ["--allow-backdate"];
 const CONFIG = `data: data\nsegments: segments\nstate: .segment\nout: out\ntimezone: ${TIMEZONE}\n`;
 
 // ---------------------------------------------------------------------------------------
@@ -561,7 +564,7 @@ const TAKEOVER = "took over a stale lock";
 async function cleanRun(p: Project, model: Model, variant: number, staleLock: { pid: number } | "unreadable" | null, what: string): Promise<Proc> {
   p.writeVariant(variant);
   const expected = model.next(variant);
-  const r = await start(["run", "--as-of", VARIANTS[variant].asOf, "--json"], p.dir, { lockFile: p.lockFile });
+  const r = await start(["run", "--as-of", VARIANTS[variant].asOf, "--json", ...BACKDATE], p.dir, { lockFile: p.lockFile });
   expectExit(r, 0);
   if (staleLock === null) expect(r.stderr, `${what}: no lock was left, so no takeover`).not.toContain(TAKEOVER);
   else if (staleLock === "unreadable") expect(r.stderr, `${what}: the empty lock is taken over`).toContain(TAKEOVER);
@@ -722,7 +725,7 @@ describe("segment run killed at random moments", () => {
           const what = `project ${k}, chain ${chainNo}, run ${i + 1} on ${VARIANTS[variant].name} killed ${delay} ms after ${fromLock ? "its lock" : "the spawn"} (seed ${SEED}, ${p.dir})`;
           p.writeVariant(variant);
           const before = readState(p);
-          const r = await start(["run", "--as-of", VARIANTS[variant].asOf, "--json"], p.dir, fromLock ? { lockFile: p.lockFile, killAfterLockMs: delay } : { killAfterMs: delay });
+          const r = await start(["run", "--as-of", VARIANTS[variant].asOf, "--json", ...BACKDATE], p.dir, fromLock ? { lockFile: p.lockFile, killAfterLockMs: delay } : { killAfterMs: delay });
           const lock = readLock(p);
           if (r.signal === "SIGKILL") stats.kills++;
           else {
@@ -816,7 +819,7 @@ describe("segment run: concurrent runs and the lock", () => {
     for (let round = 1; round <= 3; round++) {
       const variant = (model.lastVariant! + 1) % VARIANTS.length;
       p.writeVariant(variant);
-      const procs = await Promise.all(Array.from({ length: 8 }, () => start(["run", "--as-of", VARIANTS[variant].asOf, "--json"], p.dir)));
+      const procs = await Promise.all(Array.from({ length: 8 }, () => start(["run", "--as-of", VARIANTS[variant].asOf, "--json", ...BACKDATE], p.dir)));
       const what = `round ${round} (${p.dir})`;
       for (const r of procs) expect([0, 4], describeRun(r)).toContain(r.signal === null ? r.code : -1);
       const winners = procs.filter((r) => r.code === 0);

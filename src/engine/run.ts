@@ -11,10 +11,10 @@
  * segments keep their state as it is.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config/load-config.js";
-import { discardStaged, moveIntoPlace, type StagedFile } from "../fs-atomic.js";
+import { bestEffort, discardStaged, moveIntoPlace, pathExists, type StagedFile } from "../fs-atomic.js";
 import { outputFile, stageTable } from "../export/files.js";
 import { reportWarnings, type Format, type WriteReport } from "../export/writer.js";
 import type { SegmentDef } from "../segment/ast.js";
@@ -22,7 +22,8 @@ import { RunLock } from "../state/lock.js";
 import { nextCounts, StateStore, type HistoryEvent, type Manifest, type SegmentState, FORMAT_VERSION } from "../state/snapshot.js";
 import { diffMemberships, type Membership } from "../table/membership.js";
 import { Engine, leftOutText, type EngineContext, type Evaluation } from "./engine.js";
-import { GuardError, type Problem } from "../errors.js";
+import { GuardError, isSystemError, StateError, StorageError, UsageError, type Problem } from "../errors.js";
+import { formatDay } from "../table/time.js";
 import { runHook, type HookOutcome } from "./hook.js";
 import { OutputRows, withId } from "./outputs.js";
 
@@ -63,6 +64,8 @@ export interface RunOptions {
   formats: Format[];
   /** Columns of the output files besides `id` (any field `export --fields` takes). */
   fields?: string[];
+  /** Run for an as-of day earlier than the last committed run's. */
+  allowBackdate?: boolean;
 }
 
 /** One segment in the run summary. */
@@ -103,12 +106,16 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
   const definitions = Engine.definitions(config, ctx.cwd);
   const store = new StateStore(config.state);
   let lock: RunLock | undefined;
-  if (!opts.dryRun) {
-    store.ensure();
-    lock = RunLock.acquire(config.state, ctx);
-  }
-  const step = (s: RunStep) => ctx.checkpoint?.(s);
+  let moved = false;
   try {
+    refuseWorldWritable(config.state, "state");
+    refuseWorldWritable(config.out, "out");
+    store.checkFormat();
+    if (!opts.dryRun) {
+      store.ensure();
+      lock = RunLock.acquire(config.state, ctx);
+    }
+    const step = (s: RunStep) => ctx.checkpoint?.(s);
     step("locked");
     if (!opts.dryRun) {
       store.collect();
@@ -117,6 +124,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     step("collected");
     const prev = store.current();
     const engine = new Engine(config, ctx);
+    refuseBackdate(prev, formatDay(engine.asOfDay(opts.asOf)), opts.allowBackdate === true);
     const decision = decide(definitions, prev, opts.codes);
     const stored = new Map<string, Membership>();
     for (const code of decision.stored) stored.set(code, prev ? store.members(prev, code) : []);
@@ -127,7 +135,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     // Two runs in one second share the time part: the random part must then differ from
     // every run the state knows (runs are serialised by the lock, so this is enough).
     let runId = runIdOf(ctx.now, ctx.idSuffix);
-    while (prev?.runs.some((r) => r.run_id === runId) || existsSync(path.join(config.state, "snapshots", runId))) runId = runIdOf(ctx.now, ctx.idSuffix);
+    while (prev?.runs.some((r) => r.run_id === runId) || pathExists(path.join(config.state, "snapshots", runId))) runId = runIdOf(ctx.now, ctx.idSuffix);
     const finishedAt = new Date(ctx.now + elapsed).toISOString();
     const { manifest, changed, events, outputs, segments } = assemble(definitions, prev, store, ev, decision, stored, { runId, finishedAt, startedAt, out: config.out, elapsed });
     const rows = { ...engine.project.report.rows } as Record<string, number>;
@@ -147,24 +155,58 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     step("outputs-staged");
     try {
       store.commit(manifest, changed, events, prev, step);
+      step("committed");
+      // The state is committed; the files of this run replace the last run's.
+      moveIntoPlace(staged);
     } catch (e) {
       discardStaged(staged);
       throw e;
     }
-    step("committed");
-    // The state is committed; the files of this run replace the last run's.
-    moveIntoPlace(staged);
+    moved = true;
     step("outputs-moved");
     store.collect();
     step("done");
-    lock?.release();
+    const held = lock;
     lock = undefined;
+    held?.release();
     // The run is committed: the hook sees its summary and files, and cannot undo it.
     const hook = config.hooks.afterRun ? await runHook(config.hooks.afterRun, summary, ctx.hookOutput ?? (() => {})) : undefined;
     return { summary, engine, hook };
-  } finally {
-    lock?.release();
+  } catch (e) {
+    // The lock goes whatever happened; if even that fails, the next run takes it over (its pid is gone).
+    const held = lock;
+    if (held) bestEffort(() => held.release());
+    if (!isSystemError(e)) throw e;
+    throw new StorageError(e, storageHint(store.committedRun !== undefined, moved, config));
   }
+}
+
+/** What a run that failed on a file left behind, for the message. */
+function storageHint(committed: boolean, moved: boolean, config: Config): string {
+  if (!committed) return "nothing was committed: the state and out/ are as the last run left them; free some space or fix the folder, then run again";
+  if (!moved) return `the run is committed (the state and the history are this run's), but ${config.out} may still hold files of the last run: the next run rewrites them; this run's enters and leaves are in \`segment history\``;
+  return "the run is committed and out/ holds its files; only removing what the last run left (or the lock) failed: the next run does it";
+}
+
+/** A folder anyone may write to could have its files swapped under us: refuse it (exit 2). */
+function refuseWorldWritable(dir: string, what: "state" | "out"): void {
+  if (!pathExists(dir)) return;
+  const mode = statSync(dir).mode & 0o7777;
+  if ((mode & 0o002) === 0) return;
+  const message = `the ${what} folder ${dir} is writable by everyone (mode ${mode.toString(8).padStart(4, "0")}): its files hold customer data, and anyone could replace them`;
+  const hint = `make it yours alone: chmod 700 ${dir}`;
+  if (what === "state") throw new StateError(message, hint);
+  throw new UsageError(message, hint);
+}
+
+/** A run for a day before the last committed one's would diff backwards in time: refused unless asked for. */
+function refuseBackdate(prev: Manifest | undefined, asOf: string, allowed: boolean): void {
+  const last = prev?.runs[prev.runs.length - 1];
+  if (!last || allowed || asOf >= last.as_of) return;
+  throw new UsageError(
+    `as of ${asOf} is earlier than the last committed run's as-of ${last.as_of} (run ${last.run_id}): its enters and leaves would go back in time`,
+    "check the clock and --as-of; to run for an earlier day anyway, add --allow-backdate",
+  );
 }
 
 interface Decision {
@@ -351,7 +393,7 @@ function pct1(share: number): string {
 
 /** Removes temp files a killed run staged in out/<code>/ (call under the lock). */
 function removeStaleTemps(out: string): void {
-  if (!existsSync(out)) return;
+  if (!pathExists(out)) return;
   for (const code of readdirSync(out)) {
     const dir = path.join(out, code);
     if (!statSync(dir).isDirectory()) continue;

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fchmodSync, fsyncSync, openSync, rmSync, write as fsWrite } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
-import type { StagedFile } from "../fs-atomic.js";
+import { bestEffort, namePath, onFile, type StagedFile } from "../fs-atomic.js";
 
 /** Errors that mean the reader went away: the output ends, without failing. */
 const GONE = new Set(["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
@@ -102,28 +102,30 @@ export function stagedFileSink(file: string, mode: number): StagedSink {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {
-    fchmodSync(fd, mode);
+    onFile(tmp, () => fchmodSync(fd, mode));
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    bestEffort(() => closeSync(fd));
+    bestEffort(() => rmSync(tmp, { force: true }));
     throw e;
   }
-  const out = new FileWritable(fd);
+  const out = new FileWritable(fd, tmp);
   const sink = new Sink(out, async () => {
     await new Promise<void>((resolve, reject) => {
       out.once("error", reject);
       out.end(() => resolve());
     });
-    fsyncSync(fd);
+    // An fsync error is never retried: the pages it could not write may be dropped already.
+    onFile(tmp, () => fsyncSync(fd));
     out.closeFd();
   });
   return {
     sink,
     staged: { tmp, file },
     discard() {
+      // Runs while the error that failed the output is on its way: clean-up must not replace it.
       out.destroy();
-      out.closeFd();
-      rmSync(tmp, { force: true });
+      bestEffort(() => out.closeFd());
+      bestEffort(() => rmSync(tmp, { force: true }));
     },
   };
 }
@@ -138,7 +140,7 @@ class FileWritable extends Writable {
   private closeWanted = false;
   private fdClosed = false;
 
-  constructor(private readonly fd: number) {
+  constructor(private readonly fd: number, private readonly file: string) {
     super({ highWaterMark: 1 << 16 });
   }
 
@@ -148,8 +150,13 @@ class FileWritable extends Writable {
       fsWrite(this.fd, chunk, offset, chunk.length - offset, null, (e, n) => {
         if (!e && offset + n < chunk.length) return step(offset + n);
         this.inflight--;
-        this.maybeClose();
-        cb(e);
+        // A close wanted during a write comes from discard(), after a failure already reported.
+        try {
+          this.maybeClose();
+        } catch {
+          // Nothing more to report.
+        }
+        cb(e ? (namePath(e, this.file) as Error) : null);
       });
     };
     step(0);
@@ -164,7 +171,7 @@ class FileWritable extends Writable {
   private maybeClose(): void {
     if (this.closeWanted && !this.fdClosed && this.inflight === 0) {
       this.fdClosed = true;
-      closeSync(this.fd);
+      onFile(this.file, () => closeSync(this.fd));
     }
   }
 }

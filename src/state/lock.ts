@@ -5,10 +5,11 @@
  * over with a warning; a live one never is. Taking over goes through a second exclusive
  * file, `lock.takeover`, so two runs that both find the same stale lock cannot both win.
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { LockError } from "../errors.js";
+import { bestEffort, onFile, writeAll } from "../fs-atomic.js";
 
 /** Who holds a lock. */
 export interface LockHolder {
@@ -83,13 +84,19 @@ export class RunLock {
     throw new LockError(`could not take the lock ${file}: other runs keep taking it`);
   }
 
-  /** Releases the lock, only if it is still ours. */
+  /**
+   * Releases the lock, only if it is still ours. Throws when the lock file cannot be read or
+   * removed (EIO, EACCES): left in place, it is a dead run's lock the next run takes over.
+   */
   release(): void {
+    let text: string;
     try {
-      if (readFileSync(this.file, "utf8") === this.token) rmSync(this.file);
-    } catch {
-      // Already gone: nothing to release.
+      text = readFileSync(this.file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // Already gone: nothing to release.
+      throw e;
     }
+    if (text === this.token) rmSync(this.file, { force: true });
   }
 }
 
@@ -102,9 +109,18 @@ function tryCreate(file: string, token: string): boolean {
     throw e;
   }
   try {
-    writeSync(fd, token);
-  } finally {
-    closeSync(fd);
+    onFile(file, () => writeAll(fd, token));
+  } catch (e) {
+    // An empty lock would hold off every run for a while: remove it, it is ours.
+    bestEffort(() => closeSync(fd));
+    bestEffort(() => rmSync(file, { force: true }));
+    throw e;
+  }
+  try {
+    onFile(file, () => closeSync(fd));
+  } catch (e) {
+    bestEffort(() => rmSync(file, { force: true }));
+    throw e;
   }
   return true;
 }

@@ -14,10 +14,10 @@
  * manifest lists, so it can never disagree with the snapshot. Unreferenced leftovers are
  * removed by the next run, under the lock.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { StateError } from "../errors.js";
-import { fsyncDir, writeFileAtomic } from "../fs-atomic.js";
+import { isSystemError, StateError } from "../errors.js";
+import { bestEffort, fsyncDir, onFile, pathExists, writeAll, writeAside } from "../fs-atomic.js";
 import type { Membership } from "../table/membership.js";
 
 /** The state layout this build writes; a newer one is refused. */
@@ -86,6 +86,9 @@ export interface HistoryEvent {
 
 /** The state folder of a project. */
 export class StateStore {
+  /** The run whose commit rename has happened in this process: from then on the state is that run's. */
+  committedRun?: string;
+
   constructor(readonly dir: string) {}
 
   private get currentFile(): string {
@@ -98,13 +101,25 @@ export class StateStore {
     mkdirSync(path.join(this.dir, "history"), { recursive: true, mode: 0o700 });
   }
 
+  /**
+   * Refuses a state written by a newer segment before anything is created in it (the lock,
+   * missing folders): such a folder is left exactly as it is.
+   */
+  checkFormat(): void {
+    const pointer = readJson(this.currentFile) as { format_version?: number } | undefined;
+    if (pointer !== undefined) checkVersion(pointer.format_version, this.currentFile);
+  }
+
   /** The current manifest, or undefined before the first run. */
   current(): Manifest | undefined {
-    if (!existsSync(this.currentFile)) return undefined;
-    const pointer = readJson(this.currentFile) as { format_version?: number; snapshot?: string };
+    // Only a missing current.json means "no run yet": one that cannot be read (EIO, EACCES)
+    // must fail the run, not start the history afresh.
+    const pointer = readJson(this.currentFile) as { format_version?: number; snapshot?: string } | undefined;
+    if (pointer === undefined) return undefined;
     checkVersion(pointer.format_version, this.currentFile);
     const file = path.join(this.dir, String(pointer.snapshot), "manifest.json");
-    const manifest = readJson(file) as Manifest;
+    const manifest = readJson(file) as Manifest | undefined;
+    if (manifest === undefined) throw new StateError(`${file} is missing: ${this.currentFile} points to it`, "the state folder is damaged: restore it from a backup, or move it aside to start afresh");
     checkVersion(manifest.format_version, file);
     return manifest;
   }
@@ -141,8 +156,16 @@ export class StateStore {
     writeDurable(path.join(this.dir, "history", `${manifest.run_id}.ndjson`), events.map((e) => JSON.stringify(e) + "\n").join(""));
     fsyncDir(path.join(this.dir, "history"));
     checkpoint("history-written");
-    // The commit point.
-    writeFileAtomic(this.currentFile, JSON.stringify({ format_version: FORMAT_VERSION, snapshot: path.join("snapshots", manifest.run_id) }) + "\n", 0o600);
+    const pointer = writeAside(this.currentFile, JSON.stringify({ format_version: FORMAT_VERSION, snapshot: path.join("snapshots", manifest.run_id) }) + "\n", 0o600);
+    try {
+      // The commit point.
+      renameSync(pointer.tmp, pointer.file);
+    } catch (e) {
+      bestEffort(() => rmSync(pointer.tmp, { force: true }));
+      throw e;
+    }
+    this.committedRun = manifest.run_id;
+    fsyncDir(this.dir);
   }
 
   /** Removes snapshots and history files no committed manifest refers to (call under the lock). */
@@ -151,11 +174,11 @@ export class StateStore {
     const keepSnap = manifest?.run_id;
     const keepRuns = new Set(manifest?.runs.map((r) => r.run_id) ?? []);
     const snaps = path.join(this.dir, "snapshots");
-    if (existsSync(snaps)) for (const d of readdirSync(snaps)) if (d !== keepSnap) rmSync(path.join(snaps, d), { recursive: true, force: true });
+    if (pathExists(snaps)) for (const d of readdirSync(snaps)) if (d !== keepSnap) rmSync(path.join(snaps, d), { recursive: true, force: true });
     // A temp file of current.json left by a run killed inside the commit.
     for (const f of readdirSync(this.dir)) if (/^\.current\.json\..+\.tmp$/.test(f)) rmSync(path.join(this.dir, f), { force: true });
     const hist = path.join(this.dir, "history");
-    if (existsSync(hist)) for (const f of readdirSync(hist)) if (!keepRuns.has(f.replace(/\.ndjson$/, ""))) rmSync(path.join(hist, f), { force: true });
+    if (pathExists(hist)) for (const f of readdirSync(hist)) if (!keepRuns.has(f.replace(/\.ndjson$/, ""))) rmSync(path.join(hist, f), { force: true });
   }
 
   /** The enter and leave events of one committed run (none when its file is gone). */
@@ -182,9 +205,17 @@ function checkVersion(v: number | undefined, file: string): void {
   if (v > FORMAT_VERSION) throw new StateError(`${file} was written by a newer segment (state format ${v}; this one reads up to ${FORMAT_VERSION})`, "upgrade segment, or point `state` at another folder");
 }
 
+/** A JSON file of the state; undefined when it does not exist. A file that cannot be read throws its system error. */
 function readJson(file: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if (isSystemError(e) && e.code === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
   } catch (e) {
     throw new StateError(`cannot read ${file}: ${(e as Error).message}`, "the state folder is damaged: restore it from a backup, or move it aside to start afresh");
   }
@@ -193,9 +224,13 @@ function readJson(file: string): unknown {
 function writeDurable(file: string, text: string): void {
   const fd = openSync(file, "wx", 0o600);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    onFile(file, () => {
+      writeAll(fd, text);
+      fsyncSync(fd);
+    });
+  } catch (e) {
+    bestEffort(() => closeSync(fd));
+    throw e;
   }
+  onFile(file, () => closeSync(fd));
 }

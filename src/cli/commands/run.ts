@@ -8,6 +8,7 @@
  * Cost: reads the customers, then one streaming pass per fact export the segments need;
  * state and outputs grow with members, not with facts.
  */
+import type { EventEmitter } from "node:events";
 import type { Command } from "commander";
 import { HookError } from "../../errors.js";
 import { FORMATS } from "../../export/writer.js";
@@ -24,8 +25,11 @@ definition changes (not for a name or description edit); inactive ones are skipp
 keep their last members. Prints one summary line on stderr (or the summary as JSON with
 --json). Guards (docs/run.md) stop a run whose segments or inputs change too much: exit 3,
 nothing changed, unless --force. The config's hooks.after_run gets the summary on stdin.
-Exit codes: 0 ok, 2 definition or config error, 3 data error or a guard, 4 another run
-holds the lock, 5 the run committed but its after_run hook failed.
+A day earlier than the last committed run's as-of is refused unless --allow-backdate.
+Exit codes: 0 ok; 2 definition or config error, a state or out folder that cannot be used
+(newer version, writable by everyone) or written (a full disk, an I/O error, a permission:
+the message names the file and says whether the run committed); 3 data error or a guard;
+4 another run holds the lock; 5 the run committed but its after_run hook failed.
 
 Examples:
   $ segment run --as-of 2026-11-23
@@ -40,6 +44,7 @@ interface RunOptions extends GlobalOptions {
   format?: string;
   fields?: string;
   force?: boolean;
+  allowBackdate?: boolean;
 }
 
 /** Registers the command. */
@@ -52,6 +57,7 @@ export function register(program: Command, io: () => Io): void {
     .option("--format <list>", `output formats, comma-separated: ${FORMATS.join(", ")} (xls writes an .xlsx workbook)`, "csv")
     .option("--fields <list>", "columns of the output files besides id, comma-separated (any field `export --fields` takes)")
     .option("--force", "commit even when a guard trips (max_change, min_members, max_input_drop)")
+    .option("--allow-backdate", "run for an as-of day earlier than the last committed run's (a clock set back, a replay)")
     .addHelpText("after", HELP)
     .action(async (codes: string[], _opts, cmd: Command) => {
       await run(codes, cmd.optsWithGlobals() as RunOptions, io());
@@ -68,13 +74,15 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
   const checkpoint = (step: RunStep) => {
     // Test-only: die here as a crash or `kill -9` would, with no cleanup at all.
     if (abortAt && step === abortAt) process.kill(process.pid, "SIGKILL");
+    // Test-only, free when nobody listens: the fault shim (test/faults/shim.mjs) counts file operations per step.
+    (process as EventEmitter).emit("segment:run-step", step);
     const text = PHASES[step];
     if (text) progress.say(text);
   };
   const { summary, engine, hook } = await runSegments(config, {
     cwd: io.cwd, now: start, pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m), checkpoint,
     hookOutput: (chunk) => io.stderr.write(chunk),
-  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, formats, fields: opts.fields === undefined ? undefined : splitList(opts.fields) }).finally(() => progress.stop());
+  }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, allowBackdate: opts.allowBackdate, formats, fields: opts.fields === undefined ? undefined : splitList(opts.fields) }).finally(() => progress.stop());
   if (!opts.dryRun) {
     for (const { name, file } of engine.commitRejected()) io.warn(`skipped ${engine.project.report.skipped[name] ?? 0} unreadable ${name} rows (--max-bad-rows): see ${file}`);
   }
