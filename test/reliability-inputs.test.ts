@@ -9,7 +9,7 @@
  * that holds the whole input dies instead of passing.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -137,7 +137,7 @@ describe("files and folders of the wrong shape", () => {
     const dir = path.join(missing, "elsewhere");
     mkdirSync(dir);
     writeFileSync(path.join(dir, "segment.config.yaml"), CONFIG.replace("data: data", "data: ../data"));
-    for (const cmd of [["validate"], ["run"], ["list"]]) expectFailure(segment(cmd, dir), 2, "segments: the segments folder does not exist");
+    for (const cmd of [["validate"], ["run"], ["list"]]) expectFailure(segment(cmd, dir), 2, "segments/: the segments folder does not exist");
     const asFile = shop();
     writeFileSync(path.join(asFile, "segment.config.yaml"), CONFIG.replace("segments: segments", "segments: data/customers.csv"));
     expectFailure(segment(["validate"], asFile), 2, "data/customers.csv: the segments folder is a file, not a folder");
@@ -181,7 +181,7 @@ describe(`unreadable files and folders${asRoot ? " (run as nobody via setpriv)" 
     chmodSync(path.join(dir, "segments", "moscow.yaml"), 0);
     expectFailure(segmentAsUser(["validate"], dir), 2, "segments/moscow.yaml: permission denied: the segment file cannot be read");
     chmodSync(path.join(dir, "segments"), 0);
-    expectFailure(segmentAsUser(["validate"], dir), 2, "segments: permission denied: the segments folder cannot be read");
+    expectFailure(segmentAsUser(["validate"], dir), 2, "segments/: permission denied: the segments folder cannot be read");
   });
 
   it("an unreadable data folder or export is a data problem (exit 3)", () => {
@@ -191,7 +191,7 @@ describe(`unreadable files and folders${asRoot ? " (run as nobody via setpriv)" 
     chmodSync(path.join(dir, "data", "orders.csv"), 0o644);
     // Traversable but not listable: the listing fails, not a file.
     chmodSync(path.join(dir, "data"), 0o311);
-    expectFailure(segmentAsUser(["preview", "moscow"], dir), 3, "data: permission denied: the data folder cannot be read");
+    expectFailure(segmentAsUser(["preview", "moscow"], dir), 3, "data/: permission denied: the data folder cannot be read");
   });
 });
 
@@ -355,7 +355,7 @@ describe("broken data that was accepted in silence", () => {
 
   it("JSON keys that differ only in case are refused", () => {
     const dir = shop({ "data/visits.ndjson": '{"customer_id":"C1","visited_at":"2026-01-01T00:00:00Z","Source":"ads","source":"seo"}\n' });
-    expectFailure(segment(["validate", "--exports"], dir), 3, 'data/visits.ndjson: the columns "Source" and "source" differ only in case or spaces');
+    expectFailure(segment(["validate", "--exports"], dir), 3, 'data/visits.ndjson:1: the keys "Source" and "source" differ only in case or spaces');
   });
 
   it("years 0000-0099 are those years, not 1900-1999 (Date.UTC)", () => {
@@ -386,5 +386,30 @@ describe("broken data that was accepted in silence", () => {
   it("bad RFM thresholds fail validate", () => {
     const dir = shop({ "segment.config.yaml": CONFIG + "rfm:\n  method: thresholds\n  thresholds: { recency: [300, 100, 30, 10], frequency: [1, 2, 3, 4], monetary: [100, 200, 300, 400] }\n" });
     expectFailure(segment(["validate"], dir), 2, "rfm.thresholds.recency: expected 4 increasing numbers");
+  });
+});
+
+describe("names that could lead out of their folders", () => {
+  it("a segment code with `../`, `/` or a NUL is refused, so no output path is built from it", () => {
+    for (const code of ["../escape", "/abs", "a\\0b"]) {
+      const r = segment(["validate"], shop({ "segments/x.yaml": `code: "${code}"\nname: x\nfilters:\n  - { field: city, eq: x }\n` }));
+      expectFailure(r, 2, "segments/x.yaml:1:7: code:");
+    }
+  });
+
+  it("a current.json or manifest that points outside the state folder is refused as damaged, and nothing is read there", () => {
+    const dir = shop();
+    expectExit(segment(["run", "--as-of", "2026-04-01"], dir), 0);
+    const state = path.join(dir, ".segment");
+    const current = path.join(state, "current.json");
+    const good = readFileSync(current, "utf8");
+    writeFileSync(current, JSON.stringify({ format_version: 1, snapshot: "../../etc" }) + "\n");
+    expectFailure(segment(["run", "--as-of", "2026-04-01"], dir), 2, 'points to "../../etc", not a snapshot of this folder');
+    writeFileSync(current, good);
+    const manifestFile = path.join(state, JSON.parse(good).snapshot, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+    manifest.segments.moscow.file = "../../../../etc/passwd";
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    expectFailure(segment(["export", "moscow", "--out", "-"], dir), 2, 'names the member file "../../../../etc/passwd" for moscow');
   });
 });

@@ -18,7 +18,12 @@ const MSG_UNCLOSED = "the JSON array is not closed (the file is cut short?)";
 class RowShaper {
   readonly header: string[] = [];
   private readonly index = new Map<string, number>();
-  constructor(private readonly file: string, private readonly limits: Limits) {}
+  /** Keys as columns are matched (trimmed, lower-cased), to refuse two that match alike where the second appears. */
+  private readonly matched = new Map<string, string>();
+  private readonly ignored: Set<string>;
+  constructor(private readonly file: string, private readonly limits: Limits, ignore: readonly string[] = []) {
+    this.ignored = new Set(ignore.map((k) => k.trim().toLowerCase()));
+  }
   toRow(obj: Record<string, unknown>, line: number): RawCell[] {
     const row: RawCell[] = new Array(this.header.length);
     for (const key in obj) {
@@ -26,6 +31,12 @@ class RowShaper {
       if (i === undefined) {
         i = this.header.length;
         if (i >= this.limits.columns) throw limitError(this.file, line, undefined, "an export", this.limits.columns, "different keys", LIMIT_KEYS.columns);
+        const norm = key.trim().toLowerCase();
+        const other = this.matched.get(norm);
+        if (other !== undefined && norm !== "" && !this.ignored.has(norm)) {
+          throw new DataError([{ file: this.file, line, message: `the keys ${JSON.stringify(other)} and ${JSON.stringify(key)} differ only in case or spaces, and names are matched ignoring both`, hint: "rename or drop one of them in the export" }]);
+        }
+        this.matched.set(norm, key);
         this.header.push(key);
         this.index.set(key, i);
       }
@@ -55,7 +66,7 @@ function jsonErrorPosition(e: unknown, text: string): { dl: number; col: number;
 export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<RecordBatch> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const shaper = new RowShaper(opts.display, limits);
+  const shaper = new RowShaper(opts.display, limits, opts.ignore);
   let rows: RawCell[][] = [];
   let lines: number[] = [];
   let line = 1;
@@ -155,7 +166,7 @@ export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<Record
 export async function* fromNdjson(opts: ReaderOptions): AsyncGenerator<RecordBatch> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const shaper = new RowShaper(opts.display, limits);
+  const shaper = new RowShaper(opts.display, limits, opts.ignore);
   let rows: RawCell[][] = [];
   let lines: number[] = [];
   let line = 0;

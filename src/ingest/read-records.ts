@@ -16,7 +16,7 @@ export async function* readRecords(source: ResolvedSource, onBad: BadRowHandler,
   for (const f of source.files) {
     const opts = {
       file: f.file, display: f.display, encoding: source.options.encoding,
-      delimiter: source.options.delimiter, onBad, batchSize, limits: source.limits,
+      delimiter: source.options.delimiter, onBad, batchSize, limits: source.limits, ignore: source.options.ignore,
     };
     const reader = source.format === "json" ? fromJsonArray(opts)
       : source.format === "ndjson" ? fromNdjson(opts)

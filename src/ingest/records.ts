@@ -35,6 +35,8 @@ export interface ReaderOptions {
   batchSize?: number;
   /** Size limits; the defaults when not given. */
   limits?: Limits;
+  /** Source columns the config ignores (a JSON reader does not refuse their repeats). */
+  ignore?: readonly string[];
 }
 
 /** JSON values nested deeper than this in a row are refused (no export nests more than a few levels). */

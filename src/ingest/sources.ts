@@ -125,7 +125,7 @@ function listFolder(dir: string, shown: string): string[] {
     return readdirSync(dir);
   } catch (e) {
     const [message, hint] = fsProblem(e as NodeJS.ErrnoException, "data folder");
-    throw new DataError([{ file: shown, message, hint }]);
+    throw new DataError([{ file: shown.endsWith("/") ? shown : `${shown}/`, message, hint }]);
   }
 }
 

@@ -50,11 +50,12 @@ const MSG_ONE_OP = "a filter needs exactly one operator";
  * command line needs no folder); one that is a file, or cannot be listed, always is.
  */
 export function readDefinitionFolder(dir: string, cwd: string, optional = false): DefinitionFile[] {
-  const shown = path.relative(cwd, dir) || dir;
-  const folderProblem = (message: string, hint: string): DefinitionFile[] => [{ file: shown, text: "", problems: [{ file: shown, message, hint }] }];
+  // A folder is shown with its slash: `segments/`.
+  const shown = path.join(path.relative(cwd, dir) || dir, "/");
+  const folderProblem = (message: string, hint: string, at = shown): DefinitionFile[] => [{ file: at, text: "", problems: [{ file: at, message, hint }] }];
   let names: string[];
   try {
-    if (!statSync(dir).isDirectory()) return folderProblem("the segments folder is a file, not a folder", "set `segments` in segment.config.yaml to the folder of segment files");
+    if (!statSync(dir).isDirectory()) return folderProblem("the segments folder is a file, not a folder", "set `segments` in segment.config.yaml to the folder of segment files", path.relative(cwd, dir) || dir);
     names = readdirSync(dir);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -20,6 +20,14 @@ import { isSystemError, StateError } from "../errors.js";
 import { bestEffort, fsyncDir, onFile, pathExists, writeAll, writeAside } from "../fs-atomic.js";
 import type { Membership } from "../table/membership.js";
 
+/** What current.json may point to, and the member files a manifest may name: nothing outside the state folder. */
+const SNAPSHOT_NAME = /^snapshots\/[A-Za-z0-9_-]{1,64}$/;
+const MEMBER_FILE = /^\d{1,9}\.ids$/;
+
+function damaged(message: string): StateError {
+  return new StateError(message, "the state folder is damaged: restore it from a backup, or move it aside to start afresh");
+}
+
 /** The state layout this build writes; a newer one is refused. */
 export const FORMAT_VERSION = 1;
 
@@ -117,10 +125,14 @@ export class StateStore {
     const pointer = readJson(this.currentFile) as { format_version?: number; snapshot?: string } | undefined;
     if (pointer === undefined) return undefined;
     checkVersion(pointer.format_version, this.currentFile);
-    const file = path.join(this.dir, String(pointer.snapshot), "manifest.json");
+    // Names read from the state never lead out of it (a damaged or planted current.json).
+    if (typeof pointer.snapshot !== "string" || !SNAPSHOT_NAME.test(pointer.snapshot)) throw damaged(`${this.currentFile} points to ${JSON.stringify(String(pointer.snapshot)).slice(0, 80)}, not a snapshot of this folder`);
+    const file = path.join(this.dir, pointer.snapshot, "manifest.json");
     const manifest = readJson(file) as Manifest | undefined;
-    if (manifest === undefined) throw new StateError(`${file} is missing: ${this.currentFile} points to it`, "the state folder is damaged: restore it from a backup, or move it aside to start afresh");
+    if (manifest === undefined) throw damaged(`${file} is missing: ${this.currentFile} points to it`);
     checkVersion(manifest.format_version, file);
+    if (`snapshots/${manifest.run_id}` !== pointer.snapshot) throw damaged(`${file} names run ${JSON.stringify(String(manifest.run_id)).slice(0, 80)}, not the snapshot it is in`);
+    for (const seg of Object.values(manifest.segments ?? {})) if (!MEMBER_FILE.test(String(seg.file))) throw damaged(`${file} names the member file ${JSON.stringify(String(seg.file)).slice(0, 80)} for ${String(seg.code).slice(0, 64)}`);
     return manifest;
   }
 

@@ -102,14 +102,19 @@ export function touchSegment(code, exportName) {
 }
 
 /**
- * Whether bytes of an export are structurally broken as DATA.md says (a gzip stream cut
- * short, invalid UTF-8, broken quoting, a wrong field count, a JSON line or array that does
- * not parse, or no header): the reference reading, csv-parse with the product's options.
+ * Whether bytes of an export are structurally broken as DATA.md and docs/data.md say (a gzip
+ * stream cut short, invalid UTF-8, a NUL byte, broken quoting, a wrong field count, a JSON
+ * line or array that does not parse, an empty file, or no header): the reference reading,
+ * csv-parse with the product's options.
  */
 export function structurallyBroken(format, bytes, gz) {
   try {
     if (gz) bytes = gunzipSync(bytes);
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    let text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    // readText's rules (docs/data.md), before any reader: a NUL is refused; a text with CRs
+    // and no LF has CR line ends (the rule looks at the first megabyte; these files are small).
+    if (text.includes("\0")) return "a NUL byte";
+    if (text.includes("\r") && !text.includes("\n")) text = text.replaceAll("\r", "\n");
     if (format === "csv") {
       const records = parse(text, { relax_column_count: true, skip_empty_lines: false, record_delimiter: ["\r\n", "\n"], bom: true });
       const real = records.filter((r) => !(r.length === 1 && r[0] === ""));
@@ -120,6 +125,7 @@ export function structurallyBroken(format, bytes, gz) {
     }
     const isObject = (o) => o !== null && typeof o === "object" && !Array.isArray(o);
     if (format === "ndjson") {
+      if (text.trim() === "") return "the file is empty";
       for (const line of text.split("\n")) {
         if (line.trim() === "") continue;
         if (!isObject(JSON.parse(line))) return "a line is not an object";
