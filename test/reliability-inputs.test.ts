@@ -353,6 +353,11 @@ describe("broken data that was accepted in silence", () => {
     expectFailure(segment(["preview", "cards"], dir), 3, "data/customers.ndjson:2: card: expected a text, number or true/false, not a JSON array or object");
   });
 
+  it("a BOM between JSON tokens is refused: JSON's whitespace has none (it was skipped)", () => {
+    const dir = shop({ "data/visits.json": "[]\n\uFEFF" });
+    expectFailure(segment(["validate", "--exports"], dir), 3, "data/visits.json:2:1: unexpected text after the end of the JSON array");
+  });
+
   it("JSON keys that differ only in case are refused", () => {
     const dir = shop({ "data/visits.ndjson": '{"customer_id":"C1","visited_at":"2026-01-01T00:00:00Z","Source":"ads","source":"seo"}\n' });
     expectFailure(segment(["validate", "--exports"], dir), 3, 'data/visits.ndjson:1: the keys "Source" and "source" differ only in case or spaces');

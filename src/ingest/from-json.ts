@@ -120,7 +120,8 @@ export async function* fromJsonArray(opts: ReaderOptions): AsyncGenerator<Record
         }
         continue;
       }
-      if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff) continue;
+      // JSON's whitespace only: readText has dropped the BOM at the start; one anywhere else is text.
+      if (c === 32 || c === 10 || c === 13 || c === 9) continue;
       if (!started) {
         if (c !== 91) fail(MSG_NOT_ARRAY);
         started = true;

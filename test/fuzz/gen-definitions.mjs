@@ -42,7 +42,7 @@ const WRONG_FILTERS = [
   { field: "age", between: [1, 2, 3] }, { field: "tags", all: "vip" }, { eq: "Moscow" }, {}, [], "city = Moscow", null,
 ];
 const WRONG_TOP = [
-  (d) => ({ ...d, match: "some" }), (d) => ({ ...d, type: "frozen" }), (d) => ({ ...d, filters: [] }), (d) => ({ code: d.code, name: d.name, groups: [] }),
+  (d) => ({ ...d, match: "some" }), (d) => ({ ...d, type: "frozen" }), (d) => ({ code: d.code, name: d.name, filters: [] }), (d) => ({ code: d.code, name: d.name, groups: [] }),
   (d) => ({ ...d, groups: [{ match: "all" }] }), (d) => ({ name: d.name, filters: d.filters }), (d) => ({ code: d.code, filters: d.filters }),
   (d) => ({ ...d, code: "Bad Code" }), (d) => ({ ...d, code: 17 }), (d) => ({ ...d, code: ["a"] }), (d) => ({ ...d, active: "maybe" }),
   (d) => ({ ...d, not: "yes" }), (d) => ({ ...d, code: "x".repeat(65) }), (d) => ({ ...d, filtres: d.filters, filters: undefined }),
