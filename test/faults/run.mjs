@@ -35,6 +35,7 @@ import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { mulberry32 } from '../../bench/common.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: opts } = parseArgs({
@@ -67,16 +68,6 @@ const SHIM = join(BUILD, 'shim.mjs');
 cpSync(join(REPO, 'test', 'faults', 'shim.mjs'), SHIM);
 const { RUN_STEPS } = await import(join(BUILD, 'dist', 'engine', 'run.js'));
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 // The data: a generated shop in three versions; three segments (two dynamic, one static).
