@@ -135,6 +135,9 @@ const SYSTEM_ERRORS: Record<string, string> = {
   EROFS: "read-only file system",
   EMFILE: "too many open files",
   ENFILE: "too many open files in the system",
+  ENOTDIR: "a file stands where a folder should be",
+  EISDIR: "a folder stands where a file should be",
+  ELOOP: "a symlink loop",
 };
 
 /** What a failed system call was doing, for the message. */
