@@ -46,9 +46,17 @@ export const SCALES = {
   'medium-x10': { customers: 100_000, orders: 5_000_000, items: 10_000_000, visits: 8_000_000, carts: 1_000_000, emails: 15_000_000 },
   // 8M rather than 10M visits keeps `large` under ~3 GB on disk (visits are ~160 bytes a row)
   large: { customers: 1_000_000, orders: 5_000_000, items: 10_000_000, visits: 8_000_000, carts: 1_000_000, emails: 15_000_000 },
+  // The performance issue's scales: every export plain CSV, so DuckDB reads the same files
+  // (bench/duckdb.mjs). 1m is 2.7 GB; 100k is a tenth of it; 1m-x10 has ten times 1m's facts.
+  '100k': { customers: 100_000, orders: 500_000, items: 1_200_000, visits: 1_000_000, carts: 50_000, emails: 800_000, csv: true },
+  '1m': { customers: 1_000_000, orders: 5_000_000, items: 12_000_000, visits: 10_000_000, carts: 500_000, emails: 8_000_000, csv: true },
+  '1m-x10': { customers: 1_000_000, orders: 50_000_000, items: 120_000_000, visits: 100_000_000, carts: 5_000_000, emails: 80_000_000, csv: true },
 };
 export const DEFAULT_SEED = 20261123;
 export const FILES = ['customers.csv', 'orders.csv', 'order_items.csv', 'visits.ndjson', 'carts.json', 'email_events.csv.gz'];
+export const CSV_FILES = ['customers.csv', 'orders.csv', 'order_items.csv', 'visits.csv', 'carts.csv', 'email_events.csv'];
+/** The files a scale's counts make: every export CSV when `counts.csv`. */
+export const filesFor = (counts) => (counts.csv ? CSV_FILES : FILES);
 
 // ---------------------------------------------------------------------------
 // randomness
@@ -405,9 +413,10 @@ async function writeOrders(dir, world, seed, orderCount, itemCount) {
   return { orders: orderCount, items: itemRows };
 }
 
-async function writeVisits(dir, world, seed, count) {
+async function writeVisits(dir, world, seed, count, asCsv) {
   const r = makeRng(seed ^ 0x0515);
-  const sink = new Sink(join(dir, 'visits.ndjson'));
+  const sink = new Sink(join(dir, asCsv ? 'visits.csv' : 'visits.ndjson'));
+  if (asCsv) sink.add('customer_id,visited_at,source,medium,campaign,page,category,product_id,goal\n');
   const products = PRODUCTS;
   for (let k = 0; k < count; k++) {
     let customer;
@@ -440,8 +449,13 @@ async function writeVisits(dir, world, seed, count) {
     else page = r.pick(BLOG);
     const g = r.f();
     const goal = g < 0.08 ? 'add_to_cart' : g < 0.11 ? 'purchase' : g < 0.12 ? 'subscribe' : null;
+    const visited = r.f() < 0.8 ? fmtZ(ms) : fmtMsk(ms);
+    if (asCsv) {
+      if (sink.add(`${customer},${visited},${source},${medium},${campaign ?? ''},${page},${category ?? ''},${productId ?? ''},${goal ?? ''}\n`)) await sink.flush();
+      continue;
+    }
     // Null keys are left out (DATA.md: a missing key is a missing value); that keeps the file smaller.
-    let line = `{"customer_id":"${customer}","visited_at":"${r.f() < 0.8 ? fmtZ(ms) : fmtMsk(ms)}","source":"${source}","medium":"${medium}"`;
+    let line = `{"customer_id":"${customer}","visited_at":"${visited}","source":"${source}","medium":"${medium}"`;
     if (campaign !== null) line += `,"campaign":"${campaign}"`;
     line += `,"page":"${page}"`;
     if (category !== null) line += `,"category":"${category}"`;
@@ -453,10 +467,10 @@ async function writeVisits(dir, world, seed, count) {
   return count;
 }
 
-async function writeCarts(dir, world, seed, count) {
+async function writeCarts(dir, world, seed, count, asCsv) {
   const r = makeRng(seed ^ 0x0ca7);
-  const sink = new Sink(join(dir, 'carts.json'));
-  sink.add('[\n');
+  const sink = new Sink(join(dir, asCsv ? 'carts.csv' : 'carts.json'));
+  sink.add(asCsv ? 'customer_id,updated_at,status,total\n' : '[\n');
   for (let k = 0; k < count; k++) {
     const i = pickCustomer(r, world, 0.15);
     const ms = timeFor(r, world, i);
@@ -464,10 +478,16 @@ async function writeCarts(dir, world, seed, count) {
     const cents = p.priceCents * pickQuantity(r.f()) + (r.f() < 0.4 ? r.pick(PRODUCTS).priceCents : 0);
     // totals as JSON numbers, like the fixtures: 1290.5, 990
     const total = cents % 100 === 0 ? String(cents / 100) : money(cents).replace(/0$/, '');
-    const obj = `{"customer_id":"${world.id(i)}","updated_at":"${r.f() < 0.7 ? fmtZ(ms) : fmtMsk(ms)}","status":"${r.f() < 0.55 ? 'abandoned' : 'converted'}","total":${total}}`;
+    const updated = r.f() < 0.7 ? fmtZ(ms) : fmtMsk(ms);
+    const status = r.f() < 0.55 ? 'abandoned' : 'converted';
+    if (asCsv) {
+      if (sink.add(`${world.id(i)},${updated},${status},${total}\n`)) await sink.flush();
+      continue;
+    }
+    const obj = `{"customer_id":"${world.id(i)}","updated_at":"${updated}","status":"${status}","total":${total}}`;
     if (sink.add((k === 0 ? '  ' : ',\n  ') + obj)) await sink.flush();
   }
-  sink.add(count ? '\n]\n' : ']\n');
+  if (!asCsv) sink.add(count ? '\n]\n' : ']\n');
   await sink.close();
   return count;
 }
@@ -476,9 +496,9 @@ async function writeCarts(dir, world, seed, count) {
  * email_events.csv.gz: per (campaign, customer) a `sent`, then maybe a bounce, an open, a
  * click, an unsubscribe, as in the fixtures. Stops at the first group that reaches `count`.
  */
-async function writeEmails(dir, world, seed, count) {
+async function writeEmails(dir, world, seed, count, asCsv) {
   const r = makeRng(seed ^ 0x0e3a);
-  const sink = new Sink(join(dir, 'email_events.csv.gz'), true);
+  const sink = new Sink(join(dir, asCsv ? 'email_events.csv' : 'email_events.csv.gz'), !asCsv);
   sink.add('customer_id,type,at,campaign\n');
   const campaigns = genCampaigns();
   let rows = 0;
@@ -541,10 +561,12 @@ export async function generate({ out, counts, seed = DEFAULT_SEED, log = () => {
   };
   await step('customers.csv', async () => ({ customers: await writeCustomers(out, world, seed) }));
   await step('orders+order_items', () => writeOrders(out, world, seed, counts.orders, counts.items));
-  await step('visits.ndjson', async () => ({ visits: await writeVisits(out, world, seed, counts.visits) }));
-  await step('carts.json', async () => ({ carts: await writeCarts(out, world, seed, counts.carts) }));
-  await step('email_events.csv.gz', async () => ({ email_events: await writeEmails(out, world, seed, counts.emails) }));
-  const bytes = Object.fromEntries(FILES.map((f) => [f, statSync(join(out, f)).size]));
+  const files = filesFor(counts);
+  const asCsv = Boolean(counts.csv);
+  await step(files[3], async () => ({ visits: await writeVisits(out, world, seed, counts.visits, asCsv) }));
+  await step(files[4], async () => ({ carts: await writeCarts(out, world, seed, counts.carts, asCsv) }));
+  await step(files[5], async () => ({ email_events: await writeEmails(out, world, seed, counts.emails, asCsv) }));
+  const bytes = Object.fromEntries(files.map((f) => [f, statSync(join(out, f)).size]));
   const manifest = {
     seed,
     requested: counts,
