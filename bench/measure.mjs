@@ -11,6 +11,7 @@
 //                modules included; null where /proc is missing
 import { readFileSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -32,7 +33,10 @@ function rchar() {
 process.on('exit', (code) => {
   if (!outFile) return;
   const u = process.resourceUsage();
-  writeFileSync(outFile, JSON.stringify({ maxRSS: u.maxRSS, userMs: u.userCPUTime / 1000, sysMs: u.systemCPUTime / 1000, rchar: rchar(), code }));
+  // The product's own phase timings (src/timings.ts: performance.measure entries named segment:*).
+  const phases = performance.getEntriesByType('measure').filter((e) => e.name.startsWith('segment:'))
+    .map((e) => ({ name: e.name.slice(8), startMs: +e.startTime.toFixed(1), ms: +e.duration.toFixed(1), ...(e.detail ?? {}) }));
+  writeFileSync(outFile, JSON.stringify({ maxRSS: u.maxRSS, userMs: u.userCPUTime / 1000, sysMs: u.systemCPUTime / 1000, rchar: rchar(), code, phases }));
 });
 
 const { main } = await import(pathToFileURL(join(REPO, 'dist', 'cli', 'main.js')).href);

@@ -26,7 +26,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { codeVersion, ensureBuilt, measureCommand } from './common.mjs';
-import { DEFAULT_SEED, FILES, SCALES, generate } from './generate.mjs';
+import { DEFAULT_SEED, SCALES, filesFor, generate } from './generate.mjs';
+import { rmSync } from 'node:fs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
@@ -70,7 +71,7 @@ async function ensureData(scale, regen) {
   const counts = SCALES[scale];
   const manifestFile = join(dir, 'manifest.json');
   let manifest;
-  if (!regen && existsSync(manifestFile) && FILES.every((f) => existsSync(join(dir, f)))) {
+  if (!regen && existsSync(manifestFile) && filesFor(counts).every((f) => existsSync(join(dir, f)))) {
     manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
     if (manifest.seed !== DEFAULT_SEED || JSON.stringify(manifest.requested) !== JSON.stringify(counts)) manifest = undefined;
   }
@@ -168,6 +169,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   ensureBuilt();
   const { dir, manifest, generatedNow } = await ensureData(opts.scale, opts.regen);
+  if (SCALES[opts.scale].csv) return suite(opts, dir, manifest, generatedNow);
   const defs = loadSegments();
   writeProject(dir, defs);
 
@@ -261,6 +263,96 @@ async function main() {
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nwritten ${file}`);
   if (results.some((r) => r.exitCode !== 0) || scanner?.error) process.exitCode = 1;
+}
+
+// ---------------------------------------------------------------------------
+// The suite (scales 100k, 1m, 1m-x10): the performance issue's sequence of commands
+// ---------------------------------------------------------------------------
+const SUITE = join(BENCH, 'suite');
+
+/** The suite's definitions: the example segments and bench/suite/, as [file, text]. */
+function suiteFiles() {
+  const list = (d) => readdirSync(d).filter((x) => /\.ya?ml$/.test(x)).sort().map((f) => [f, readFileSync(join(d, f), 'utf8')]);
+  return [...list(SEGMENTS), ...list(SUITE)];
+}
+
+/**
+ * bench/data/<scale>/suite/: a project over the scale's exports whose segments/ holds the
+ * suite, a fresh state (removed before each bench), and all-suite.yaml (every definition in
+ * one file, for preview).
+ */
+export function writeSuiteProject(dataDir) {
+  const dir = join(dataDir, 'suite');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'segments'), { recursive: true });
+  mkdirSync(join(dir, 'no-segments'));
+  const files = suiteFiles();
+  for (const [f, text] of files) writeFileSync(join(dir, 'segments', f), text);
+  writeFileSync(join(dir, 'all-suite.yaml'), '# Written by bench/run.mjs: every suite segment, for one preview.\n' + stringify(files.map(([, t]) => parse(t))));
+  writeFileSync(join(dir, 'segment.config.yaml'), ['# Written by bench/run.mjs: the suite over the bench data.', 'data: ..', 'segments: segments', 'state: .segment', 'out: out', 'timezone: UTC', ''].join('\n'));
+  return { dir, count: files.length };
+}
+
+function phaseLines(phases) {
+  return (phases ?? []).map((p) => {
+    const mbs = p.bytes && (p.readMs ?? p.ms) > 0 ? `  ${(p.bytes / 1e6).toFixed(0)} MB at ${(p.bytes / 1e6 / ((p.readMs ?? p.ms) / 1000)).toFixed(0)} MB/s` : '';
+    const rows = p.rows !== undefined ? `  ${p.rows.toLocaleString('en-US')} rows` : '';
+    const read = p.readMs !== undefined ? ` (reader ${(p.readMs / 1000).toFixed(2)} s)` : '';
+    return `      ${p.name.padEnd(36)} ${(p.ms / 1000).toFixed(2).padStart(7)} s${read}${rows}${mbs}`;
+  });
+}
+
+async function suite(opts, dataDir, manifest, generatedNow) {
+  const { dir, count } = writeSuiteProject(dataDir);
+  const asOf = ['--as-of', AS_OF];
+  const flags = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(dataDir, 'profiles')] : [];
+  console.log(`\nscale ${opts.scale}: ${fmtBytes(manifest.totalBytes)} of exports, ${count} segments (segments/ and bench/suite/)\n`);
+  const results = [];
+  const step = async (label, args) => {
+    process.stdout.write(`  ${label.padEnd(40)} `);
+    const loadBefore = loadavg()[0];
+    const run = await measureCommand(dir, args, flags);
+    const u = run.usage;
+    const r = {
+      label, args, exitCode: run.code, wallMs: +run.wallMs.toFixed(1),
+      cpuMs: u.userMs === undefined ? null : +(u.userMs + u.sysMs).toFixed(1),
+      maxRssMB: u.maxRSS === undefined ? null : +(u.maxRSS / 1024).toFixed(1),
+      phases: u.phases ?? [], load1: [+loadBefore.toFixed(2), +loadavg()[0].toFixed(2)], code: codeVersion(),
+      stdout: run.stdout,
+    };
+    results.push(r);
+    const status = run.code === 0 ? '' : `  EXIT ${run.code}: ${run.stderr.trim().split('\n').slice(0, 3).join(' | ')}`;
+    console.log(`${(r.wallMs / 1000).toFixed(2).padStart(8)} s  cpu ${((r.cpuMs ?? 0) / 1000).toFixed(2).padStart(7)} s  ${String(r.maxRssMB ?? '?').padStart(8)} MB  load ${r.load1.join('->')}${status}`);
+    for (const l of phaseLines(r.phases)) console.log(l);
+    globalThis.gc?.();
+    return r;
+  };
+  const run = await step(`run (${count} segments)`, ['run', ...asOf, '--json']);
+  let members = {};
+  if (run.exitCode === 0) members = Object.fromEntries(JSON.parse(run.stdout).segments.map((x) => [x.code, x.members]));
+  const pv = ['preview', 'all-suite.yaml', ...asOf, '--json', '--segments', 'no-segments'];
+  const p1 = await step('preview all (first)', pv);
+  const p2 = await step('preview all (second, unchanged exports)', pv);
+  const counts = (r) => (r.exitCode === 0 ? Object.fromEntries(JSON.parse(r.stdout).segments.map((x) => [x.code, x.count])) : {});
+  for (const p of [p1, p2]) {
+    const c = counts(p);
+    const differ = Object.keys(members).filter((k) => c[k] !== members[k]);
+    if (differ.length) console.log(`  warning: ${p.label} counts differ from the run's for ${differ.join(', ')}`);
+  }
+  const largest = Object.entries(members).sort((a, b) => b[1] - a[1])[0];
+  if (largest) await step(`export ${largest[0]} (${largest[1].toLocaleString('en-US')}) --format xlsx`, ['export', largest[0], '--format', 'xlsx', '--out', join(dir, 'out', 'largest.xlsx')]);
+  for (const r of results) delete r.stdout;
+  const report = {
+    scale: opts.scale, asOf: AS_OF, date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform },
+    data: { dir: dataDir, seed: manifest.seed, rows: manifest.rows, bytes: manifest.bytes, totalBytes: manifest.totalBytes },
+    generation: { seconds: manifest.seconds, generatedNow },
+    members, results,
+  };
+  const file = join(BENCH, `results-${opts.scale}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nwritten ${file}`);
+  if (results.some((r) => r.exitCode !== 0)) process.exitCode = 1;
 }
 
 await main();

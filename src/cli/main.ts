@@ -3,6 +3,7 @@ import { CommanderError } from "commander";
 import { EXIT, SegmentError, type Problem } from "../errors.js";
 import { makeIo, wantsColour, type Io } from "./io.js";
 import { buildProgram } from "./program.js";
+import { phases, phaseTable } from "../timings.js";
 
 /** Runs the CLI and exits with the code of CLI.md. */
 export async function main(argv: string[]): Promise<void> {
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     code = report(e, getIo(), program.opts<{ json?: boolean }>().json === true || argv.includes("--json"));
   }
   finished = true;
+  if (program.opts<{ timings?: boolean }>().timings === true) getIo().stderr.write(phaseTable(phases()));
   process.exitCode = code;
 }
 

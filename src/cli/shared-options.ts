@@ -20,6 +20,7 @@ export interface GlobalOptions {
   color?: boolean;
   maxBadRows?: string;
   verbose?: boolean;
+  timings?: boolean;
 }
 
 /** Adds the shared flags to the program (they apply to every command). */
@@ -36,6 +37,7 @@ export function addSharedOptions(cmd: Command): Command {
     .addOption(new Option("--json", "print the result as JSON on stdout"))
     .addOption(new Option("-q, --quiet", "print nothing but errors and warnings"))
     .addOption(new Option("--verbose", "show offending values whole in messages (they are cut to 100 characters)"))
+    .addOption(new Option("--timings", "print how long each phase took (reading each export, the fact pass, evaluation, state, writing) on stderr"))
     .addOption(new Option("--no-color", "no colour even on a terminal"));
 }
 

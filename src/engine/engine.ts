@@ -31,6 +31,8 @@ import type { DataSchema, Plan } from "../segment/plan.js";
 import { BitSet } from "../table/bitset.js";
 import { toMembership, type Membership } from "../table/membership.js";
 import { dayInZone } from "../table/time.js";
+import { endPhase, phase } from "../timings.js";
+import { performance } from "node:perf_hooks";
 
 /** What the engine is given from outside. */
 export interface EngineContext {
@@ -145,20 +147,23 @@ export class Engine {
     const stored = req.stored ?? new Map<string, Membership>();
     const defs = toCompute(req.definitions, req.codes, stored);
     const rfm = { ...rfmSettings(this.config), ...req.rfm };
-    const plan = bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema: await this.schema(defs), asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs, rfm, withRfm: req.withRfm, rfmDays: req.rfmDays?.map((d) => this.asOfDay(d)) });
+    const schema = await this.schema(defs);
+    const plan = bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema, asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs, rfm, withRfm: req.withRfm, rfmDays: req.rfmDays?.map((d) => this.asOfDay(d)) });
     if (plan.rfm) plan.warnings.push(...unreachableRules(plan.rfm.rules, plan.rfm.bins).map((code) => `rfm.segments: the rule \`${code}\` is never reached: the rules before it take every score it covers`));
     return plan;
   }
 
   /** Evaluates a request end to end. */
   async evaluate(req: EvaluateRequest): Promise<Evaluation> {
-    return this.evaluatePlan(await this.plan(req), req.stored);
+    const plan = await this.plan(req);
+    return this.evaluatePlan(plan, req.stored);
   }
 
   /** Evaluates a bound plan (which may have come from JSON) over this project's data. */
   async evaluatePlan(plan: Plan, stored: ReadonlyMap<string, Membership> = new Map()): Promise<Evaluation> {
     const customers = await this.project.customers();
-    const facts = await computeFacts(this.project, plan, customers.length);
+    const facts = await phase("fact pass", () => computeFacts(this.project, plan, customers.length));
+    const evaluated = performance.now();
     const state = new EvalState(plan, customers, facts.results);
     const members = new Map<string, Membership>();
     for (const code of plan.stored) {
@@ -175,6 +180,7 @@ export class Engine {
       state.segments.set(seg.code, rows);
       members.set(seg.code, toMembership(rows.toArray().map((i) => customers.ids[i])));
     }
+    endPhase("evaluation", evaluated, { rows: customers.length });
     const warnings = [...plan.warnings, ...facts.warnings];
     return { plan, customers, members, computed: plan.segments.map((s) => s.code), state, lowered, facts, warnings };
   }

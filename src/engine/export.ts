@@ -9,6 +9,7 @@
  * are against the last snapshot (everyone entered when there is none). The state is never
  * written.
  */
+import { phase } from "../timings.js";
 import type { Config } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
 import { writeRows, type TableWriter, type WriteReport } from "../export/writer.js";
@@ -123,6 +124,10 @@ async function fieldsFor(engine: Engine, fields: string[] | undefined): Promise<
  * `segment` column first when there is more than one segment.
  */
 export async function writeExport(p: PreparedExport, writer: TableWriter, opts: { multiTable: boolean; all: boolean }): Promise<WriteReport> {
+  return phase("write the export", () => writeTables(p, writer, opts), () => ({ rows: p.segments.reduce((n, s) => n + s.ids.length, 0) }));
+}
+
+async function writeTables(p: PreparedExport, writer: TableWriter, opts: { multiTable: boolean; all: boolean }): Promise<WriteReport> {
   const columns = p.rows.columns;
   if (opts.multiTable) {
     if (opts.all) {

@@ -19,6 +19,9 @@ import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type Fa
 import { resolveSources, type ResolvedSource } from "./sources.js";
 import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, type TypedBatch, type TypedValues } from "./typed-batch.js";
 import { choiceHint } from "../suggest.js";
+import { endPhase } from "../timings.js";
+import { statSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 
 /** The customers as typed columns, with an id -> row index map. */
 export interface CustomerTable {
@@ -203,6 +206,11 @@ export class Project {
       this.bad.take(source.name, problem, raw);
     };
     const reading = { types: this.customTypes[source.name], raw: opts.raw, taken: source.name === "customers" ? undefined : this.taken[source.name] };
+    // Timed for --timings: the reader's own time, without the consumer's between batches.
+    const start = performance.now();
+    let resumed = start;
+    let readMs = 0;
+    try {
     for await (const batch of readRecords(source, onBad)) {
       const display = batch.display ?? source.display;
       if (display !== current.display || !plan) {
@@ -228,9 +236,14 @@ export class Project {
       for (const b of bad) onBad(b.problem, rawRowText(batch.rows[b.row], source.options.delimiter));
       rows += typed.length;
       this.report.rows[source.name] = rows;
+      readMs += performance.now() - resumed;
       yield typed;
+      resumed = performance.now();
     }
     this.report.rows[source.name] = rows;
+    } finally {
+      endPhase(`read ${source.name}`, start, { rows, readMs, bytes: bytesOf(source) });
+    }
   }
 
   /**
@@ -550,4 +563,17 @@ function checkHeader(source: ResolvedSource, plan: HeaderPlan, header: string[],
     });
   }
   if (problems.length) throw new DataError(problems);
+}
+
+/** The size of an export's files on disk (compressed, for .gz), 0 for one that cannot be read. */
+function bytesOf(source: ResolvedSource): number {
+  let n = 0;
+  for (const f of source.files) {
+    try {
+      n += statSync(f.file).size;
+    } catch {
+      // gone since it was opened: the read has said so
+    }
+  }
+  return n;
 }
