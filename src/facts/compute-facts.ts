@@ -7,18 +7,19 @@
  * Orders with item conditions (or `orders.quantity`) need a second stream, over
  * order_items, joined to orders by `order_id`. For that join the orders pass keeps, per
  * order: its customer row, its timestamp, and one byte per item-level aggregate saying
- * whether the order passed that aggregate's order-level conditions (and the as-of day).
- * That is the only memory that grows with orders: about 150 bytes per order as measured by
- * the bench (the id string and its map entry dominate).
+ * whether the order passed that aggregate's order-level conditions (and the as-of day),
+ * in typed arrays (order-index.ts). That is the only memory that grows with orders: about
+ * 30 bytes an order whose id is a number, more for ids that are text (kept in a Map).
  */
 import type { FactBatch } from "../ingest/project.js";
 import type { TypedBatch } from "../ingest/typed-batch.js";
 import type { FactExportName } from "../schema/exports.js";
 import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
 import type { AggregatePlan, ConditionPlan, Plan } from "../segment/plan.js";
-import { detach } from "../table/detach.js";
 import { emptyResult, type AggResult } from "./aggregates.js";
 import { ConditionCache, conditionMask } from "./row-mask.js";
+import { phase } from "../timings.js";
+import { OrderIndex } from "./order-index.js";
 
 /** What the fact pass reads: the fact exports as typed batches with customer rows. */
 export interface FactSource {
@@ -96,8 +97,7 @@ export async function computeFacts(source: FactSource, plan: Plan, customerCount
     const mine = plan.aggregates.filter((a) => a.table === table);
     if (mine.length === 0 || !source.hasFacts(FACT_EXPORT[table])) continue;
     const pass = new Pass(table, mine, results, plan, cache, out);
-    if (table === "orders") await pass.orders(source);
-    else await pass.simple(source);
+    await phase(`aggregate ${table}`, () => (table === "orders" ? pass.orders(source) : pass.simple(source)));
   }
   return out;
 }
@@ -172,10 +172,7 @@ class Pass {
     const join = itemLevel.length > 0;
     const wanted = [...columnsOf(this.aggs, "row"), "total", ...(join ? ["id"] : [])];
     // The item join's per-order state (see the file comment).
-    const orderIndex = new Map<string, number>();
-    const orderCustomer: number[] = [];
-    const orderTs: number[] = [];
-    const orderPass = itemLevel.map(() => [] as number[]);
+    const orders = new OrderIndex(itemLevel.length);
     let orderRows = 0;
     for await (const batch of source.facts("orders", wanted)) {
       orderRows += batch.length;
@@ -183,17 +180,17 @@ class Pass {
       const totals = numbers(batch, "total", "decimal");
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts);
       for (const a of orderLevel) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions, true, a.before), ts, totals);
-      if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions, true, a.before)), orderIndex, orderCustomer, orderTs, orderPass, ts);
+      if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions, true, a.before)), orders, ts);
     }
     if (!join) return;
     const itemCols = ["order_id", "quantity", "price", ...columnsOf(itemLevel, "item")];
     const items = source.orderItems(itemCols);
     // Without order_items, bind has warned already (the schema says so).
     if (!items) return;
-    if (orderIndex.size === 0 && orderRows > 0) {
+    if (orders.size === 0 && orderRows > 0) {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
-    const hit = itemLevel.map(() => new Uint8Array(orderCustomer.length));
+    const hit = itemLevel.map(() => new Uint8Array(orders.size));
     for await (const batch of items) {
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined);
       const ids = batch.columns.order_id;
@@ -202,21 +199,21 @@ class Pass {
       const ordinals = new Int32Array(batch.length).fill(-1);
       if (ids && ids.type === "id") {
         for (let r = 0; r < batch.length; r++) {
-          const o = ids.validity.has(r) ? orderIndex.get(ids.values[r]) : undefined;
-          if (o === undefined) this.out.unmatchedItems++;
+          const o = ids.validity.has(r) ? orders.get(ids.values[r]) : -1;
+          if (o < 0) this.out.unmatchedItems++;
           else ordinals[r] = o;
         }
       }
       itemLevel.forEach((a, k) => {
         const mask = masks.all(a.itemConditions, false);
         const res = this.results.get(a.id)!;
-        const pass = orderPass[k];
+        const pass = orders.pass[k];
         const hits = hit[k];
         for (let r = 0; r < batch.length; r++) {
           const o = ordinals[r];
           if (o < 0 || !pass[o] || (mask && !mask[r])) continue;
           hits[o] = 1;
-          const cust = orderCustomer[o];
+          const cust = orders.customer[o];
           if (cust < 0) continue;
           // An item with no quantity is one unit; one with no price adds nothing to revenue.
           const q = qty && !Number.isNaN(qty[r]) ? qty[r] : 1;
@@ -231,26 +228,20 @@ class Pass {
       const res = this.results.get(a.id)!;
       const hits = hit[k];
       for (let o = 0; o < hits.length; o++) {
-        const cust = orderCustomer[o];
-        if (hits[o] && cust >= 0) accumulate(res, cust, orderTs[o], NaN);
+        const cust = orders.customer[o];
+        if (hits[o] && cust >= 0) accumulate(res, cust, orders.ts[o], NaN);
       }
     });
   }
 }
 
-function indexOrders(
-  batch: FactBatch, passMasks: Array<Uint8Array | undefined>, orderIndex: Map<string, number>,
-  orderCustomer: number[], orderTs: number[], orderPass: number[][], ts: Float64Array | undefined,
-): void {
+function indexOrders(batch: FactBatch, passMasks: Array<Uint8Array | undefined>, orders: OrderIndex, ts: Float64Array | undefined): void {
   const ids = batch.columns.id;
   if (!ids || ids.type !== "id") return;
+  const passes = new Uint8Array(passMasks.length);
   for (let r = 0; r < batch.length; r++) {
     if (!ids.validity.has(r)) continue;
-    const id = ids.values[r];
-    if (orderIndex.has(id)) continue;
-    orderIndex.set(detach(id), orderCustomer.length);
-    orderCustomer.push(batch.customer[r]);
-    orderTs.push(ts ? ts[r] : NaN);
-    passMasks.forEach((m, k) => orderPass[k].push(m ? m[r] : 1));
+    for (let k = 0; k < passMasks.length; k++) passes[k] = passMasks[k] ? passMasks[k]![r] : 1;
+    orders.add(ids.values[r], batch.customer[r], ts ? ts[r] : NaN, passes);
   }
 }

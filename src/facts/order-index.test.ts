@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { numericId, OrderIndex } from "./order-index.js";
+
+describe("numericId", () => {
+  it.each([["0", 0], ["7", 7], ["1000001", 1000001], ["999999999999999", 999999999999999]])("reads %j as a number", (id, v) => expect(numericId(id)).toBe(v));
+  it.each(["", "00123", "01", "-1", "1.5", "1e3", " 12", "12 ", "1000000000000000", "A-100", "١٢"])("leaves %j as text", (id) => expect(numericId(id)).toBe(-1));
+});
+
+describe("OrderIndex", () => {
+  it("agrees with a Map on 300,000 ids of both kinds, through rehashes, first row winning", () => {
+    // Reference: a plain Map from id text to the first ordinal, built alongside.
+    let a = 11;
+    const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+    const index = new OrderIndex(2);
+    const ref = new Map<string, { o: number; customer: number; ts: number; pass: [number, number] }>();
+    for (let k = 0; k < 300_000; k++) {
+      const u = rand();
+      // numbers, repeats of them, the same digits with a leading zero (another id), and text ids
+      const n = Math.floor(rand() * 400_000);
+      const id = u < 0.6 ? String(n) : u < 0.7 ? `0${n}` : u < 0.8 ? `A-${n}` : String(1_000_000_000_000 + n);
+      const customer = Math.floor(rand() * 1000) - 1;
+      const ts = rand() < 0.1 ? NaN : Math.floor(rand() * 1e12);
+      const pass: [number, number] = [rand() < 0.5 ? 1 : 0, rand() < 0.5 ? 1 : 0];
+      const o = index.add(id, customer, ts, pass);
+      if (ref.has(id)) expect(o).toBe(-1);
+      else {
+        expect(o).toBe(ref.size);
+        ref.set(id, { o, customer, ts, pass });
+      }
+    }
+    expect(index.size).toBe(ref.size);
+    for (const [id, want] of ref) {
+      const o = index.get(id);
+      expect(o).toBe(want.o);
+      expect(index.customer[o]).toBe(want.customer);
+      expect(Object.is(index.ts[o], want.ts)).toBe(true);
+      expect([index.pass[0][o], index.pass[1][o]]).toEqual(want.pass);
+    }
+    for (const id of ["400001", "0400001", "B-1", "", "-5"]) expect(index.get(id)).toBe(-1);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * The item join's per-order state in typed arrays: each order's ordinal, customer row and
+ * timestamp, and per item-level aggregate one byte saying whether the order passed its
+ * order-level conditions. No JavaScript object per order.
+ *
+ * Ids that are canonical whole numbers (digits only, no leading zero, at most 15 digits:
+ * exact in a double), as most shops number their orders, go into an open-addressing hash
+ * table keyed by the number itself, 12 bytes a slot; any other id goes into a Map by its
+ * text. A number and a text never stand for the same id ("00123" is text, "123" a number),
+ * so the two tables never disagree and the join stays exact.
+ */
+import { detach } from "../table/detach.js";
+
+const EMPTY = -1;
+const MAX_DIGITS = 15;
+
+/** The id as a number when it is a canonical whole number of at most 15 digits, else -1. */
+export function numericId(id: string): number {
+  const n = id.length;
+  if (n === 0 || n > MAX_DIGITS) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = id.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || (d === 0 && i === 0 && n > 1)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** A mixing of a double's integer value into 32 bits, for the slot. */
+function slotHash(v: number): number {
+  const lo = v >>> 0;
+  const hi = (v / 4294967296) >>> 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Orders by id: ordinal 0, 1, 2... in the order first added. */
+export class OrderIndex {
+  private keys = new Float64Array(1 << 16);
+  private slots = new Int32Array(1 << 16).fill(EMPTY);
+  private mask = (1 << 16) - 1;
+  private numeric = 0;
+  private readonly texts = new Map<string, number>();
+  /** Per ordinal: the customer row (-1: unknown) and the timestamp (NaN: none). */
+  customer = new Int32Array(1024);
+  ts = new Float64Array(1024);
+  /** Per item-level aggregate, per ordinal: 1 when the order passed its conditions. */
+  readonly pass: Uint8Array[];
+  size = 0;
+
+  constructor(aggregates: number) {
+    this.pass = Array.from({ length: aggregates }, () => new Uint8Array(1024));
+  }
+
+  /** The ordinal of an id, or -1. */
+  get(id: string): number {
+    const v = numericId(id);
+    if (v < 0) return this.texts.get(id) ?? -1;
+    for (let s = slotHash(v) & this.mask; ; s = (s + 1) & this.mask) {
+      const o = this.slots[s];
+      if (o === EMPTY) return -1;
+      if (this.keys[s] === v) return o;
+    }
+  }
+
+  /** Adds an order unless its id is known (the first row of an id wins); its ordinal or -1. */
+  add(id: string, customer: number, ts: number, passes: ArrayLike<number>): number {
+    const v = numericId(id);
+    const o = this.size;
+    if (v < 0) {
+      if (this.texts.has(id)) return -1;
+      this.texts.set(detach(id), o);
+    } else {
+      if ((this.numeric + 1) * 2 > this.slots.length) this.rehash();
+      let s = slotHash(v) & this.mask;
+      for (; this.slots[s] !== EMPTY; s = (s + 1) & this.mask) if (this.keys[s] === v) return -1;
+      this.slots[s] = o;
+      this.keys[s] = v;
+      this.numeric++;
+    }
+    if (o === this.customer.length) this.grow();
+    this.customer[o] = customer;
+    this.ts[o] = ts;
+    for (let k = 0; k < this.pass.length; k++) this.pass[k][o] = passes[k];
+    this.size++;
+    return o;
+  }
+
+  private grow(): void {
+    const n = this.customer.length * 2;
+    const c = new Int32Array(n);
+    c.set(this.customer);
+    this.customer = c;
+    const t = new Float64Array(n);
+    t.set(this.ts);
+    this.ts = t;
+    for (let k = 0; k < this.pass.length; k++) {
+      const p = new Uint8Array(n);
+      p.set(this.pass[k]);
+      this.pass[k] = p;
+    }
+  }
+
+  private rehash(): void {
+    const oldKeys = this.keys;
+    const oldSlots = this.slots;
+    const n = oldSlots.length * 2;
+    this.keys = new Float64Array(n);
+    this.slots = new Int32Array(n).fill(EMPTY);
+    this.mask = n - 1;
+    for (let i = 0; i < oldSlots.length; i++) {
+      if (oldSlots[i] === EMPTY) continue;
+      let s = slotHash(oldKeys[i]) & this.mask;
+      while (this.slots[s] !== EMPTY) s = (s + 1) & this.mask;
+      this.slots[s] = oldSlots[i];
+      this.keys[s] = oldKeys[i];
+    }
+  }
+}
