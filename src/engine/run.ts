@@ -13,13 +13,15 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { endPhase } from "../timings.js";
 import type { Config } from "../config/load-config.js";
 import { bestEffort, discardStaged, moveIntoPlace, pathExists, type StagedFile } from "../fs-atomic.js";
 import { outputFile, stageTable } from "../export/files.js";
 import { reportWarnings, type Format, type WriteReport } from "../export/writer.js";
 import type { SegmentDef } from "../segment/ast.js";
 import { RunLock } from "../state/lock.js";
-import { nextCounts, StateStore, type HistoryEvent, type Manifest, type SegmentState, FORMAT_VERSION } from "../state/snapshot.js";
+import { nextCounts, StateStore, type HistoryGroup, type Manifest, type SegmentState, FORMAT_VERSION } from "../state/snapshot.js";
 import { diffMemberships, type Membership } from "../table/membership.js";
 import { Engine, leftOutText, type EngineContext, type Evaluation } from "./engine.js";
 import { GuardError, isSystemError, StateError, StorageError, UsageError, type Problem } from "../errors.js";
@@ -122,7 +124,9 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
       removeStaleTemps(config.out);
     }
     step("collected");
+    let t = performance.now();
     const prev = store.current();
+    endPhase("state: read the last snapshot", t);
     const engine = new Engine(config, ctx);
     refuseBackdate(prev, formatDay(engine.asOfDay(opts.asOf)), opts.allowBackdate === true);
     const decision = decide(definitions, prev, opts.codes);
@@ -137,12 +141,16 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     let runId = runIdOf(ctx.now, ctx.idSuffix);
     while (prev?.runs.some((r) => r.run_id === runId) || pathExists(path.join(config.state, "snapshots", runId))) runId = runIdOf(ctx.now, ctx.idSuffix);
     const finishedAt = new Date(ctx.now + elapsed).toISOString();
+    t = performance.now();
     const { manifest, changed, events, outputs, segments } = assemble(definitions, prev, store, ev, decision, stored, { runId, finishedAt, startedAt, out: config.out, elapsed });
     const rows = { ...engine.project.report.rows } as Record<string, number>;
     manifest.runs[manifest.runs.length - 1].rows = rows;
     const tripped = checkGuards(config, definitions, prev, segments, rows);
+    endPhase("state: diff against it", t);
+    t = performance.now();
     if (tripped.length && !opts.force && !opts.dryRun) throw new GuardError(tripped);
     const staged = opts.dryRun ? [] : await stageOutputs(outputs, opts.formats, ev, config.timezone, ctx.warn);
+    if (!opts.dryRun) endPhase("write the outputs", t);
     const summary: RunSummary = {
       run_id: runId, as_of: ev.plan.asOf, started_at: startedAt, finished_at: finishedAt, dry_run: opts.dryRun === true, segments,
       orphans: { ...engine.project.report.orphans } as Record<string, number>,
@@ -154,9 +162,12 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     if (opts.dryRun) return { summary, engine };
     step("outputs-staged");
     try {
+      t = performance.now();
       store.commit(manifest, changed, events, prev, step);
       step("committed");
+      endPhase("state: commit", t);
       // The state is committed; the files of this run replace the last run's.
+      t = performance.now();
       moveIntoPlace(staged);
     } catch (e) {
       discardStaged(staged);
@@ -165,6 +176,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     moved = true;
     step("outputs-moved");
     store.collect();
+    endPhase("move outputs, collect old snapshots", t);
     step("done");
     const held = lock;
     lock = undefined;
@@ -242,10 +254,10 @@ function decide(defs: SegmentDef[], prev: Manifest | undefined, codes: string[] 
 function assemble(
   defs: SegmentDef[], prev: Manifest | undefined, store: StateStore, ev: Evaluation, decision: Decision, stored: ReadonlyMap<string, Membership>,
   run: { runId: string; startedAt: string; finishedAt: string; out: string; elapsed: number },
-): { manifest: Manifest; changed: Map<string, Membership>; events: HistoryEvent[]; outputs: OutputFile[]; segments: SegmentSummary[] } {
+): { manifest: Manifest; changed: Map<string, Membership>; events: HistoryGroup[]; outputs: OutputFile[]; segments: SegmentSummary[] } {
   const segmentsState: Record<string, SegmentState> = {};
   const changed = new Map<string, Membership>();
-  const events: HistoryEvent[] = [];
+  const events: HistoryGroup[] = [];
   const outputs: OutputFile[] = [];
   const summary: SegmentSummary[] = [];
   const computed = new Set(ev.computed);
@@ -280,8 +292,8 @@ function assemble(
     const before = was ? store.members(prev!, d.code) : [];
     const { entered, left } = diffMemberships(before, members);
     const at = run.finishedAt;
-    for (const id of entered) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, customer_id: id, event: "enter" });
-    for (const id of left) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, customer_id: id, event: "leave" });
+    if (entered.length) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, event: "enter", ids: entered });
+    if (left.length) events.push({ run_id: run.runId, as_of: ev.plan.asOf, at, segment: d.code, event: "leave", ids: left });
     segmentsState[d.code] = {
       code: d.code, name: d.name, type: d.type, active: d.active, hash: d.hash,
       created: was?.created ?? run.runId, computed: run.runId,

@@ -92,6 +92,30 @@ export interface HistoryEvent {
   event: "enter" | "leave";
 }
 
+/** The enters (or leaves) of one segment in one run: one history line per id. */
+export interface HistoryGroup {
+  run_id: string;
+  as_of: string;
+  at: string;
+  segment: string;
+  event: "enter" | "leave";
+  ids: readonly string[];
+}
+
+/** The history lines of `groups`, each the JSON of a HistoryEvent (keys in its order). */
+function* historyLines(groups: readonly HistoryGroup[]): Generator<string> {
+  for (const g of groups) {
+    const head = `{"run_id":${JSON.stringify(g.run_id)},"as_of":${JSON.stringify(g.as_of)},"at":${JSON.stringify(g.at)},"segment":${JSON.stringify(g.segment)},"customer_id":`;
+    const tail = `,"event":${JSON.stringify(g.event)}}\n`;
+    for (const id of g.ids) yield head + JSON.stringify(id) + tail;
+  }
+}
+
+/** The member file of a membership: one JSON string a line. */
+function* memberLines(ids: readonly string[]): Generator<string> {
+  for (const id of ids) yield JSON.stringify(id) + "\n";
+}
+
 /** The state folder of a project. */
 export class StateStore {
   /** The run whose commit rename has happened in this process: from then on the state is that run's. */
@@ -149,14 +173,14 @@ export class StateStore {
    * are given for the segments whose membership changed or is new; the others are copied
    * from the current snapshot.
    */
-  commit(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: HistoryEvent[], previous: Manifest | undefined, checkpoint: (step: CommitStep) => void = () => {}): void {
+  commit(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: readonly HistoryGroup[], previous: Manifest | undefined, checkpoint: (step: CommitStep) => void = () => {}): void {
     this.ensure();
     const snap = path.join(this.dir, "snapshots", manifest.run_id);
     mkdirSync(path.join(snap, "members"), { recursive: true, mode: 0o700 });
     for (const seg of Object.values(manifest.segments)) {
       const given = changed.get(seg.code);
       const ids = given ?? (previous ? this.members(previous, seg.code) : []);
-      writeDurable(path.join(snap, "members", seg.file), ids.map((id) => JSON.stringify(id) + "\n").join(""));
+      writeDurable(path.join(snap, "members", seg.file), memberLines(ids));
       checkpoint("member-file-written");
     }
     fsyncDir(path.join(snap, "members"));
@@ -165,7 +189,7 @@ export class StateStore {
     fsyncDir(snap);
     fsyncDir(path.join(this.dir, "snapshots"));
     checkpoint("manifest-written");
-    writeDurable(path.join(this.dir, "history", `${manifest.run_id}.ndjson`), events.map((e) => JSON.stringify(e) + "\n").join(""));
+    writeDurable(path.join(this.dir, "history", `${manifest.run_id}.ndjson`), historyLines(events));
     fsyncDir(path.join(this.dir, "history"));
     checkpoint("history-written");
     const pointer = writeAside(this.currentFile, JSON.stringify({ format_version: FORMAT_VERSION, snapshot: path.join("snapshots", manifest.run_id) }) + "\n", 0o600);
@@ -233,11 +257,33 @@ function readJson(file: string): unknown {
   }
 }
 
-function writeDurable(file: string, text: string): void {
+/** Bytes gathered before each write(2) of a file written in pieces. */
+const WRITE_CHUNK = 1 << 20;
+
+/**
+ * Writes `text`, or its pieces in order, durably to a new file. Pieces are written about
+ * 1 MiB at a time: a first run at a million customers has millions of history lines, more
+ * than one JavaScript string can hold.
+ */
+function writeDurable(file: string, text: string | Iterable<string>): void {
   const fd = openSync(file, "wx", 0o600);
   try {
     onFile(file, () => {
-      writeAll(fd, text);
+      if (typeof text === "string") writeAll(fd, text);
+      else {
+        let parts: string[] = [];
+        let size = 0;
+        for (const piece of text) {
+          parts.push(piece);
+          size += piece.length;
+          if (size >= WRITE_CHUNK) {
+            writeAll(fd, parts.join(""));
+            parts = [];
+            size = 0;
+          }
+        }
+        if (parts.length) writeAll(fd, parts.join(""));
+      }
       fsyncSync(fd);
     });
   } catch (e) {

@@ -1,6 +1,6 @@
 /** The state folder and the lock, in a temp folder. */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -31,12 +31,38 @@ describe("state store", () => {
     const store = new StateStore(temp());
     expect(store.current()).toBeUndefined();
     const ids = ["C1", "C2", 'odd "id"\n'];
-    store.commit(manifest("r1", 3), new Map([["a", ids]]), [{ run_id: "r1", as_of: "2026-11-23", at: "", segment: "a", customer_id: "C1", event: "enter" }], undefined);
+    store.commit(manifest("r1", 3), new Map([["a", ids]]), [{ run_id: "r1", as_of: "2026-11-23", at: "", segment: "a", event: "enter", ids: ["C1"] }], undefined);
     const m = store.current()!;
     expect(m.run_id).toBe("r1");
     expect(store.members(m, "a")).toEqual(ids);
     expect(store.historyFiles(m)).toHaveLength(1);
   });
+
+  it("writes more history and members than one string can hold, a megabyte at a time", () => {
+    // A first run at a million customers enters millions of members: as one joined string
+    // this history (about 600 MB) threw "Invalid string length" before anything was written.
+    const store = new StateStore(temp());
+    // 4 x 1.2M lines of 124 bytes: 595 MB, past V8's longest string (2^29 - 24 characters).
+    const ids = Array.from({ length: 1_200_000 }, (_, i) => `C${String(i).padStart(7, "0")}`);
+    const events = ["a", "b", "c", "d"].map((segment) => ({ run_id: "r1", as_of: "2026-11-23", at: "2026-11-23T10:00:00.000Z", segment, event: "enter" as const, ids }));
+    store.commit(manifest("r1", ids.length), new Map([["a", ids]]), events, undefined);
+    const m = store.current()!;
+    expect(store.members(m, "a")).toHaveLength(ids.length);
+    const [file] = store.historyFiles(m);
+    // Reference: each line is the JSON of one event object, keys in the order of HistoryEvent.
+    const want = (segment: string, id: string) => JSON.stringify({ run_id: "r1", as_of: "2026-11-23", at: "2026-11-23T10:00:00.000Z", segment, customer_id: id, event: "enter" }) + "\n";
+    const lineLength = Buffer.byteLength(want("a", ids[0]));
+    expect(lineLength * ids.length * 4).toBeGreaterThan(2 ** 29);
+    expect(statSync(file).size).toBe(lineLength * ids.length * 4);
+    const fd = openSync(file, "r");
+    const line = Buffer.alloc(lineLength);
+    for (const k of [0, 1, ids.length - 1, ids.length, 3 * ids.length + 17, 4 * ids.length - 1]) {
+      const seg = ["a", "b", "c", "d"][Math.floor(k / ids.length)];
+      readSync(fd, line, 0, lineLength, k * lineLength);
+      expect(line.toString()).toBe(want(seg, ids[k % ids.length]));
+    }
+    closeSync(fd);
+  }, 60_000);
 
   it("ignores and collects what an uncommitted run left behind", () => {
     const dir = temp();
