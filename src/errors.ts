@@ -32,6 +32,11 @@ export function showWholeValues(on: boolean): void {
   wholeValues = on;
 }
 
+/** True when values are shown whole (--verbose). */
+export function shownWholeValues(): boolean {
+  return wholeValues;
+}
+
 /** A value as messages show it: cut to SHOWN_VALUE_CHARS, saying how long it was. */
 export function shownValue(v: string, max = SHOWN_VALUE_CHARS): string {
   if (wholeValues || v.length <= max) return v;

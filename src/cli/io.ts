@@ -1,4 +1,5 @@
 /** The console as commands see it: stdout for data, stderr for messages, colour only where wanted. */
+import { availableParallelism } from "node:os";
 import { Chalk, type ChalkInstance } from "chalk";
 
 /** Streams and styling handed to every command. */
@@ -66,4 +67,14 @@ export function makeIo(opts: { quiet: boolean; color: boolean }): Io {
     animate,
     width: tableWidth(process.stdout.isTTY === true, process.stdout.columns, process.env),
   };
+}
+
+/**
+ * Threads for the fact pass: one per core (os.availableParallelism), or SEGMENT_THREADS
+ * (1 keeps every read on the main thread).
+ */
+export function threadsOf(io: Pick<Io, "env">): { threads: number; parallelFrom?: number } {
+  const n = Number(io.env.SEGMENT_THREADS);
+  // Given explicitly, the threads are used whatever the size of the exports (the tests do).
+  return Number.isInteger(n) && n >= 1 ? { threads: n, parallelFrom: 0 } : { threads: availableParallelism() };
 }

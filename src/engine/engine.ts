@@ -12,7 +12,8 @@
 import path from "node:path";
 import type { Config } from "../config/load-config.js";
 import { DefinitionError, UsageError, type Problem } from "../errors.js";
-import { computeFacts, type FactResults } from "../facts/compute-facts.js";
+import type { FactResults } from "../facts/compute-facts.js";
+import { computeFactsParallel } from "../facts/parallel.js";
 import type { BadRowPolicy } from "../ingest/bad-rows.js";
 import { Project, type CustomerTable } from "../ingest/project.js";
 import { commitRejected, type RejectedFile } from "../ingest/rejected-rows.js";
@@ -24,10 +25,10 @@ import type { SegmentDef } from "../segment/ast.js";
 import { bindPlan, type RfmSettings } from "../segment/bind.js";
 import { unreachableRules } from "../facts/rfm.js";
 import { DEFAULT_RFM_RULES } from "../segment/rfm-defaults.js";
-import { customFactRefs, EXPORTS_OF, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
+import { customerColumnRefs, customFactRefs, EXPORTS_OF, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
 import type { ValueType } from "../table/value-type.js";
 import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DataColumns, type DefinitionFile } from "../segment/load-definitions.js";
-import type { DataSchema, Plan } from "../segment/plan.js";
+import type { DataSchema, InputPlan, NodePlan, Plan } from "../segment/plan.js";
 import { BitSet } from "../table/bitset.js";
 import { toMembership, type Membership } from "../table/membership.js";
 import { dayInZone } from "../table/time.js";
@@ -40,6 +41,10 @@ export interface EngineContext {
   cwd: string;
   /** "Now", epoch ms: the as-of day when none is given. */
   now: number;
+  /** Threads the fact pass may use (default 1): one per core is what the CLI gives. */
+  threads?: number;
+  /** Bytes of fact exports from which a second thread is worth starting (default 32 MiB). */
+  parallelFrom?: number;
 }
 
 /** What to evaluate. */
@@ -120,10 +125,12 @@ export class Engine {
    * whose custom columns `defs` name, reads their exports' headers and types those columns
    * by inference (one read of the export). Tables with none named cost nothing more.
    */
-  async schema(defs: readonly SegmentDef[] = []): Promise<DataSchema> {
-    const customers = await this.project.customers();
+  async schema(defs?: readonly SegmentDef[], outputs?: readonly string[]): Promise<DataSchema> {
+    // With definitions, only the customer columns they and the outputs read are loaded.
+    const customers = await this.project.customers(defs ? customerColumnRefs(defs, outputs) : undefined);
     const columns: DataSchema["customers"] = {};
-    for (const [name, col] of customers.columns) columns[name] = col.type;
+    for (const [name, type] of customers.available) columns[name] = type;
+    defs ??= [];
     const facts = FACT_TABLES.filter((t) => this.project.hasFacts(FACT_EXPORT[t]));
     const refs = customFactRefs(defs);
     const factCustom: NonNullable<DataSchema["factCustom"]> = {};
@@ -147,7 +154,7 @@ export class Engine {
     const stored = req.stored ?? new Map<string, Membership>();
     const defs = toCompute(req.definitions, req.codes, stored);
     const rfm = { ...rfmSettings(this.config), ...req.rfm };
-    const schema = await this.schema(defs);
+    const schema = await this.schema(defs, req.outputs);
     const plan = bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema, asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs, rfm, withRfm: req.withRfm, rfmDays: req.rfmDays?.map((d) => this.asOfDay(d)) });
     if (plan.rfm) plan.warnings.push(...unreachableRules(plan.rfm.rules, plan.rfm.bins).map((code) => `rfm.segments: the rule \`${code}\` is never reached: the rules before it take every score it covers`));
     return plan;
@@ -161,8 +168,8 @@ export class Engine {
 
   /** Evaluates a bound plan (which may have come from JSON) over this project's data. */
   async evaluatePlan(plan: Plan, stored: ReadonlyMap<string, Membership> = new Map()): Promise<Evaluation> {
-    const customers = await this.project.customers();
-    const facts = await phase("fact pass", () => computeFacts(this.project, plan, customers.length));
+    const customers = await this.project.customers(planColumns(plan));
+    const facts = await phase("fact pass", () => computeFactsParallel(this.project, plan, this.ctx.threads ?? 1, this.ctx.parallelFrom));
     const evaluated = performance.now();
     const state = new EvalState(plan, customers, facts.results);
     const members = new Map<string, Membership>();
@@ -262,4 +269,20 @@ export async function evaluateAll(config: Config, ctx: EngineContext, opts: { as
   const engine = new Engine(config, ctx);
   const ev = await engine.evaluate({ definitions: Engine.definitions(config, ctx.cwd), asOf: opts.asOf });
   return ev.members;
+}
+
+/** The customer columns a bound plan reads: its filters' and outputs' column inputs, and `birthday` for age. */
+export function planColumns(plan: Plan): string[] {
+  const out = new Set<string>();
+  const add = (input: InputPlan) => {
+    if (input.kind === "column") out.add(input.column);
+    else if (input.kind === "derived") out.add(input.from);
+  };
+  const walk = (node: NodePlan): void => {
+    if (node.kind === "group") node.children.forEach(walk);
+    else add(node.input);
+  };
+  for (const seg of plan.segments) walk(seg.root);
+  for (const o of plan.outputs) add(o.input);
+  return [...out];
 }

@@ -87,13 +87,13 @@ function datedMask(ts: Float64Array, length: number, before: number): { mask: Ui
   return { mask: left === 0 ? undefined : out, left };
 }
 
-/** Runs one pass per fact table that any aggregate needs, and the item pass when asked. */
-export async function computeFacts(source: FactSource, plan: Plan, customerCount: number): Promise<FactResults> {
+/** Runs one pass per fact table (of `tables`, default all) that any aggregate needs, and the item pass when asked. */
+export async function computeFacts(source: FactSource, plan: Plan, customerCount: number, tables: readonly FactTable[] = FACT_TABLES): Promise<FactResults> {
   const results = new Map<number, AggResult>();
-  for (const a of plan.aggregates) results.set(a.id, emptyResult(customerCount, a.measures));
+  for (const a of plan.aggregates) if (tables.includes(a.table)) results.set(a.id, emptyResult(customerCount, a.measures));
   const out: FactResults = { results, leftOut: {}, unmatchedItems: 0, warnings: [] };
   const cache = new ConditionCache();
-  for (const table of FACT_TABLES) {
+  for (const table of tables) {
     const mine = plan.aggregates.filter((a) => a.table === table);
     if (mine.length === 0 || !source.hasFacts(FACT_EXPORT[table])) continue;
     const pass = new Pass(table, mine, results, plan, cache, out);

@@ -29,7 +29,7 @@ export class BadRows {
   /** Rows taken, by export, file and line: an export read twice (customers derived from it) counts each once. */
   private readonly seen = new Set<string>();
 
-  constructor(private readonly policy: BadRowPolicy) {}
+  constructor(readonly policy: BadRowPolicy) {}
 
   /** Takes one bad row: throws a DataError unless it may be skipped. */
   take(exportName: ExportName, problem: Problem, raw: string): void {

@@ -32,6 +32,13 @@ export interface CustomerTable {
   columns: Map<string, Column>;
   /** True when there was no customers export and the ids come from the facts. */
   derived: boolean;
+  /**
+   * Every column the export has, loaded or not, with its type: a custom field not loaded
+   * (no definition or output names it) is given as a string, for suggestions only.
+   */
+  available: Map<string, ValueType>;
+  /** True when every column is loaded. */
+  complete: boolean;
 }
 
 /** A typed batch of a fact export with each row's customer row index (-1: unknown customer). */
@@ -75,7 +82,7 @@ export class Project {
    * export, the names the segment language already uses for its fields (a column of such
    * a name cannot be a custom fact column, and is reported as ignored).
    */
-  constructor(config: Config, cwd: string, policy?: BadRowPolicy, private readonly taken: Partial<Record<FactExportName, ReadonlySet<string>>> = {}) {
+  constructor(config: Config, readonly cwd: string, policy?: BadRowPolicy, readonly taken: Partial<Record<FactExportName, ReadonlySet<string>>> = {}) {
     this.config = config;
     this.sources = resolveSources(config, cwd);
     this.bad = new BadRows(policy ?? { maxBadRows: config.maxBadRows });
@@ -91,17 +98,48 @@ export class Project {
     return this.sources[name] !== undefined || (name === "orders" && this.report.ordersFromItems);
   }
 
+  /**
+   * Takes the customers' ids from another thread's read instead of reading them: a worker
+   * of the parallel fact pass joins facts to the rows the main thread loaded. `types`:
+   * the custom fact columns' types the main thread inferred.
+   */
+  adoptCustomers(ids: string[], types: Partial<Record<ExportName, Record<string, ValueType>>>): void {
+    const index = new Map<string, number>();
+    for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
+    this.customerTable = { length: ids.length, ids, index, columns: new Map([["id", idColumn(ids)]]), derived: false, available: new Map([["id", "id"]]), complete: false };
+    Object.assign(this.customTypes, types);
+  }
+
+  /** The custom fact columns' types inferred so far, per export (for adoptCustomers). */
+  get inferredTypes(): Partial<Record<ExportName, Record<string, ValueType>>> {
+    return this.customTypes;
+  }
+
   /** The customers, if they have been read. */
   get loadedCustomers(): CustomerTable | undefined {
     return this.customerTable;
   }
 
-  /** Reads (once) and returns the customers. */
-  async customers(): Promise<CustomerTable> {
-    if (!this.customerTable) {
-      this.customerTable = this.sources.customers ? await this.loadCustomers(this.sources.customers) : await this.deriveCustomers();
+  /**
+   * Reads and returns the customers: every column, or only `wanted` ones (canonical names
+   * and `custom.<name>`; the id always), which is what a run needs and keeps names, e-mails
+   * and notes no segment reads out of memory. Read once; read again only when a later call
+   * wants a column the first left out.
+   */
+  async customers(wanted?: readonly string[]): Promise<CustomerTable> {
+    const t = this.customerTable;
+    const missing = t && !t.complete && (wanted === undefined || wanted.some((c) => t.available.has(c) && !t.columns.has(c)));
+    if (!t || missing) {
+      const source = this.sources.customers;
+      if (!source) this.customerTable = await this.deriveCustomers();
+      else {
+        const want = wanted === undefined || !t ? wanted : [...new Set([...t.columns.keys(), ...wanted])];
+        // Bad rows are counted by file and line (BadRows), so a second read counts each once.
+        if (t) this.report.skipped.customers = 0;
+        this.customerTable = await this.loadCustomers(source, want);
+      }
     }
-    return this.customerTable;
+    return this.customerTable!;
   }
 
   /**
@@ -109,7 +147,8 @@ export class Project {
    * columns typed (customer_id and the timestamp are always included).
    */
   async *facts(name: FactExportName, wanted?: readonly string[]): AsyncGenerator<FactBatch> {
-    const customers = await this.customers();
+    // The customers as loaded (only the id is needed here), or loaded now.
+    const customers = this.customerTable ?? await this.customers();
     if (name === "orders" && this.report.ordersFromItems) {
       yield* this.ordersFromItems(customers);
       return;
@@ -196,7 +235,7 @@ export class Project {
    * types have been inferred are typed when wanted; `raw` ones come as text; `quiet` leaves
    * bad rows unreported.
    */
-  async *typedBatches(source: ResolvedSource, wanted?: readonly string[], opts: { raw?: readonly string[]; quiet?: boolean } = {}): AsyncGenerator<TypedBatch> {
+  async *typedBatches(source: ResolvedSource, wanted?: readonly string[], opts: { raw?: readonly string[]; quiet?: boolean; customers?: readonly string[]; onHeader?: (header: string[]) => void } = {}): AsyncGenerator<TypedBatch> {
     let plan: HeaderPlan | undefined;
     let rows = 0;
     let current: ResolvedSource = source;
@@ -205,7 +244,7 @@ export class Project {
       this.report.skipped[source.name] = (this.report.skipped[source.name] ?? 0) + 1;
       this.bad.take(source.name, problem, raw);
     };
-    const reading = { types: this.customTypes[source.name], raw: opts.raw, taken: source.name === "customers" ? undefined : this.taken[source.name] };
+    const reading = { types: this.customTypes[source.name], raw: opts.raw, taken: source.name === "customers" ? undefined : this.taken[source.name], customers: opts.customers };
     // Timed for --timings: the reader's own time, without the consumer's between batches.
     const start = performance.now();
     let resumed = start;
@@ -221,6 +260,7 @@ export class Project {
       if (!plan || plan.width !== batch.header.length) {
         const fresh = !plan;
         plan = planHeader(batch.header, current, "UTC", wanted, reading);
+        opts.onHeader?.(batch.header);
         if (fresh) {
           checkHeader(current, plan, batch.header, this.report.ordersFromItems);
           const columns = [...batch.header].map((h) => h.trim()).sort();
@@ -276,7 +316,7 @@ export class Project {
     }
   }
 
-  private async loadCustomers(source: ResolvedSource): Promise<CustomerTable> {
+  private async loadCustomers(source: ResolvedSource, wanted?: readonly string[]): Promise<CustomerTable> {
     const builders = new Map<string, ColumnBuilder>();
     const custom = new Map<string, ColumnBuilder>();
     const ids: string[] = [];
@@ -284,7 +324,10 @@ export class Project {
     const firstLine: number[] = [];
     const firstFile: string[] = [];
     let rows = 0;
-    for await (const batch of this.typedBatches(source)) {
+    let header: string[] = [];
+    const canonical = wanted === undefined ? undefined : ["id", ...wanted.filter((c) => !c.startsWith("custom."))];
+    const customWanted = wanted === undefined ? undefined : wanted.filter((c) => c.startsWith("custom.")).map((c) => c.slice(7));
+    for await (const batch of this.typedBatches(source, canonical, { customers: customWanted, onHeader: (h) => (header = h) })) {
       const idCol = batch.columns.id;
       const keep = new Uint8Array(batch.length);
       for (let r = 0; r < batch.length; r++) {
@@ -334,7 +377,12 @@ export class Project {
       const raw = b.finish();
       columns.set(`custom.${name}`, typeCustomColumn(raw as Extract<Column, { kind: "string" }>, source.options.decimal, "UTC"));
     }
-    return { length: ids.length, ids, index, columns, derived: false };
+    const available = new Map<string, ValueType>();
+    const all = planHeader(header, source, "UTC");
+    for (const c of all.columns) available.set(c.name, c.type);
+    for (const c of all.custom) available.set(`custom.${c.name}`, "string");
+    for (const [name, col] of columns) available.set(name, col.type);
+    return { length: ids.length, ids, index, columns, derived: false, available, complete: wanted === undefined };
   }
 
   private takeBad(source: ResolvedSource, problem: Problem, raw: string): void {
@@ -358,7 +406,7 @@ export class Project {
     }
     const index = new Map<string, number>();
     ids.values.forEach((id, i) => index.set(id, i));
-    return { length: ids.values.length, ids: ids.values, index, columns: new Map([["id", idColumn(ids.values)]]), derived: true };
+    return { length: ids.values.length, ids: ids.values, index, columns: new Map([["id", idColumn(ids.values)]]), derived: true, available: new Map([["id", "id"]]), complete: true };
   }
 
   /** Orders of a line-item export, grouped by order_id; order columns from each order's first row. */

@@ -81,6 +81,8 @@ export interface CustomReading {
   raw?: readonly string[];
   /** Names the language already gives a field of this export: columns of those names are ignored. */
   taken?: ReadonlySet<string>;
+  /** The customers' custom fields to read (by name, without `custom.`); default all. */
+  customers?: readonly string[];
 }
 
 /** How the current header maps onto canonical and custom columns. */
@@ -167,7 +169,7 @@ export function planHeader(header: string[], source: ResolvedSource, timezone: s
     }
     seen.add(name);
     if (!facts) {
-      custom.push({ name, index });
+      if (!reading.customers || reading.customers.includes(name)) custom.push({ name, index });
       return;
     }
     extra.push({ header: h, name });

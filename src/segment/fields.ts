@@ -129,3 +129,24 @@ export function customFactRefs(defs: readonly SegmentDef[]): Map<FactTable, Set<
   for (const d of defs) walk(d.root);
   return out;
 }
+
+/**
+ * The customer columns that the definitions' filters and the output fields read (canonical
+ * names and `custom.<name>`; `age` reads `birthday`), so a run loads only those.
+ */
+export function customerColumnRefs(defs: readonly SegmentDef[], outputs: readonly string[] = []): string[] {
+  const out = new Set<string>();
+  const add = (field: string) => {
+    const ref = resolveField(field);
+    if (ref?.kind === "customer") out.add(ref.column);
+    else if (ref?.kind === "age") out.add("birthday");
+    else if (ref?.kind === "custom") out.add(`custom.${ref.name}`);
+  };
+  const walk = (node: GroupNode | FilterNode): void => {
+    if (node.kind === "group") node.children.forEach(walk);
+    else add(node.field);
+  };
+  for (const d of defs) walk(d.root);
+  outputs.forEach(add);
+  return [...out];
+}

@@ -19,6 +19,7 @@ import { extensionOf, FORMATS, openWriter, reportWarnings, type WriteReport } fr
 import { moveIntoPlace } from "../../fs-atomic.js";
 import { shownPath } from "../../ingest/sources.js";
 import type { Io } from "../io.js";
+import { threadsOf } from "../io.js";
 import { withProgress } from "../progress.js";
 import { reportIngest } from "../report-ingest.js";
 import { dataConfigFrom, fileFormat, splitList, type GlobalOptions } from "../shared-options.js";
@@ -91,7 +92,7 @@ export async function run(code: string | undefined, opts: ExportOptions, io: Io)
   // Here --out is the file, not the out folder: the config's out folder stays as it is.
   const config = dataConfigFrom({ ...opts, out: undefined }, io.cwd);
   const fields = opts.fields === undefined ? undefined : splitList(opts.fields);
-  const prepared = await withProgress(io, "reading the exports", () => prepareExport(config, { cwd: io.cwd, now: io.now() }, {
+  const prepared = await withProgress(io, "reading the exports", () => prepareExport(config, { cwd: io.cwd, now: io.now(), ...threadsOf(io) }, {
     codes: opts.all ? "all" : [code!], what, fresh: opts.fresh === true, asOf: opts.asOf, fields,
   }));
   reportIngest(prepared.engine, io, prepared.evaluation.facts, prepared.evaluation.plan.asOf);

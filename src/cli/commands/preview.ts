@@ -19,6 +19,7 @@ import type { SegmentDef } from "../../segment/ast.js";
 import { readDefinitionFile } from "../../segment/load-definitions.js";
 import { explainPlan } from "../../segment/explain.js";
 import type { Io } from "../io.js";
+import { threadsOf } from "../io.js";
 import { withProgress } from "../progress.js";
 import { fitText, textWidth, wrapText } from "../table.js";
 import { reportIngest } from "../report-ingest.js";
@@ -115,7 +116,7 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
     codes = [target];
   }
 
-  const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
+  const engine = new Engine(config, { cwd: io.cwd, now: io.now(), ...threadsOf(io) });
   const ev = await withProgress(io, "reading the exports and evaluating", () => engine.evaluate({ definitions, codes, asOf: opts.asOf }));
   const all = limit === 0 && (opts.json || format !== undefined);
   const results: PreviewResult[] = codes.map((code) => {

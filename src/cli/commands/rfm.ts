@@ -23,6 +23,7 @@ import { moveIntoPlace } from "../../fs-atomic.js";
 import { shownPath } from "../../ingest/sources.js";
 import type { CellValue } from "../../table/column.js";
 import type { Io } from "../io.js";
+import { threadsOf } from "../io.js";
 import { withProgress } from "../progress.js";
 import { reportIngest } from "../report-ingest.js";
 import { dataConfigFrom, fileFormat, type GlobalOptions } from "../shared-options.js";
@@ -86,7 +87,7 @@ export async function run(opts: RfmOptions, io: Io): Promise<RfmJson> {
   if (target !== "-" && !existsSync(path.dirname(path.resolve(io.cwd, target)))) throw new UsageError(`no such folder: ${path.dirname(target)}`);
 
   const dates = opts.asOf === undefined ? undefined : asOfDates(opts.asOf);
-  const engine = new Engine(config, { cwd: io.cwd, now: io.now() });
+  const engine = new Engine(config, { cwd: io.cwd, now: io.now(), ...threadsOf(io) });
   const report = { ...(dates && dates.length > 1 ? { dates } : { asOf: opts.asOf }), rfm, grid: opts.grid };
   const { evaluation: ev, summary: result, rows } = await withProgress(io, "reading the orders", () => rfmReport(engine, report));
   reportIngest(engine, io, ev.facts, ev.plan.asOf);

@@ -14,6 +14,7 @@ import { HookError } from "../../errors.js";
 import { FORMATS } from "../../export/writer.js";
 import { runSegments, summaryLine, type RunStep } from "../../engine/run.js";
 import type { Io } from "../io.js";
+import { threadsOf } from "../io.js";
 import { Progress } from "../progress.js";
 import { orphanFindings, orphanWarning } from "../report-ingest.js";
 import { dataConfigFrom, parseFormats, splitList, type GlobalOptions } from "../shared-options.js";
@@ -80,7 +81,7 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
     if (text) progress.say(text);
   };
   const { summary, engine, hook } = await runSegments(config, {
-    cwd: io.cwd, now: start, pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m), checkpoint,
+    cwd: io.cwd, now: start, ...threadsOf(io), pid: process.pid, clock: () => performance.now(), warn: (m) => io.warn(m), checkpoint,
     hookOutput: (chunk) => io.stderr.write(chunk),
   }, { codes: codes.length ? codes : undefined, asOf: opts.asOf, dryRun: opts.dryRun, force: opts.force, allowBackdate: opts.allowBackdate, formats, fields: opts.fields === undefined ? undefined : splitList(opts.fields) }).finally(() => progress.stop());
   if (!opts.dryRun) {
