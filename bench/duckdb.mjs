@@ -258,13 +258,20 @@ async function main() {
     med[tool] = { runs: rs.length, wallMs: median(rs.map((r) => r.wallMs)), cpuMs: median(rs.map((r) => r.cpuMs)), maxRssKiB: median(rs.map((r) => r.maxRssKiB)) };
   }
   const ratio = med.segment && med.duckdb ? +(med.segment.wallMs / med.duckdb.wallMs).toFixed(2) : null;
+  // segment / duckdb of each run's pair (run i of both), beside the ratio of the medians
+  const pairRatios = [];
+  for (let i = 1; i <= opts.runs; i++) {
+    const a = ok('segment').find((r) => r.run === i);
+    const b = ok('duckdb').find((r) => r.run === i);
+    if (a && b) pairRatios.push(+(a.wallMs / b.wallMs).toFixed(2));
+  }
   console.log('');
   table(['', 'runs', 'wall s (median)', 'cpu s', 'peak RSS MB', 'every run: wall s'], ['segment', 'duckdb'].filter((t) => med[t]).map((t) => [
     t, med[t].runs, sec(med[t].wallMs), sec(med[t].cpuMs), mb(med[t].maxRssKiB), ok(t).map((r) => sec(r.wallMs)).join(' '),
   ]));
   if (last.duckdb) console.log(`\nduckdb ${last.duckdb.version}: loading the CSVs ${sec(last.duckdb.loadMs)} s, the 26 queries ${sec(Object.values(last.duckdb.queryMs).reduce((a, b) => a + b, 0))} s (last run)`);
   if (last.segment?.evaluateMs != null) console.log(`segment: the run's evaluation (elapsed_ms) ${sec(last.segment.evaluateMs)} s of its ${sec(last.segment.wallMs)} s (last run)`);
-  if (ratio !== null) console.log(`\nsegment / duckdb, wall time: ${ratio}`);
+  if (ratio !== null) console.log(`\nsegment / duckdb, wall time: ${ratio} (medians)${pairRatios.length > 1 ? `; run by run ${pairRatios.join(' ')}` : ''}`);
   if (unstable.length) console.log(`\nwarning: counts changed between runs: ${unstable.join(', ')}`);
   for (const r of failed) console.log(`\n${r.tool} run ${r.run} failed: ${r.error}`);
 
@@ -278,6 +285,7 @@ async function main() {
     data: { dir: dataDir, rows: manifest.rows, bytes: manifest.bytes, totalBytes: manifest.totalBytes },
     median: med,
     ratioWall: ratio,
+    pairRatiosWall: pairRatios,
     checkIds: opts.checkIds,
     segments,
     differences,
