@@ -135,7 +135,7 @@ async function runSegment(projectDir, dataDir, files) {
   const run = await measureCommand(projectDir, ['run', '--as-of', AS_OF, '--json']);
   const u = run.usage;
   const r = { tool: 'segment', exitCode: run.code, wallMs: +run.wallMs.toFixed(1), cpuMs: u.userMs === undefined ? null : +(u.userMs + u.sysMs).toFixed(1), maxRssKiB: u.maxRSS ?? null, load1: [+load1.toFixed(2), +loadavg()[0].toFixed(2)] };
-  if (run.code !== 0) return { ...r, error: `exit ${run.code}: ${firstLines(run.stderr)}` };
+  if (run.code !== 0) return { ...r, error: `exit ${run.code}: ${firstLines(run.stderr)}`, stderrTail: run.stderr };
   const summary = JSON.parse(run.stdout);
   r.counts = Object.fromEntries(summary.segments.map((s) => [s.code, s.members]));
   r.evaluateMs = summary.segments.find((s) => s.elapsed_ms != null)?.elapsed_ms ?? null;
@@ -147,7 +147,7 @@ async function runDuck(dataDir, extra = []) {
   const load1 = loadavg()[0];
   const run = await runChild([CHILD, dataDir, AS_OF, ...extra], REPO);
   const r = { tool: 'duckdb', exitCode: run.code, wallMs: +run.wallMs.toFixed(1), cpuMs: null, maxRssKiB: null, load1: [+load1.toFixed(2), +loadavg()[0].toFixed(2)] };
-  if (run.code !== 0) return { ...r, error: `exit ${run.code}: ${firstLines(run.stderr)}` };
+  if (run.code !== 0) return { ...r, error: `exit ${run.code}: ${firstLines(run.stderr)}`, stderrTail: run.stderr };
   const out = JSON.parse(run.stdout);
   return {
     ...r,
