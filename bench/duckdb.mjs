@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `segment` against DuckDB: npm run bench:duckdb [-- --scale 100k|1m] [--runs N]
 //                                                [--only-segment | --only-duckdb] [--check-ids]
+//                                                [--dry-run]
 //
 // Runs the same 26 segments (the 14 of segments/ and the 12 of bench/suite/) over the same
 // CSV files two ways, each as a whole child process, and compares them:
@@ -19,7 +20,11 @@
 // (after listing a few customers on each side only), or a run fails. --check-ids compares
 // the member ids of every segment, not only the counts (one more DuckDB run, not timed,
 // that writes them; the product's are its out/<code>/members.csv). Writes
-// bench/results-duckdb-<scale>.json (git-ignored).
+// bench/results-duckdb-<scale>.json (git-ignored). --dry-run runs `segment run --dry-run`:
+// the same evaluation and summary, with no state, history or out files written (and so
+// no member ids for --check-ids). At 1m a first real run fails at its commit (2026-12-01:
+// `RangeError: Invalid string length`, the ~6M enter events of its history joined into
+// one string), so the dry run is what can be compared there.
 //
 // DuckDB (@duckdb/node-api, pinned in bench/duckdb/package.json) is installed into
 // bench/duckdb/node_modules the first time (npm ci): it is not a dependency of segment.
@@ -42,7 +47,7 @@ const SEGMENT_DIRS = [join(REPO, 'segments'), join(BENCH, 'suite')];
 const AS_OF = '2026-11-23';
 
 function parseArgs(argv) {
-  const o = { scale: '1m', runs: 1, segment: true, duckdb: true, checkIds: false };
+  const o = { scale: '1m', runs: 1, segment: true, duckdb: true, checkIds: false, dryRun: false };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === '--scale') o.scale = argv[++k];
@@ -50,11 +55,13 @@ function parseArgs(argv) {
     else if (a === '--only-duckdb') o.segment = false;
     else if (a === '--only-segment') o.duckdb = false;
     else if (a === '--check-ids') o.checkIds = true;
+    else if (a === '--dry-run') o.dryRun = true;
     else throw new Error(`unknown argument ${a} (see the header of bench/duckdb.mjs)`);
   }
   if (!SCALES[o.scale]?.csv) throw new Error(`--scale takes a scale whose exports are all CSV: ${Object.keys(SCALES).filter((s) => SCALES[s].csv).join(', ')}`);
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs takes a whole number from 1');
   if (!o.segment && !o.duckdb) throw new Error('--only-duckdb and --only-segment leave nothing to run');
+  if (o.checkIds && o.dryRun) throw new Error('--check-ids reads the member files a run writes, and --dry-run writes none');
   return o;
 }
 
@@ -129,10 +136,10 @@ function writeProject(dir, dataDir, files) {
 
 const firstLines = (s, n = 4) => s.trim().split('\n').slice(-n).join(' | ');
 
-async function runSegment(projectDir, dataDir, files) {
+async function runSegment(projectDir, dataDir, files, dryRun) {
   writeProject(projectDir, dataDir, files);
   const load1 = loadavg()[0];
-  const run = await measureCommand(projectDir, ['run', '--as-of', AS_OF, '--json']);
+  const run = await measureCommand(projectDir, ['run', '--as-of', AS_OF, '--json', ...(dryRun ? ['--dry-run'] : [])]);
   const u = run.usage;
   const r = { tool: 'segment', exitCode: run.code, wallMs: +run.wallMs.toFixed(1), cpuMs: u.userMs === undefined ? null : +(u.userMs + u.sysMs).toFixed(1), maxRssKiB: u.maxRSS ?? null, load1: [+load1.toFixed(2), +loadavg()[0].toFixed(2)] };
   if (run.code !== 0) return { ...r, error: `exit ${run.code}: ${firstLines(run.stderr)}`, stderrTail: run.stderr };
@@ -195,14 +202,15 @@ async function main() {
   const { files, codes } = loadSuite();
   const projectDir = join(BENCH, 'data', `duckdb-project-${opts.scale}`);
   const version = codeVersion();
-  console.log(`\n${codes.length} segments, as of ${AS_OF}, scale ${opts.scale}; ${opts.runs} run(s) of each${opts.segment && opts.duckdb ? ', alternating' : ''}\n`);
+  const command = `segment run --as-of ${AS_OF} --json${opts.dryRun ? ' --dry-run' : ''}`;
+  console.log(`\n${codes.length} segments, as of ${AS_OF}, scale ${opts.scale}; ${opts.runs} run(s) of each${opts.segment && opts.duckdb ? ', alternating' : ''}; segment side: ${command}\n`);
 
   const runs = [];
   for (let i = 0; i < opts.runs; i++) {
     for (const tool of ['segment', 'duckdb']) {
       if (!opts[tool]) continue;
       process.stdout.write(`  run ${i + 1} ${tool.padEnd(8)} `);
-      const r = tool === 'segment' ? await runSegment(projectDir, dataDir, files) : await runDuck(dataDir);
+      const r = tool === 'segment' ? await runSegment(projectDir, dataDir, files, opts.dryRun) : await runDuck(dataDir);
       r.run = i + 1;
       runs.push(r);
       console.log(r.error ? `FAILED ${r.error}` : `${sec(r.wallMs).padStart(8)} s wall  ${sec(r.cpuMs).padStart(8)} s cpu  ${mb(r.maxRssKiB).padStart(6)} MB  load ${r.load1.join('->')}`);
@@ -284,6 +292,7 @@ async function main() {
     duckdb: last.duckdb?.version ?? null,
     data: { dir: dataDir, rows: manifest.rows, bytes: manifest.bytes, totalBytes: manifest.totalBytes },
     median: med,
+    segmentCommand: command,
     ratioWall: ratio,
     pairRatiosWall: pairRatios,
     checkIds: opts.checkIds,
