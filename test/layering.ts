@@ -27,6 +27,7 @@ export const MODULES = [
   "segment",
   "rules",
   "facts",
+  "cache",
   "evaluate",
   "state",
   "export",
@@ -50,6 +51,8 @@ export const LAYERS: Readonly<Record<ModuleName, readonly ModuleName[]>> = {
   segment: ["schema", "table", "base"],
   rules: ["segment", "table", "base"],
   facts: ["rules", "segment", "ingest", "schema", "table", "base"],
+  // The preview cache: customer columns and aggregates in binary files, never the plan's meaning.
+  cache: ["facts", "ingest", "table", "base"],
   evaluate: ["rules", "facts", "segment", "schema", "table", "base"],
   // Snapshots, history and the lock: memberships by id, never the data.
   state: ["table", "base"],

@@ -41,8 +41,9 @@ describe("the fact pass on two threads", () => {
     const codes = readdirSync(path.join(dir, "segments")).map((f) => f.replace(/\.yaml$/, ""));
     expect(codes.length).toBeGreaterThanOrEqual(26);
     for (const code of codes) {
-      const a = segment(["preview", code, "--json", ...AS_OF, "--limit", "0"], dir, ONE);
-      const b = segment(["preview", code, "--json", ...AS_OF, "--limit", "0"], dir, TWO);
+      // --no-cache: each preview reads the exports (the second would find the first's cache).
+      const a = segment(["preview", code, "--json", ...AS_OF, "--limit", "0", "--no-cache"], dir, ONE);
+      const b = segment(["preview", code, "--json", ...AS_OF, "--limit", "0", "--no-cache"], dir, TWO);
       expectExit(a, 0);
       expectExit(b, 0);
       expect(parseJson(b), code).toEqual(parseJson(a));
@@ -51,11 +52,11 @@ describe("the fact pass on two threads", () => {
 
   it("reads the other exports in a worker while orders are read on the main thread (--timings says which)", () => {
     const dir = shop();
-    const two = segment(["preview", "visits-tea-browsers", ...AS_OF, "--timings"], dir, TWO);
+    const two = segment(["preview", "visits-tea-browsers", ...AS_OF, "--timings", "--no-cache"], dir, TWO);
     expectExit(two, 0);
     expect(two.stderr).toMatch(/^read visits \[worker 1\] /m);
     expect(two.stderr).toMatch(/^read orders(?!.*worker)/m);
-    const one = segment(["preview", "visits-tea-browsers", ...AS_OF, "--timings"], dir, ONE);
+    const one = segment(["preview", "visits-tea-browsers", ...AS_OF, "--timings", "--no-cache"], dir, ONE);
     expect(one.stderr).toMatch(/^read visits /m);
     expect(one.stderr).not.toMatch(/worker/);
   }, 60_000);
@@ -83,8 +84,8 @@ describe("the fact pass on two threads", () => {
     const dir = shop();
     // visits are read by the worker on two threads (orders stay on the main one): a datetime that is none.
     appendFileSync(path.join(dir, "visits.ndjson"), '{"customer_id":"C0001","visited_at":"yesterday-ish","source":"google"}\n');
-    const a = segment(["preview", "visits-tea-browsers", "--json", ...AS_OF], dir, ONE);
-    const b = segment(["preview", "visits-tea-browsers", "--json", ...AS_OF], dir, TWO);
+    const a = segment(["preview", "visits-tea-browsers", "--json", ...AS_OF, "--no-cache"], dir, ONE);
+    const b = segment(["preview", "visits-tea-browsers", "--json", ...AS_OF, "--no-cache"], dir, TWO);
     expectExit(a, 3);
     expectExit(b, 3);
     expect(b.stdout).toBe(a.stdout);

@@ -28,9 +28,18 @@ import { DEFAULT_RFM_RULES } from "../segment/rfm-defaults.js";
 import { customerColumnRefs, customFactRefs, EXPORTS_OF, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
 import type { ValueType } from "../table/value-type.js";
 import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DataColumns, type DefinitionFile } from "../segment/load-definitions.js";
-import type { DataSchema, InputPlan, NodePlan, Plan } from "../segment/plan.js";
+import type { AggregatePlan, DataSchema, InputPlan, NodePlan, Plan } from "../segment/plan.js";
+import type { AggResult } from "../facts/aggregates.js";
+import { Cache, fingerprint, keyOf, type AggregateMeta } from "../cache/cache.js";
+import type { ExportName } from "../schema/exports.js";
+
+/** An aggregate as computed once: its arrays and what its pass saw. */
+interface StoredAggregate {
+  result: AggResult;
+  meta: AggregateMeta;
+}
 import { BitSet } from "../table/bitset.js";
-import { toMembership, type Membership } from "../table/membership.js";
+import { compareIds, type Membership } from "../table/membership.js";
 import { dayInZone } from "../table/time.js";
 import { endPhase, phase } from "../timings.js";
 import { performance } from "node:perf_hooks";
@@ -86,6 +95,15 @@ export interface Evaluation {
 /** Runs the pipeline for one project. */
 export class Engine {
   readonly project: Project;
+  /**
+   * With `keepFacts()`: aggregates computed so far, by what they compute (the aggregate's
+   * plan without its id), and the facts left out per table, so a later evaluation in this
+   * process passes over the exports only for aggregates it has not seen (preview --watch).
+   */
+  private memo?: { results: Map<string, StoredAggregate>; customers?: CustomerTable };
+  private cache?: Cache;
+  /** The key part of the customers' rows, when they were read with the cache on. */
+  private customersBase?: string;
 
   constructor(readonly config: Config, readonly ctx: EngineContext, policy?: BadRowPolicy) {
     this.project = new Project(config, ctx.cwd, policy, takenFactNames());
@@ -127,7 +145,7 @@ export class Engine {
    */
   async schema(defs?: readonly SegmentDef[], outputs?: readonly string[]): Promise<DataSchema> {
     // With definitions, only the customer columns they and the outputs read are loaded.
-    const customers = await this.project.customers(defs ? customerColumnRefs(defs, outputs) : undefined);
+    const customers = await this.customers(defs ? customerColumnRefs(defs, outputs) : undefined);
     const columns: DataSchema["customers"] = {};
     for (const [name, type] of customers.available) columns[name] = type;
     defs ??= [];
@@ -149,6 +167,116 @@ export class Engine {
     return { customers: columns, facts, orderItems: this.project.sources.order_items !== undefined, factCustom };
   }
 
+  /** Keeps the customers and every computed aggregate in memory for later evaluations of this engine. */
+  keepFacts(): void {
+    this.memo ??= { results: new Map() };
+  }
+
+  /**
+   * Reads and writes the preview cache (src/cache/cache.ts) in the state folder: the
+   * customer columns and aggregates, reused while the exports are unchanged.
+   */
+  useCache(): void {
+    this.cache ??= new Cache(path.join(this.config.state, "cache"));
+  }
+
+  /** The customers (the `wanted` columns), from the cache when it has them. */
+  private async customers(wanted?: readonly string[]): Promise<CustomerTable> {
+    const p = this.project;
+    const source = p.sources.customers;
+    if (!this.cache || !source || p.loadedCustomers) return p.customers(wanted);
+    const start = performance.now();
+    this.customersBase = keyOf("customers", fingerprint(source));
+    const cached = this.cache.readCustomers(this.customersBase, wanted);
+    if (cached) {
+      p.adoptTable(cached);
+      endPhase("read customers from the cache", start, { rows: cached.length });
+      return cached;
+    }
+    const t = await p.customers(wanted);
+    if (!p.report.skipped.customers) this.cache.writeCustomers(this.customersBase, t);
+    return t;
+  }
+
+  /** The cache key of an aggregate: what it computes, over which data (fingerprints), as of when. */
+  private aggregateKey(plan: Plan, a: AggregatePlan, prints: Map<string, unknown>): string {
+    const exportsOf: ExportName[] = a.table === "orders" ? ["orders", ...(a.joinsItems || this.project.report.ordersFromItems ? ["order_items" as const] : [])] : [FACT_EXPORT[a.table]];
+    const data = exportsOf.map((e) => {
+      const source = this.project.sources[e];
+      if (!source) return null;
+      if (!prints.has(e)) prints.set(e, fingerprint(source));
+      return prints.get(e);
+    });
+    return keyOf("aggregate", { ...a, id: 0 }, plan.factsBefore, plan.timezone, this.customersBase ?? null, data);
+  }
+
+  /** The fact pass of a plan, from the memo (preview --watch) and the cache for the aggregates they hold. */
+  private async factPass(plan: Plan): Promise<FactResults> {
+    const pass = (p: Plan) => phase("fact pass", () => computeFactsParallel(this.project, p, this.ctx.threads ?? 1, this.ctx.parallelFrom));
+    const memo = this.memo;
+    const customers = this.project.loadedCustomers!;
+    // The disk cache only with customers from a customers export (their rows are in its key).
+    const cache = this.cache && this.customersBase !== undefined ? this.cache : undefined;
+    if (!memo && !cache) return pass(plan);
+    // Aggregates are by customer row: customers read again (for a column not read before) start the memo afresh.
+    if (memo && memo.customers !== customers) {
+      memo.results.clear();
+      memo.customers = customers;
+    }
+    const prints = new Map<string, unknown>();
+    const keys = new Map(plan.aggregates.map((a) => [a.id, this.aggregateKey(plan, a, prints)]));
+    const found = new Map<number, StoredAggregate>();
+    const started = performance.now();
+    for (const a of plan.aggregates) {
+      const k = keys.get(a.id)!;
+      let hit = memo?.results.get(k);
+      if (!hit && cache) {
+        const e = cache.readAggregate(k);
+        if (e && e.result.count.length === customers.length) {
+          hit = e;
+          memo?.results.set(k, e);
+        }
+      }
+      if (hit) found.set(a.id, hit);
+    }
+    if (found.size) endPhase("aggregates from the cache", started, { rows: found.size });
+    const missing = plan.aggregates.filter((a) => !found.has(a.id));
+    const fresh: FactResults = missing.length ? await pass({ ...plan, aggregates: missing }) : { results: new Map(), leftOut: {}, unmatchedItems: 0, warnings: [] };
+    const passed = new Set(missing.map((a) => a.table));
+    const clean = !Object.values(this.project.report.skipped).some((n) => (n ?? 0) > 0);
+    for (const a of missing) {
+      const stored = { result: fresh.results.get(a.id)!, meta: this.metaOf(a.table, fresh) };
+      memo?.results.set(keys.get(a.id)!, stored);
+      if (cache && clean) cache.writeAggregate(keys.get(a.id)!, stored.result, stored.meta);
+    }
+    const results = new Map(plan.aggregates.map((a) => [a.id, found.get(a.id)?.result ?? fresh.results.get(a.id)!]));
+    const out: FactResults = { results, leftOut: { ...fresh.leftOut }, unmatchedItems: fresh.unmatchedItems, warnings: [...fresh.warnings] };
+    const byId = new Map(plan.aggregates.map((a) => [a.id, a]));
+    for (const [id, hit] of found) {
+      const table = byId.get(id)!.table;
+      if (passed.has(table)) continue;
+      // What the pass that computed it saw, as this one would have.
+      out.leftOut[table] = hit.meta.leftOut;
+      if (table === "orders") out.unmatchedItems = Math.max(out.unmatchedItems, hit.meta.unmatchedItems);
+      for (const w of hit.meta.warnings) if (!out.warnings.includes(w)) out.warnings.push(w);
+      const report = this.project.report as unknown as Record<string, Record<string, unknown>>;
+      for (const [key, entries] of Object.entries(hit.meta.report)) Object.assign(report[key], entries);
+    }
+    return out;
+  }
+
+  /** What a pass over a table saw, kept with each of its aggregates. */
+  private metaOf(table: FactTable, fresh: FactResults): AggregateMeta {
+    const exportsOf: ExportName[] = table === "orders" ? ["orders", "order_items"] : [FACT_EXPORT[table]];
+    const r = this.project.report as unknown as Record<string, Record<string, unknown>>;
+    const report: AggregateMeta["report"] = {};
+    for (const key of ["rows", "orphans", "orphanExamples", "ignored", "extra"]) {
+      report[key] = {};
+      for (const e of exportsOf) if (e in r[key]) report[key][e] = r[key][e];
+    }
+    return { leftOut: fresh.leftOut[table] ?? 0, unmatchedItems: table === "orders" ? fresh.unmatchedItems : 0, warnings: table === "orders" ? fresh.warnings : [], report };
+  }
+
   /** Binds the definitions a request needs into a plan. */
   async plan(req: EvaluateRequest): Promise<Plan> {
     const stored = req.stored ?? new Map<string, Membership>();
@@ -168,8 +296,8 @@ export class Engine {
 
   /** Evaluates a bound plan (which may have come from JSON) over this project's data. */
   async evaluatePlan(plan: Plan, stored: ReadonlyMap<string, Membership> = new Map()): Promise<Evaluation> {
-    const customers = await this.project.customers(planColumns(plan));
-    const facts = await phase("fact pass", () => computeFactsParallel(this.project, plan, this.ctx.threads ?? 1, this.ctx.parallelFrom));
+    const customers = await this.customers(planColumns(plan));
+    const facts = await this.factPass(plan);
     const evaluated = performance.now();
     const state = new EvalState(plan, customers, facts.results);
     const members = new Map<string, Membership>();
@@ -185,7 +313,7 @@ export class Engine {
       lowered.set(seg.code, root);
       const rows = evaluateGroup(root, BitSet.full(customers.length), state);
       state.segments.set(seg.code, rows);
-      members.set(seg.code, toMembership(rows.toArray().map((i) => customers.ids[i])));
+      members.set(seg.code, membershipOf(rows, customers));
     }
     endPhase("evaluation", evaluated, { rows: customers.length });
     const warnings = [...plan.warnings, ...facts.warnings];
@@ -285,4 +413,27 @@ export function planColumns(plan: Plan): string[] {
   for (const seg of plan.segments) walk(seg.root);
   for (const o of plan.outputs) add(o.input);
   return [...out];
+}
+
+/** Per customer table: its rows in id order, or null when the rows are in id order already. */
+const ID_ORDER = new WeakMap<CustomerTable, Int32Array | null>();
+
+/**
+ * The members of a set of rows as a membership (ids sorted), without sorting per segment:
+ * the rows in id order are found once per customer table (most exports list customers in
+ * id order, and then the rows are the order).
+ */
+export function membershipOf(rows: BitSet, customers: CustomerTable): Membership {
+  const ids = customers.ids;
+  let order = ID_ORDER.get(customers);
+  if (order === undefined) {
+    let sorted = true;
+    for (let i = 1; i < ids.length && sorted; i++) sorted = ids[i - 1] < ids[i];
+    order = sorted ? null : Int32Array.from(ids.keys()).sort((a, b) => compareIds(ids[a], ids[b]));
+    ID_ORDER.set(customers, order);
+  }
+  const out: string[] = [];
+  if (order === null) for (let i = rows.next(0); i !== -1; i = rows.next(i + 1)) out.push(ids[i]);
+  else for (let k = 0; k < order.length; k++) if (rows.has(order[k])) out.push(ids[order[k]]);
+  return out;
 }

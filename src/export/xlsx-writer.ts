@@ -17,7 +17,15 @@
  * to the event loop every few thousand rows, so memory stays flat.
  */
 import { Writable } from "node:stream";
-import ExcelJS from "exceljs";
+import { createRequire } from "node:module";
+import type ExcelJS from "exceljs";
+
+/**
+ * exceljs, loaded when the first workbook is written: importing it takes about 0.5 s,
+ * which every other command (and every other format) would pay at start-up.
+ */
+let excel: typeof ExcelJS | undefined;
+const loadExcel = (): typeof ExcelJS => (excel ??= createRequire(import.meta.url)("exceljs") as typeof ExcelJS);
 import type { CellValue } from "../table/column.js";
 import { DAY_MS, zoneOffsetMs } from "../table/time.js";
 import { tidyDecimal, valueText } from "../table/value-text.js";
@@ -94,7 +102,7 @@ export class XlsxWriter implements TableWriter {
     adapter.on("error", (e) => {
       this.failure ??= e;
     });
-    this.wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: adapter, useStyles: true, useSharedStrings: false });
+    this.wb = new (loadExcel().stream.xlsx.WorkbookWriter)({ stream: adapter, useStyles: true, useSharedStrings: false });
   }
 
   async table(spec: TableSpec): Promise<void> {

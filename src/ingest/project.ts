@@ -110,6 +110,14 @@ export class Project {
     Object.assign(this.customTypes, types);
   }
 
+  /** Takes customers read from the cache, as a read of the export would have left them. */
+  adoptTable(t: CustomerTable): void {
+    this.customerTable = t;
+    this.report.rows.customers = t.length;
+    this.report.ignored.customers = [];
+    this.report.extra.customers = [];
+  }
+
   /** The custom fact columns' types inferred so far, per export (for adoptCustomers). */
   get inferredTypes(): Partial<Record<ExportName, Record<string, ValueType>>> {
     return this.customTypes;

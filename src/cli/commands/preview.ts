@@ -5,12 +5,13 @@
  *
  * Cost: reads the customers, then one streaming pass per fact export the segment needs.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, watch as watchFolder } from "node:fs";
+import { performance } from "node:perf_hooks";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { Engine, type Evaluation } from "../../engine/engine.js";
-import { UsageError } from "../../errors.js";
+import { SegmentError, UsageError } from "../../errors.js";
 import { streamSink } from "../../export/sink.js";
 import { openWriter, writeTable } from "../../export/writer.js";
 import { funnel, traceCustomer, type CustomerTrace, type FunnelRow } from "../../evaluate/inspect.js";
@@ -38,9 +39,12 @@ Examples:
   $ segment preview tea-repeat-offer --explain --json     # and the plan itself, as JSON (.plan)
   $ segment preview tea-repeat-offer --customer C0011     # why is C0011 in or out?
   $ segment preview tea-repeat-offer --format ids --limit 0 | wc -l   # every member id, one a line
+  $ segment preview draft.yaml --watch                    # again on every save, from memory
 `;
 
 interface PreviewOptions extends GlobalOptions {
+  watch?: boolean;
+  cache?: boolean;
   limit?: string;
   explain?: boolean;
   customer?: string;
@@ -86,14 +90,80 @@ export function register(program: Command, io: () => Io): void {
     .option("--explain", "print the bound plan: each segment's tree and the shared fact aggregates (with --json: the plan as JSON)")
     .option("--customer <id>", "show each filter's value and verdict for one customer")
     .option("--format <format>", `print only the members, for a pipe: ${MEMBER_FORMATS.join(", ")} (ids: one a line; csv, tsv: with an id header; json: as --json); --limit 0 lists all`)
+    .option("--watch", "with a YAML file: evaluate again on every save of it, from the data already read (Ctrl-C stops)")
+    .option("--no-cache", "read the exports even when the cache (state/cache/) has what this preview needs, and write nothing there")
     .addHelpText("after", HELP)
     .action(async (target: string, _opts, cmd: Command) => {
-      await run(target, cmd.optsWithGlobals() as PreviewOptions, io());
+      const opts = cmd.optsWithGlobals() as PreviewOptions;
+      if (opts.watch) await watch(target, opts, io());
+      else await run(target, opts, io());
     });
 }
 
-/** Runs the command. */
-export async function run(target: string, opts: PreviewOptions, io: Io): Promise<PreviewResult[]> {
+/**
+ * `--watch FILE`: previews the file, then again after each save of it, with one engine
+ * that keeps the customers and every aggregate it has computed: a save that adds a
+ * profile filter, or changes a value, is evaluated from memory; a new fact condition costs
+ * one pass over that export. A definition error is shown and the watch goes on. Ends on
+ * SIGINT or SIGTERM (exit 0).
+ */
+async function watch(target: string, opts: PreviewOptions, io: Io): Promise<void> {
+  const file = path.resolve(io.cwd, target);
+  if (!/\.ya?ml$/i.test(target) || !existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--watch takes a YAML file of definitions, not ${JSON.stringify(target)}`, "save the segment in a file, e.g. draft.yaml, and watch that");
+  if (opts.format !== undefined) throw new UsageError("--watch prints the preview report: it does not take --format");
+  const config = dataConfigFrom(opts, io.cwd);
+  const engine = new Engine(config, { cwd: io.cwd, now: io.now(), ...threadsOf(io) });
+  engine.keepFacts();
+  if (opts.cache !== false) engine.useCache();
+  let last = "";
+  const once = async (why: string) => {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      return; // between an editor's delete and its write: the next event reads it
+    }
+    if (text === last && why !== "start") return;
+    last = text;
+    const started = performance.now();
+    try {
+      await run(target, opts, io, engine);
+      io.info(`${why}: evaluated in ${((performance.now() - started) / 1000).toFixed(2)} s; watching ${target} (Ctrl-C stops)`);
+    } catch (e) {
+      if (!(e instanceof SegmentError)) throw e;
+      // A half-written definition is normal while editing: say what is wrong and wait for the next save.
+      io.stderr.write(`${io.style.red("error")}: ${e.message}\n`);
+      io.info(`watching ${target} (Ctrl-C stops)`);
+    }
+  };
+  await once("start");
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let busy = Promise.resolve();
+    // The folder is watched, not the file: editors that save by rename replace the file.
+    const watcher = watchFolder(path.dirname(file), (_event, name) => {
+      if (name !== null && name !== path.basename(file)) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        busy = busy.then(() => once(`saved ${new Date(io.now()).toISOString().slice(11, 19)}`)).catch((e) => stop(e));
+      }, 100);
+    });
+    const stop = (e?: unknown) => {
+      clearTimeout(timer);
+      watcher.close();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (e) reject(e);
+      else resolve();
+    };
+    const onSignal = () => stop();
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/** Runs the command (with `engine`: the watch's, which keeps what it has read). */
+export async function run(target: string, opts: PreviewOptions, io: Io, kept?: Engine): Promise<PreviewResult[]> {
   const limit = Number(opts.limit ?? "10");
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number >= 0, not "${opts.limit}"`);
   const format = opts.format?.trim().toLowerCase();
@@ -116,7 +186,11 @@ export async function run(target: string, opts: PreviewOptions, io: Io): Promise
     codes = [target];
   }
 
-  const engine = new Engine(config, { cwd: io.cwd, now: io.now(), ...threadsOf(io) });
+  let engine = kept;
+  if (!engine) {
+    engine = new Engine(config, { cwd: io.cwd, now: io.now(), ...threadsOf(io) });
+    if (opts.cache !== false) engine.useCache();
+  }
   const ev = await withProgress(io, "reading the exports and evaluating", () => engine.evaluate({ definitions, codes, asOf: opts.asOf }));
   const all = limit === 0 && (opts.json || format !== undefined);
   const results: PreviewResult[] = codes.map((code) => {

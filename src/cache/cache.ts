@@ -1,0 +1,234 @@
+/**
+ * The cache of `preview` (docs/performance.md): the customer columns it loaded and the
+ * aggregates it computed, in binary files under `<state>/cache/` (files 0600, the folder
+ * 0700), so a preview over unchanged exports reads them back instead of parsing the CSV.
+ *
+ * Every entry is found by a key that hashes everything its content depends on: the cache
+ * format, the exports' fingerprints (each file's path, size, mtime, ctime, inode, and a
+ * SHA-256 of its first and last 64 KiB), the config's reading options for those exports
+ * (mapping, delimiter, ids, limits), and for an aggregate its plan (conditions, measures,
+ * cut-off, zone). An export that changes changes its key, so a stale entry is never read:
+ * it is only left behind, and the oldest entries are removed past MAX_CACHE_BYTES. Entries
+ * are written aside and renamed into place, so a reader sees a whole file or none; a file
+ * that does not decode is a miss. Nothing is cached from a read that skipped bad rows.
+ *
+ * Layout of a file: "SEGCACHE" and a u32 version, a u32 length and a JSON header, then the
+ * header's typed arrays, each at an offset that is a multiple of 8.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import { writeAside } from "../fs-atomic.js";
+import type { AggResult } from "../facts/aggregates.js";
+import type { CustomerTable } from "../ingest/project.js";
+import type { ResolvedSource } from "../ingest/sources.js";
+import { BitSet } from "../table/bitset.js";
+import type { Column } from "../table/column.js";
+import type { ValueType } from "../table/value-type.js";
+
+/** Bump when what an entry holds, or how it is computed, changes. */
+export const CACHE_VERSION = 1;
+const MAGIC = "SEGCACHE";
+/** Past this, the oldest entries go. */
+export const MAX_CACHE_BYTES = 4 * 2 ** 30;
+/** Bytes hashed at each end of an export file for its fingerprint. */
+const SAMPLE = 64 * 1024;
+
+type Typed = Int32Array | Uint32Array | Float64Array | Uint8Array;
+const ARRAYS = { i32: Int32Array, u32: Uint32Array, f64: Float64Array, u8: Uint8Array } as const;
+type ArrayKind = keyof typeof ARRAYS;
+const kindOf = (a: Typed): ArrayKind => (a instanceof Int32Array ? "i32" : a instanceof Uint32Array ? "u32" : a instanceof Float64Array ? "f64" : "u8");
+
+/** A hash of parts, as a file name. */
+export function keyOf(...parts: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify([CACHE_VERSION, ...parts])).digest("hex").slice(0, 40);
+}
+
+/** What an export's content is taken to be: its files' identity, size, times and ends. */
+export function fingerprint(source: ResolvedSource): unknown {
+  return {
+    name: source.name, format: source.format, options: source.options, ids: source.ids, limits: source.limits ?? null,
+    files: source.files.map((f) => {
+      const st = statSync(f.file);
+      const hash = createHash("sha256");
+      const fd = openSync(f.file, "r");
+      try {
+        const buf = Buffer.alloc(Math.min(SAMPLE, st.size));
+        hash.update(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)));
+        if (st.size > SAMPLE) hash.update(buf.subarray(0, readSync(fd, buf, 0, Math.min(SAMPLE, st.size - SAMPLE), st.size - Math.min(SAMPLE, st.size - SAMPLE))));
+      } finally {
+        closeSync(fd);
+      }
+      return { file: f.file, size: st.size, mtime: st.mtimeMs, ctime: st.ctimeMs, ino: st.ino, dev: st.dev, ends: hash.digest("hex") };
+    }),
+  };
+}
+
+/** The per-table facts an aggregate entry carries besides its arrays. */
+export interface AggregateMeta {
+  leftOut: number;
+  unmatchedItems: number;
+  warnings: string[];
+  /** The project report's entries for the table's exports (rows, orphans, examples, ignored, extra). */
+  report: Record<string, Record<string, unknown>>;
+}
+
+/** The cache folder of a project. */
+export class Cache {
+  constructor(readonly dir: string) {}
+
+  /** An entry, or undefined when there is none (or it does not decode). */
+  read(key: string): { header: Record<string, unknown>; arrays: Typed[] } | undefined {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(path.join(this.dir, `${key}.bin`));
+    } catch {
+      return undefined;
+    }
+    try {
+      if (buf.toString("latin1", 0, 8) !== MAGIC || buf.readUInt32LE(8) !== CACHE_VERSION) return undefined;
+      const len = buf.readUInt32LE(12);
+      const header = JSON.parse(buf.toString("utf8", 16, 16 + len)) as { arrays: Array<[ArrayKind, number, number]> } & Record<string, unknown>;
+      // One copy into an aligned buffer; every array is a view on it.
+      const body = new Uint8Array(buf.length - (16 + len));
+      body.set(buf.subarray(16 + len));
+      const arrays = header.arrays.map(([kind, offset, length]) => new ARRAYS[kind](body.buffer, align(offset), length) as Typed);
+      return { header, arrays };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes an entry (best effort: a cache that cannot be written is no error). */
+  write(key: string, header: Record<string, unknown>, arrays: Typed[]): void {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      let offset = 0;
+      const specs: Array<[ArrayKind, number, number]> = [];
+      for (const a of arrays) {
+        offset = align(offset);
+        specs.push([kindOf(a), offset, a.length]);
+        offset += a.byteLength;
+      }
+      const json = Buffer.from(JSON.stringify({ ...header, arrays: specs }));
+      // The body starts 8-aligned in the file after the header's padding.
+      const pad = (8 - ((16 + json.length) % 8)) % 8;
+      const head = Buffer.alloc(16 + json.length + pad, 0x20);
+      head.write(MAGIC, 0, "latin1");
+      head.writeUInt32LE(CACHE_VERSION, 8);
+      head.writeUInt32LE(json.length + pad, 12);
+      json.copy(head, 16);
+      const body = Buffer.alloc(offset);
+      arrays.forEach((a, k) => body.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), specs[k][1]));
+      const staged = writeAside(path.join(this.dir, `${key}.bin`), Buffer.concat([head, body]), 0o600);
+      renameSync(staged.tmp, staged.file);
+      this.trim();
+    } catch {
+      // A full disk or a read-only state folder: the next preview reads the exports again.
+    }
+  }
+
+  /** Removes the oldest entries past MAX_CACHE_BYTES. */
+  private trim(): void {
+    const files = readdirSync(this.dir).filter((f) => f.endsWith(".bin")).map((f) => {
+      const st = statSync(path.join(this.dir, f));
+      return { f, size: st.size, t: st.mtimeMs };
+    });
+    let total = files.reduce((n, x) => n + x.size, 0);
+    for (const x of files.sort((a, b) => a.t - b.t)) {
+      if (total <= MAX_CACHE_BYTES) break;
+      rmSync(path.join(this.dir, x.f), { force: true });
+      total -= x.size;
+    }
+  }
+
+  /** The customers' ids and the columns `wanted` from entries under `base`, or undefined when one is missing. */
+  readCustomers(base: string, wanted: readonly string[] | undefined): CustomerTable | undefined {
+    const head = this.read(keyOf("customers", base));
+    if (!head) return undefined;
+    const h = head.header as { ids: string[]; available: Array<[string, ValueType]> };
+    const available = new Map(h.available);
+    const names = (wanted ?? [...available.keys()]).filter((c) => c !== "id" && available.has(c));
+    const columns = new Map<string, Column>();
+    const ids = h.ids;
+    columns.set("id", { kind: "string", type: "id", codes: Uint32Array.from(ids.keys()), dict: ids, validity: BitSet.full(ids.length), length: ids.length });
+    for (const name of names) {
+      const e = this.read(keyOf("customer-column", base, name));
+      if (!e) return undefined;
+      columns.set(name, columnOf(e.header as unknown as ColumnHeader, e.arrays));
+    }
+    let index: Map<string, number> | undefined;
+    return {
+      length: ids.length, ids, columns, derived: false, available, complete: wanted === undefined,
+      // Built when asked for: a preview from the cache joins no facts.
+      get index() {
+        if (!index) {
+          index = new Map();
+          for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
+        }
+        return index;
+      },
+    };
+  }
+
+  /** Writes the customers' ids and each of their columns under `base`. */
+  writeCustomers(base: string, t: CustomerTable): void {
+    this.write(keyOf("customers", base), { ids: t.ids, available: [...t.available] }, []);
+    for (const [name, col] of t.columns) {
+      if (name === "id") continue;
+      const { header, arrays } = columnEntry(col);
+      this.write(keyOf("customer-column", base, name), { ...header }, arrays);
+    }
+  }
+
+  readAggregate(key: string): { result: AggResult; meta: AggregateMeta } | undefined {
+    const e = this.read(key);
+    if (!e || e.arrays.length !== 5) return undefined;
+    const [count, first, last, revenue, quantity] = e.arrays as [Int32Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    return { result: { count, first, last, revenue, quantity }, meta: e.header.meta as AggregateMeta };
+  }
+
+  writeAggregate(key: string, result: AggResult, meta: AggregateMeta): void {
+    this.write(key, { meta }, [result.count, result.first, result.last, result.revenue, result.quantity]);
+  }
+}
+
+const align = (n: number) => (n + 7) & ~7;
+
+interface ColumnHeader {
+  kind: Column["kind"];
+  type: ValueType;
+  length: number;
+  dict?: string[];
+}
+
+function columnEntry(col: Column): { header: ColumnHeader; arrays: Typed[] } {
+  const header: ColumnHeader = { kind: col.kind, type: col.type, length: col.length };
+  const arrays: Typed[] = [col.validity.words];
+  switch (col.kind) {
+    case "string":
+      header.dict = col.dict;
+      arrays.push(col.codes);
+      break;
+    case "list":
+      header.dict = col.dict;
+      arrays.push(col.offsets, col.codes);
+      break;
+    default:
+      arrays.push(col.values);
+  }
+  return { header, arrays };
+}
+
+function columnOf(h: ColumnHeader, arrays: Typed[]): Column {
+  const validity = new BitSet(h.length, arrays[0] as Uint32Array);
+  const base = { validity, length: h.length };
+  switch (h.kind) {
+    case "string": return { ...base, kind: "string", type: h.type as "string" | "id", codes: arrays[1] as Uint32Array, dict: h.dict! };
+    case "list": return { ...base, kind: "list", type: "list", offsets: arrays[1] as Uint32Array, codes: arrays[2] as Uint32Array, dict: h.dict! };
+    case "number": return { ...base, kind: "number", type: h.type as "integer" | "decimal", values: arrays[1] as Float64Array };
+    case "bool": return { ...base, kind: "bool", type: "bool", values: arrays[1] as Uint8Array };
+    case "date": return { ...base, kind: "date", type: "date", values: arrays[1] as Int32Array };
+    case "datetime": return { ...base, kind: "datetime", type: "datetime", values: arrays[1] as Float64Array };
+  }
+}
