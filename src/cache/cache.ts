@@ -44,8 +44,19 @@ export function keyOf(...parts: unknown[]): string {
   return createHash("sha256").update(JSON.stringify([CACHE_VERSION, ...parts])).digest("hex").slice(0, 40);
 }
 
-/** What an export's content is taken to be: its files' identity, size, times and ends. */
+/**
+ * What an export's content is taken to be: its files' identity, size, times and ends; or
+ * undefined when a file cannot be read (no cache then: the read says what is wrong).
+ */
 export function fingerprint(source: ResolvedSource): unknown {
+  try {
+    return fingerprintOf(source);
+  } catch {
+    return undefined;
+  }
+}
+
+function fingerprintOf(source: ResolvedSource): unknown {
   return {
     name: source.name, format: source.format, options: source.options, ids: source.ids, limits: source.limits ?? null,
     files: source.files.map((f) => {

@@ -186,7 +186,9 @@ export class Engine {
     const source = p.sources.customers;
     if (!this.cache || !source || p.loadedCustomers) return p.customers(wanted);
     const start = performance.now();
-    this.customersBase = keyOf("customers", fingerprint(source));
+    const print = fingerprint(source);
+    if (print === undefined) return p.customers(wanted);
+    this.customersBase = keyOf("customers", print);
     const cached = this.cache.readCustomers(this.customersBase, wanted);
     if (cached) {
       p.adoptTable(cached);
@@ -199,7 +201,7 @@ export class Engine {
   }
 
   /** The cache key of an aggregate: what it computes, over which data (fingerprints), as of when. */
-  private aggregateKey(plan: Plan, a: AggregatePlan, prints: Map<string, unknown>): string {
+  private aggregateKey(plan: Plan, a: AggregatePlan, prints: Map<string, unknown>): string | undefined {
     const exportsOf: ExportName[] = a.table === "orders" ? ["orders", ...(a.joinsItems || this.project.report.ordersFromItems ? ["order_items" as const] : [])] : [FACT_EXPORT[a.table]];
     const data = exportsOf.map((e) => {
       const source = this.project.sources[e];
@@ -207,6 +209,8 @@ export class Engine {
       if (!prints.has(e)) prints.set(e, fingerprint(source));
       return prints.get(e);
     });
+    // An export that cannot be read has no key: its pass reads it, and says what is wrong.
+    if (data.some((d) => d === undefined)) return undefined;
     return keyOf("aggregate", { ...a, id: 0 }, plan.factsBefore, plan.timezone, this.customersBase ?? null, data);
   }
 
@@ -228,7 +232,8 @@ export class Engine {
     const found = new Map<number, StoredAggregate>();
     const started = performance.now();
     for (const a of plan.aggregates) {
-      const k = keys.get(a.id)!;
+      const k = keys.get(a.id);
+      if (k === undefined) continue;
       let hit = memo?.results.get(k);
       if (!hit && cache) {
         const e = cache.readAggregate(k);
@@ -245,9 +250,11 @@ export class Engine {
     const passed = new Set(missing.map((a) => a.table));
     const clean = !Object.values(this.project.report.skipped).some((n) => (n ?? 0) > 0);
     for (const a of missing) {
+      const k = keys.get(a.id);
+      if (k === undefined) continue;
       const stored = { result: fresh.results.get(a.id)!, meta: this.metaOf(a.table, fresh) };
-      memo?.results.set(keys.get(a.id)!, stored);
-      if (cache && clean) cache.writeAggregate(keys.get(a.id)!, stored.result, stored.meta);
+      memo?.results.set(k, stored);
+      if (cache && clean) cache.writeAggregate(k, stored.result, stored.meta);
     }
     const results = new Map(plan.aggregates.map((a) => [a.id, found.get(a.id)?.result ?? fresh.results.get(a.id)!]));
     const out: FactResults = { results, leftOut: { ...fresh.leftOut }, unmatchedItems: fresh.unmatchedItems, warnings: [...fresh.warnings] };
