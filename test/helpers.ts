@@ -1,6 +1,6 @@
 /** Runs the built binary in a temp folder, like a user would. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -116,6 +116,15 @@ export function fixtureCopy(name: string, config = "data: .\nsegments: segments\
   cpSync(path.join(ROOT, "fixtures", name), dir, { recursive: true });
   writeFileSync(path.join(dir, "segment.config.yaml"), config);
   mkdirSync(path.join(dir, "segments"), { recursive: true });
+  return dir;
+}
+
+/** The shop fixture with every example segment and the bench's suite (26 segments over every export). */
+export function suiteProject(): string {
+  const dir = fixtureCopy("shop");
+  for (const d of [path.join(ROOT, "segments"), path.join(ROOT, "bench", "suite")]) {
+    for (const f of readdirSync(d).filter((x) => x.endsWith(".yaml"))) writeFileSync(path.join(dir, "segments", f), readFileSync(path.join(d, f)));
+  }
   return dir;
 }
 

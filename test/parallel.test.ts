@@ -4,23 +4,14 @@
  * and the same errors. The one-thread pass is the reference; its own results are checked
  * against hand-derived values by the semantics and fixture tests.
  */
-import { readdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { readdirSync, readFileSync, appendFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectExit, fixtureCopy, parseJson, ROOT, segment } from "./helpers.js";
+import { expectExit, parseJson, segment, suiteProject } from "./helpers.js";
 
 const ONE = { SEGMENT_THREADS: "1" };
 const TWO = { SEGMENT_THREADS: "2" };
 const AS_OF = ["--as-of", "2026-11-23"];
-
-/** The shop fixture with every example segment and the bench's suite (26 segments over every export). */
-function shop(): string {
-  const dir = fixtureCopy("shop");
-  for (const d of [path.join(ROOT, "segments"), path.join(ROOT, "bench", "suite")]) {
-    for (const f of readdirSync(d).filter((x) => x.endsWith(".yaml"))) writeFileSync(path.join(dir, "segments", f), readFileSync(path.join(d, f)));
-  }
-  return dir;
-}
 
 function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -36,7 +27,7 @@ function tree(dir: string): Record<string, string> {
 
 describe("the fact pass on two threads", () => {
   it("previews the same members as on one thread", () => {
-    const dir = shop();
+    const dir = suiteProject();
     expectExit(segment(["validate"], dir), 0);
     const codes = readdirSync(path.join(dir, "segments")).map((f) => f.replace(/\.yaml$/, ""));
     expect(codes.length).toBeGreaterThanOrEqual(26);
@@ -51,7 +42,7 @@ describe("the fact pass on two threads", () => {
   }, 120_000);
 
   it("reads the other exports in a worker while orders are read on the main thread (--timings says which)", () => {
-    const dir = shop();
+    const dir = suiteProject();
     const two = segment(["preview", "visits-tea-browsers", ...AS_OF, "--timings", "--no-cache"], dir, TWO);
     expectExit(two, 0);
     expect(two.stderr).toMatch(/^read visits \[worker 1\] /m);
@@ -62,8 +53,8 @@ describe("the fact pass on two threads", () => {
   }, 60_000);
 
   it("runs to the same summary, snapshot, history and out files", () => {
-    const a = shop();
-    const b = shop();
+    const a = suiteProject();
+    const b = suiteProject();
     const ra = segment(["run", "--json", ...AS_OF], a, ONE);
     const rb = segment(["run", "--json", ...AS_OF], b, TWO);
     expectExit(ra, 0);
@@ -81,7 +72,7 @@ describe("the fact pass on two threads", () => {
   }, 60_000);
 
   it("stops at a bad row in a worker's export with the same message, place and exit code", () => {
-    const dir = shop();
+    const dir = suiteProject();
     // visits are read by the worker on two threads (orders stay on the main one): a datetime that is none.
     appendFileSync(path.join(dir, "visits.ndjson"), '{"customer_id":"C0001","visited_at":"yesterday-ish","source":"google"}\n');
     const a = segment(["preview", "visits-tea-browsers", "--json", ...AS_OF, "--no-cache"], dir, ONE);

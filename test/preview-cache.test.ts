@@ -7,24 +7,15 @@
 import { appendFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectExit, fixtureCopy, parseJson, ROOT, segment } from "./helpers.js";
-import { readFileSync } from "node:fs";
+import { expectExit, parseJson, segment, suiteProject } from "./helpers.js";
 
 const AS_OF = ["--as-of", "2026-11-23"];
-
-function shop(): string {
-  const dir = fixtureCopy("shop");
-  for (const d of [path.join(ROOT, "segments"), path.join(ROOT, "bench", "suite")]) {
-    for (const f of readdirSync(d).filter((x) => x.endsWith(".yaml"))) writeFileSync(path.join(dir, "segments", f), readFileSync(path.join(d, f)));
-  }
-  return dir;
-}
 
 const preview = (dir: string, code: string, extra: string[] = []) => segment(["preview", code, "--json", "--limit", "0", ...AS_OF, ...extra], dir);
 
 describe("the preview cache", () => {
   it("answers a second preview from the cache, the same as reading the exports", () => {
-    const dir = shop();
+    const dir = suiteProject();
     const codes = readdirSync(path.join(dir, "segments")).map((f) => f.replace(/\.yaml$/, ""));
     for (const code of codes) {
       const first = preview(dir, code, ["--timings"]);
@@ -46,7 +37,7 @@ describe("the preview cache", () => {
   }, 180_000);
 
   it("reads an export again when it changes, and takes a damaged entry for a miss", () => {
-    const dir = shop();
+    const dir = suiteProject();
     const before = preview(dir, "call-back");
     expectExit(before, 0);
     // Ten more orders for C0002 long ago: call-back (10+ orders, none in six months) must see them.
