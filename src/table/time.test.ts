@@ -42,3 +42,20 @@ describe("time zones", () => {
     expect(new Date(startOfDayInZone("Europe/Moscow", daysFromCivil(2025, 10, 7))).toISOString()).toBe("2025-10-06T21:00:00.000Z");
   });
 });
+
+describe("civilFromDays", () => {
+  it("agrees with Date on every day from 0001-01-01 to 9999-12-31, and on years before 1", () => {
+    // Reference: the JavaScript Date's UTC calendar (proleptic Gregorian).
+    for (let days = -719_162; days <= 2_932_896; days += 1) {
+      const t = new Date(days * 86_400_000);
+      const got = civilFromDays(days);
+      if (got.y !== t.getUTCFullYear() || got.m !== t.getUTCMonth() + 1 || got.d !== t.getUTCDate()) {
+        expect({ days, got }).toEqual({ days, got: { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() } });
+      }
+    }
+    for (const days of [-719_163, -800_000, -1_000_000]) {
+      const t = new Date(days * 86_400_000);
+      expect(civilFromDays(days)).toEqual({ y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() });
+    }
+  });
+});

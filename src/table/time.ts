@@ -26,10 +26,21 @@ export function utcFromFields(y: number, mo: number, d: number, h = 0, mi = 0, s
   return daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * 60_000 + s * 1000 + ms;
 }
 
-/** Calendar fields of a day number. */
+/**
+ * Calendar fields of a day number: Hinnant's civil_from_days, the inverse of
+ * daysFromCivil, in integer arithmetic (no Date per call: ages and month-days of a million
+ * customers call this a million times).
+ */
 export function civilFromDays(days: number): { y: number; m: number; d: number } {
-  const t = new Date(days * DAY_MS);
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
