@@ -136,11 +136,10 @@ async function watch(target: string, opts: PreviewOptions, io: Io): Promise<void
       io.info(`watching ${target} (Ctrl-C stops)`);
     }
   };
-  await once("start");
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    let busy = Promise.resolve();
     // The folder is watched, not the file: editors that save by rename replace the file.
+    // Watching starts before the first preview, so a save while it runs is not missed.
     const watcher = watchFolder(path.dirname(file), (_event, name) => {
       if (name !== null && name !== path.basename(file)) return;
       clearTimeout(timer);
@@ -148,6 +147,7 @@ async function watch(target: string, opts: PreviewOptions, io: Io): Promise<void
         busy = busy.then(() => once(`saved ${new Date(io.now()).toISOString().slice(11, 19)}`)).catch((e) => stop(e));
       }, 100);
     });
+    let busy = once("start").catch((e) => stop(e));
     const stop = (e?: unknown) => {
       clearTimeout(timer);
       watcher.close();
