@@ -31,18 +31,17 @@ import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFold
 import type { AggregatePlan, DataSchema, InputPlan, NodePlan, Plan } from "../segment/plan.js";
 import type { AggResult } from "../facts/aggregates.js";
 import { Cache, fingerprint, keyOf, type AggregateMeta } from "../cache/cache.js";
-import type { ExportName } from "../schema/exports.js";
+import { BitSet } from "../table/bitset.js";
+import { compareIds, type Membership } from "../table/membership.js";
+import { dayInZone } from "../table/time.js";
+import { endPhase, phase } from "../timings.js";
+import { performance } from "node:perf_hooks";
 
 /** An aggregate as computed once: its arrays and what its pass saw. */
 interface StoredAggregate {
   result: AggResult;
   meta: AggregateMeta;
 }
-import { BitSet } from "../table/bitset.js";
-import { compareIds, type Membership } from "../table/membership.js";
-import { dayInZone } from "../table/time.js";
-import { endPhase, phase } from "../timings.js";
-import { performance } from "node:perf_hooks";
 
 /** What the engine is given from outside. */
 export interface EngineContext {
@@ -202,7 +201,8 @@ export class Engine {
 
   /** The cache key of an aggregate: what it computes, over which data (fingerprints), as of when. */
   private aggregateKey(plan: Plan, a: AggregatePlan, prints: Map<string, unknown>): string | undefined {
-    const exportsOf: ExportName[] = a.table === "orders" ? ["orders", ...(a.joinsItems || this.project.report.ordersFromItems ? ["order_items" as const] : [])] : [FACT_EXPORT[a.table]];
+    // order_items only when the aggregate reads them: an item export that changes leaves order-level aggregates valid.
+    const exportsOf = EXPORTS_OF[a.table].map(([e]) => e).filter((e) => e !== "order_items" || a.joinsItems || this.project.report.ordersFromItems);
     const data = exportsOf.map((e) => {
       const source = this.project.sources[e];
       if (!source) return null;
@@ -274,7 +274,7 @@ export class Engine {
 
   /** What a pass over a table saw, kept with each of its aggregates. */
   private metaOf(table: FactTable, fresh: FactResults): AggregateMeta {
-    const exportsOf: ExportName[] = table === "orders" ? ["orders", "order_items"] : [FACT_EXPORT[table]];
+    const exportsOf = EXPORTS_OF[table].map(([e]) => e);
     const r = this.project.report as unknown as Record<string, Record<string, unknown>>;
     const report: AggregateMeta["report"] = {};
     for (const key of ["rows", "orphans", "orphanExamples", "ignored", "extra"]) {
@@ -297,8 +297,7 @@ export class Engine {
 
   /** Evaluates a request end to end. */
   async evaluate(req: EvaluateRequest): Promise<Evaluation> {
-    const plan = await this.plan(req);
-    return this.evaluatePlan(plan, req.stored);
+    return this.evaluatePlan(await this.plan(req), req.stored);
   }
 
   /** Evaluates a bound plan (which may have come from JSON) over this project's data. */

@@ -10,14 +10,14 @@
  * not there (the tests run the sources), or when bad rows may be skipped: --max-bad-rows
  * counts bad rows across every export, in the order they are read.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { DataError, SegmentError, shownWholeValues, type Problem } from "../errors.js";
-import type { Project } from "../ingest/project.js";
+import { bytesOf, type Project } from "../ingest/project.js";
 import { EXPORT_NAMES, type ExportName } from "../schema/exports.js";
-import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
+import { EXPORTS_OF, FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
 import type { Plan } from "../segment/plan.js";
 import type { ValueType } from "../table/value-type.js";
 import { emptyResult, type AggResult } from "./aggregates.js";
@@ -105,18 +105,7 @@ function planLanes(project: Project, tables: FactTable[], threads: number): Fact
 
 /** The bytes on disk of the exports a fact table reads. */
 function tableBytes(project: Project, t: FactTable): number {
-  const names: ExportName[] = t === "orders" ? ["orders", "order_items"] : [FACT_EXPORT[t]];
-  let n = 0;
-  for (const name of names) for (const f of project.sources[name]?.files ?? []) n += sizeOf(f.file);
-  return n;
-}
-
-function sizeOf(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
+  return EXPORTS_OF[t].reduce((n, [e]) => n + (project.sources[e] ? bytesOf(project.sources[e]) : 0), 0);
 }
 
 function runWorker(input: WorkerInput): Promise<Extract<WorkerOutput, { ok: true }>> {

@@ -258,37 +258,37 @@ export class Project {
     let resumed = start;
     let readMs = 0;
     try {
-    for await (const batch of readRecords(source, onBad)) {
-      const display = batch.display ?? source.display;
-      if (display !== current.display || !plan) {
-        current = { ...source, display };
-        plan = undefined;
-      }
-      // Zone-less datetimes are UTC unless their column names a zone (DATA.md).
-      if (!plan || plan.width !== batch.header.length) {
-        const fresh = !plan;
-        plan = planHeader(batch.header, current, "UTC", wanted, reading);
-        opts.onHeader?.(batch.header);
-        if (fresh) {
-          checkHeader(current, plan, batch.header, this.report.ordersFromItems);
-          const columns = [...batch.header].map((h) => h.trim()).sort();
-          if (!first) {
-            first = { display, columns };
-            this.report.ignored[source.name] = plan.ignored;
-            this.report.extra[source.name] = plan.extra;
-          }
-          else if (source.format === "csv") checkSameColumns(source.name, first, display, columns);
+      for await (const batch of readRecords(source, onBad)) {
+        const display = batch.display ?? source.display;
+        if (display !== current.display || !plan) {
+          current = { ...source, display };
+          plan = undefined;
         }
+        // Zone-less datetimes are UTC unless their column names a zone (DATA.md).
+        if (!plan || plan.width !== batch.header.length) {
+          const fresh = !plan;
+          plan = planHeader(batch.header, current, "UTC", wanted, reading);
+          opts.onHeader?.(batch.header);
+          if (fresh) {
+            checkHeader(current, plan, batch.header, this.report.ordersFromItems);
+            const columns = [...batch.header].map((h) => h.trim()).sort();
+            if (!first) {
+              first = { display, columns };
+              this.report.ignored[source.name] = plan.ignored;
+              this.report.extra[source.name] = plan.extra;
+            }
+            else if (source.format === "csv") checkSameColumns(source.name, first, display, columns);
+          }
+        }
+        const { typed, bad } = typeBatch(batch, plan, current);
+        for (const b of bad) onBad(b.problem, rawRowText(batch.rows[b.row], source.options.delimiter));
+        rows += typed.length;
+        this.report.rows[source.name] = rows;
+        readMs += performance.now() - resumed;
+        yield typed;
+        resumed = performance.now();
       }
-      const { typed, bad } = typeBatch(batch, plan, current);
-      for (const b of bad) onBad(b.problem, rawRowText(batch.rows[b.row], source.options.delimiter));
-      rows += typed.length;
       this.report.rows[source.name] = rows;
-      readMs += performance.now() - resumed;
-      yield typed;
-      resumed = performance.now();
-    }
-    this.report.rows[source.name] = rows;
     } finally {
       endPhase(`read ${source.name}`, start, { rows, readMs, bytes: bytesOf(source) });
     }
@@ -622,7 +622,7 @@ function checkHeader(source: ResolvedSource, plan: HeaderPlan, header: string[],
 }
 
 /** The size of an export's files on disk (compressed, for .gz), 0 for one that cannot be read. */
-function bytesOf(source: ResolvedSource): number {
+export function bytesOf(source: ResolvedSource): number {
   let n = 0;
   for (const f of source.files) {
     try {
