@@ -92,6 +92,20 @@ CREATE MACRO to_money(v) AS CAST(txt(v) AS DECIMAL(18, 2));
 // after the as-of day (a fact with no timestamp is kept); each fact row carries its day.
 // The parsed rows go into a table of their own before the filter: pushed down into the
 // scan, the filter would parse every datetime three times.
+/**
+ * A fact table as DuckDB keeps it: the export's rows typed by `select`, only those of known
+ * customers (orphans are ignored, docs/data.md) and not dated after the as-of day.
+ */
+function factTable(name, exportName, select) {
+  return `
+CREATE TEMP TABLE ${name}_parsed AS
+  SELECT ${select}
+  FROM ${csvOf(exportName)};
+CREATE TABLE ${name} AS SELECT p.* FROM ${name}_parsed p SEMI JOIN customers c ON c.id = p.customer_id
+WHERE p.day IS NULL OR p.day <= ${ASOF};
+DROP TABLE ${name}_parsed`;
+}
+
 const LOAD = [
   ['customers', `
 CREATE TABLE customers AS SELECT
@@ -112,40 +126,16 @@ CREATE TABLE customers AS SELECT
   to_day(last_login_at) AS last_login_day,
   txt(favourite_tea) AS favourite_tea
 FROM ${csvOf('customers')}`],
-  ['orders', `
-CREATE TEMP TABLE orders_parsed AS
-  SELECT ident(id) AS id, ident(customer_id) AS customer_id, to_day(created_at) AS day,
-         fold(status) AS status, to_money(total) AS total
-  FROM ${csvOf('orders')};
-CREATE TABLE orders AS SELECT p.* FROM orders_parsed p SEMI JOIN customers c ON c.id = p.customer_id
-WHERE p.day IS NULL OR p.day <= ${ASOF};
-DROP TABLE orders_parsed`],
+  ['orders', factTable('orders', 'orders', `ident(id) AS id, ident(customer_id) AS customer_id, to_day(created_at) AS day,
+         fold(status) AS status, to_money(total) AS total`)],
   ['items', `
 CREATE TABLE items AS SELECT o.id AS order_id, o.customer_id, o.day, o.status,
        fold(i.category) AS category, CAST(txt(i.quantity) AS DECIMAL(18, 3)) AS quantity, to_money(i.price) AS price
 FROM ${csvOf('order_items')} i JOIN orders o ON o.id = ident(i.order_id)`],
-  ['visits', `
-CREATE TEMP TABLE visits_parsed AS
-  SELECT ident(customer_id) AS customer_id, to_day(visited_at) AS day,
-         fold(source) AS source, fold(medium) AS medium, fold(page) AS page, fold(category) AS category
-  FROM ${csvOf('visits')};
-CREATE TABLE visits AS SELECT p.* FROM visits_parsed p SEMI JOIN customers c ON c.id = p.customer_id
-WHERE p.day IS NULL OR p.day <= ${ASOF};
-DROP TABLE visits_parsed`],
-  ['carts', `
-CREATE TEMP TABLE carts_parsed AS
-  SELECT ident(customer_id) AS customer_id, to_day(updated_at) AS day, fold(status) AS status
-  FROM ${csvOf('carts')};
-CREATE TABLE carts AS SELECT p.* FROM carts_parsed p SEMI JOIN customers c ON c.id = p.customer_id
-WHERE p.day IS NULL OR p.day <= ${ASOF};
-DROP TABLE carts_parsed`],
-  ['emails', `
-CREATE TEMP TABLE emails_parsed AS
-  SELECT ident(customer_id) AS customer_id, to_day("at") AS day, fold("type") AS type
-  FROM ${csvOf('email_events')};
-CREATE TABLE emails AS SELECT p.* FROM emails_parsed p SEMI JOIN customers c ON c.id = p.customer_id
-WHERE p.day IS NULL OR p.day <= ${ASOF};
-DROP TABLE emails_parsed`],
+  ['visits', factTable('visits', 'visits', `ident(customer_id) AS customer_id, to_day(visited_at) AS day,
+         fold(source) AS source, fold(medium) AS medium, fold(page) AS page, fold(category) AS category`)],
+  ['carts', factTable('carts', 'carts', `ident(customer_id) AS customer_id, to_day(updated_at) AS day, fold(status) AS status`)],
+  ['emails', factTable('emails', 'email_events', `ident(customer_id) AS customer_id, to_day("at") AS day, fold("type") AS type`)],
   // RFM (docs/rfm.md) with the defaults: counted orders are those whose status is not
   // cancelled or returned (no status counts); recency in whole days from the last counted
   // order's day, frequency their number, monetary the sum of their totals. Rank scoring:

@@ -30,20 +30,18 @@
 // bench/duckdb/node_modules the first time (npm ci): it is not a dependency of segment.
 // The data come from bench/generate.mjs into bench/data/<scale>/ when missing.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { codeVersion, ensureBuilt, measureCommand, runChild } from './common.mjs';
-import { DEFAULT_SEED, SCALES, filesFor, generate } from './generate.mjs';
+import { SCALES, ensureGenerated } from './generate.mjs';
+import { loadSuite, writeSuiteProject } from './suite.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
 const CHILD = join(BENCH, 'duckdb-child.mjs');
 const DUCK_DIR = join(BENCH, 'duckdb');
-const SEGMENT_DIRS = [join(REPO, 'segments'), join(BENCH, 'suite')];
 const AS_OF = '2026-11-23';
 
 function parseArgs(argv) {
@@ -74,70 +72,16 @@ function ensureDuckDB() {
   if (r.status !== 0) throw new Error('installing DuckDB into bench/duckdb failed');
 }
 
-/** bench/run.mjs's ensureData for the all-CSV scales: generates bench/data/<scale>/ when it is missing or was made for other counts. */
+/** The scale's data in bench/data/<scale>/, generated when missing (bench/generate.mjs). */
 async function ensureData(scale) {
   const dir = join(BENCH, 'data', scale);
-  const counts = SCALES[scale];
-  const files = filesFor(counts);
-  const manifestFile = join(dir, 'manifest.json');
-  // A folder being written by another generator (files changing, no manifest yet): wait for it.
-  for (let waited = 0; existsSync(dir) && !existsSync(manifestFile) && waited < 3600; waited += 10) {
-    const newest = Math.max(0, ...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
-    if (Date.now() - newest > 60_000) break;
-    if (waited === 0) console.log(`${dir} is being written (no manifest.json yet): waiting for it`);
-    await sleep(10_000);
-  }
-  if (existsSync(manifestFile) && files.every((f) => existsSync(join(dir, f)))) {
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    if (manifest.seed === DEFAULT_SEED && JSON.stringify(manifest.requested) === JSON.stringify(counts)) {
-      console.log(`data: ${dir} (${(manifest.totalBytes / 1e9).toFixed(2)} GB, generated earlier in ${manifest.seconds.total} s)`);
-      return { dir, manifest };
-    }
-  }
-  console.log(`generating ${scale} into ${dir}: ${Object.entries(counts).filter(([k]) => k !== 'csv').map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
-  const manifest = await generate({ out: dir, counts, log: (s) => console.log(s) });
-  console.log(`generated ${(manifest.totalBytes / 1e6).toFixed(0)} MB in ${manifest.seconds.total} s`);
-  return { dir, manifest };
-}
-
-/** The suite: every YAML file of segments/ and bench/suite/, and the codes they define, in order. */
-function loadSuite() {
-  const files = [];
-  const codes = [];
-  for (const dir of SEGMENT_DIRS) {
-    for (const f of readdirSync(dir).filter((x) => /\.ya?ml$/.test(x)).sort()) {
-      files.push(join(dir, f));
-      const v = parse(readFileSync(join(dir, f), 'utf8'));
-      for (const d of Array.isArray(v) ? v : [v]) codes.push(d.code);
-    }
-  }
-  return { files, codes };
-}
-
-/** A fresh project: segments/ with copies of the suite, the config, no state, no out. */
-function writeProject(dir, dataDir, files) {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'segments'), { recursive: true });
-  for (const f of files) {
-    const to = join(dir, 'segments', f.split('/').pop());
-    if (existsSync(to)) throw new Error(`two suite files are named ${to}`);
-    copyFileSync(f, to);
-  }
-  writeFileSync(join(dir, 'segment.config.yaml'), [
-    '# Written by bench/duckdb.mjs: a fresh project over the bench data, remade before every run.',
-    `data: ${JSON.stringify(dataDir)}`,
-    'segments: segments',
-    'state: .segment',
-    'out: out',
-    'timezone: UTC',
-    '',
-  ].join('\n'));
+  return { dir, ...(await ensureGenerated(dir, SCALES[scale], { label: scale })) };
 }
 
 const firstLines = (s, n = 4) => s.trim().split('\n').slice(-n).join(' | ');
 
-async function runSegment(projectDir, dataDir, files, dryRun) {
-  writeProject(projectDir, dataDir, files);
+async function runSegment(projectDir, dataDir, dryRun) {
+  writeSuiteProject(projectDir, dataDir, 'bench/duckdb.mjs');
   const load1 = loadavg()[0];
   const run = await measureCommand(projectDir, ['run', '--as-of', AS_OF, '--json', ...(dryRun ? ['--dry-run'] : [])]);
   const u = run.usage;
@@ -199,7 +143,7 @@ async function main() {
   if (opts.duckdb) ensureDuckDB();
   if (opts.segment) ensureBuilt();
   const { dir: dataDir, manifest } = await ensureData(opts.scale);
-  const { files, codes } = loadSuite();
+  const { codes } = loadSuite();
   const projectDir = join(BENCH, 'data', `duckdb-project-${opts.scale}`);
   const version = codeVersion();
   const command = `segment run --as-of ${AS_OF} --json${opts.dryRun ? ' --dry-run' : ''}`;
@@ -210,7 +154,7 @@ async function main() {
     for (const tool of ['segment', 'duckdb']) {
       if (!opts[tool]) continue;
       process.stdout.write(`  run ${i + 1} ${tool.padEnd(8)} `);
-      const r = tool === 'segment' ? await runSegment(projectDir, dataDir, files, opts.dryRun) : await runDuck(dataDir);
+      const r = tool === 'segment' ? await runSegment(projectDir, dataDir, opts.dryRun) : await runDuck(dataDir);
       r.run = i + 1;
       runs.push(r);
       console.log(r.error ? `FAILED ${r.error}` : `${sec(r.wallMs).padStart(8)} s wall  ${sec(r.cpuMs).padStart(8)} s cpu  ${mb(r.maxRssKiB).padStart(6)} MB  load ${r.load1.join('->')}`);

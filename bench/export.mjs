@@ -25,13 +25,13 @@
 //
 // Sizes take k and m (100k, 1m) or plain numbers. Both parts run the same sizes.
 // The writer children and measure.mjs run with the launcher's --max-semi-space-size=32.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { codeVersion, ensureBuilt, measureCommand, mulberry32, runChild } from './common.mjs';
-import { DEFAULT_SEED, FILES, generate } from './generate.mjs';
+import { DEFAULT_SEED, ensureGenerated } from './generate.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
@@ -268,21 +268,7 @@ async function writerPart(opts, results) {
 async function ensureProject(customers, regen) {
   const dir = join(BENCH, 'data', `export-${sizeLabel(customers)}`);
   const counts = { customers, orders: 2 * customers, items: 2 * customers, visits: 1000, carts: 1000, emails: 1000 };
-  const manifestFile = join(dir, 'manifest.json');
-  let manifest;
-  if (!regen && existsSync(manifestFile) && FILES.every((f) => existsSync(join(dir, f)))) {
-    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    if (manifest.seed !== DEFAULT_SEED || JSON.stringify(manifest.requested) !== JSON.stringify(counts)) manifest = undefined;
-  }
-  let generatedNow = false;
-  if (manifest) {
-    console.log(`data: ${dir} (generated earlier in ${manifest.seconds.total} s; --regen to redo)`);
-  } else {
-    console.log(`generating into ${dir}: ${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
-    manifest = await generate({ out: dir, counts, log: (s) => console.log(s) });
-    console.log(`generated ${(manifest.totalBytes / 1e6).toFixed(0)} MB in ${manifest.seconds.total} s`);
-    generatedNow = true;
-  }
+  const { manifest, generatedNow } = await ensureGenerated(dir, counts, { regen });
   mkdirSync(join(dir, 'segments'), { recursive: true });
   // Every generated customer has an id (C0000001...), so this matches them all.
   writeFileSync(join(dir, 'segments', 'everyone.yaml'), [

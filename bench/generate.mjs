@@ -25,8 +25,9 @@
 // products, statuses, stores, channels, utm sources, e-mail types and campaigns, so the
 // example segments in segments/ match a non-trivial share of the customers.
 
-import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -577,6 +578,33 @@ export async function generate({ out, counts, seed = DEFAULT_SEED, log = () => {
   };
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
+}
+
+/**
+ * The data of `counts` in `dir`: the manifest of an earlier generation for the same seed and
+ * counts, or a new generation (also with `regen`). A folder another generator is still
+ * writing (no manifest yet, files changed in the last minute) is waited for first.
+ * @returns {Promise<{ manifest: any, generatedNow: boolean }>}
+ */
+export async function ensureGenerated(dir, counts, { regen = false, label = dir } = {}) {
+  const manifestFile = join(dir, 'manifest.json');
+  for (let waited = 0; !regen && existsSync(dir) && !existsSync(manifestFile) && waited < 3600; waited += 10) {
+    const newest = Math.max(0, ...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
+    if (Date.now() - newest > 60_000) break;
+    if (waited === 0) console.log(`${dir} is being written (no manifest.json yet): waiting for it`);
+    await sleep(10_000);
+  }
+  if (!regen && existsSync(manifestFile) && filesFor(counts).every((f) => existsSync(join(dir, f)))) {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    if (manifest.seed === DEFAULT_SEED && JSON.stringify(manifest.requested) === JSON.stringify(counts)) {
+      console.log(`data: ${dir} (${(manifest.totalBytes / 1e6).toFixed(0)} MB, generated earlier in ${manifest.seconds.total} s; --regen to redo)`);
+      return { manifest, generatedNow: false };
+    }
+  }
+  console.log(`generating ${label} into ${dir}: ${Object.entries(counts).filter(([k]) => k !== 'csv').map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
+  const manifest = await generate({ out: dir, counts, log: (x) => console.log(x) });
+  console.log(`generated ${(manifest.totalBytes / 1e6).toFixed(0)} MB in ${manifest.seconds.total} s`);
+  return { manifest, generatedNow: true };
 }
 
 function parseArgs(argv) {

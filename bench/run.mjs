@@ -20,14 +20,14 @@
 // --cpu-prof passes --cpu-prof to the measured runs (profiles in bench/data/<scale>/profiles/).
 // A child's warnings on stderr (e.g. MaxListenersExceededWarning) are kept in the results.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { codeVersion, ensureBuilt, measureCommand } from './common.mjs';
-import { DEFAULT_SEED, SCALES, filesFor, generate } from './generate.mjs';
-import { rmSync } from 'node:fs';
+import { SCALES, ensureGenerated } from './generate.mjs';
+import { writeSuiteProject } from './suite.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
@@ -68,21 +68,7 @@ function parseArgs(argv) {
 
 async function ensureData(scale, regen) {
   const dir = join(BENCH, 'data', scale);
-  const counts = SCALES[scale];
-  const manifestFile = join(dir, 'manifest.json');
-  let manifest;
-  if (!regen && existsSync(manifestFile) && filesFor(counts).every((f) => existsSync(join(dir, f)))) {
-    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    if (manifest.seed !== DEFAULT_SEED || JSON.stringify(manifest.requested) !== JSON.stringify(counts)) manifest = undefined;
-  }
-  if (manifest) {
-    console.log(`data: ${dir} (generated earlier in ${manifest.seconds.total} s; --regen to redo)`);
-    return { dir, manifest, generatedNow: false };
-  }
-  console.log(`generating ${scale} into ${dir}: ${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
-  manifest = await generate({ out: dir, counts, log: (s) => console.log(s) });
-  console.log(`generated ${(manifest.totalBytes / 1e6).toFixed(0)} MB in ${manifest.seconds.total} s`);
-  return { dir, manifest, generatedNow: true };
+  return { dir, ...(await ensureGenerated(dir, SCALES[scale], { regen, label: scale })) };
 }
 
 /** The example segments, parsed: code -> definition. */
@@ -268,31 +254,6 @@ async function main() {
 // ---------------------------------------------------------------------------
 // The suite (scales 100k, 1m, 1m-x10): the performance issue's sequence of commands
 // ---------------------------------------------------------------------------
-const SUITE = join(BENCH, 'suite');
-
-/** The suite's definitions: the example segments and bench/suite/, as [file, text]. */
-function suiteFiles() {
-  const list = (d) => readdirSync(d).filter((x) => /\.ya?ml$/.test(x)).sort().map((f) => [f, readFileSync(join(d, f), 'utf8')]);
-  return [...list(SEGMENTS), ...list(SUITE)];
-}
-
-/**
- * bench/data/<scale>/suite/: a project over the scale's exports whose segments/ holds the
- * suite, a fresh state (removed before each bench), and all-suite.yaml (every definition in
- * one file, for preview).
- */
-export function writeSuiteProject(dataDir) {
-  const dir = join(dataDir, 'suite');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'segments'), { recursive: true });
-  mkdirSync(join(dir, 'no-segments'));
-  const files = suiteFiles();
-  for (const [f, text] of files) writeFileSync(join(dir, 'segments', f), text);
-  writeFileSync(join(dir, 'all-suite.yaml'), '# Written by bench/run.mjs: every suite segment, for one preview.\n' + stringify(files.map(([, t]) => parse(t))));
-  writeFileSync(join(dir, 'segment.config.yaml'), ['# Written by bench/run.mjs: the suite over the bench data.', 'data: ..', 'segments: segments', 'state: .segment', 'out: out', 'timezone: UTC', ''].join('\n'));
-  return { dir, count: files.length };
-}
-
 function phaseLines(phases) {
   return (phases ?? []).map((p) => {
     const mbs = p.bytes && (p.readMs ?? p.ms) > 0 ? `  ${(p.bytes / 1e6).toFixed(0)} MB at ${(p.bytes / 1e6 / ((p.readMs ?? p.ms) / 1000)).toFixed(0)} MB/s` : '';
@@ -303,7 +264,8 @@ function phaseLines(phases) {
 }
 
 async function suite(opts, dataDir, manifest, generatedNow) {
-  const { dir, count } = writeSuiteProject(dataDir);
+  const { dir, codes } = writeSuiteProject(join(dataDir, 'suite'), dataDir, 'bench/run.mjs');
+  const count = codes.length;
   const asOf = ['--as-of', AS_OF];
   const flags = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(dataDir, 'profiles')] : [];
   console.log(`\nscale ${opts.scale}: ${fmtBytes(manifest.totalBytes)} of exports, ${count} segments (segments/ and bench/suite/)\n`);
