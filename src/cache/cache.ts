@@ -20,7 +20,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, re
 import path from "node:path";
 import { writeAside } from "../fs-atomic.js";
 import type { AggResult } from "../facts/aggregates.js";
-import type { CustomerTable } from "../ingest/project.js";
+import { idColumn, type CustomerTable } from "../ingest/project.js";
 import type { ResolvedSource } from "../ingest/sources.js";
 import { BitSet } from "../table/bitset.js";
 import type { Column } from "../table/column.js";
@@ -162,7 +162,7 @@ export class Cache {
     const names = (wanted ?? [...available.keys()]).filter((c) => c !== "id" && available.has(c));
     const columns = new Map<string, Column>();
     const ids = h.ids;
-    columns.set("id", { kind: "string", type: "id", codes: Uint32Array.from(ids.keys()), dict: ids, validity: BitSet.full(ids.length), length: ids.length });
+    columns.set("id", idColumn(ids));
     for (const name of names) {
       const e = this.read(keyOf("customer-column", base, name));
       if (!e) return undefined;

@@ -551,7 +551,8 @@ class StringSlots {
 }
 
 /** The id column: ids are unique, so the dictionary is the ids themselves. */
-function idColumn(ids: string[]): Column {
+/** The id column of a customer table: each row its own dictionary code. */
+export function idColumn(ids: string[]): Column {
   const n = ids.length;
   const codes = new Uint32Array(n);
   for (let i = 0; i < n; i++) codes[i] = i;
