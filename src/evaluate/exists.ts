@@ -6,15 +6,21 @@ import type { EvalState } from "./eval-state.js";
 export function existsKernel(aggregates: readonly number[], negate: boolean, cand: BitSet, state: EvalState): BitSet {
   const counts = aggregates.map((id) => state.facts.get(id)!.count);
   const out = new BitSet(cand.size);
-  cand.forEach((i) => {
-    let all = true;
-    for (const c of counts) {
-      if (c[i] === 0) {
-        all = false;
-        break;
-      }
+  const cw = cand.words, ow = out.words;
+  // Word by word, as in column-kernel.ts: no callback per row.
+  for (let w = 0; w < cw.length; w++) {
+    let word = cw[w];
+    let bits = 0;
+    const base = w << 5;
+    while (word !== 0) {
+      const low = word & -word;
+      const i = base + 31 - Math.clz32(low);
+      let all = true;
+      for (let k = 0; k < counts.length && all; k++) all = counts[k][i] !== 0;
+      if (all !== negate) bits |= low;
+      word ^= low;
     }
-    if (all !== negate) out.add(i);
-  });
+    ow[w] = bits;
+  }
   return out;
 }

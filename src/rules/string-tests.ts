@@ -31,26 +31,37 @@ export function stringTest(t: TestPlan): (v: string) => boolean {
 
 /** The predicate of a test on a list of texts. */
 export function listTest(t: TestPlan): (v: string[]) => boolean {
+  if (t.op === "all") {
+    const want = [...valueSet(t)];
+    return (v) => {
+      const have = new Set(v.map(fold));
+      return want.every((w) => have.has(w));
+    };
+  }
+  const { item, negate } = anyItemOf(t);
+  return (v) => v.some(item) !== negate;
+}
+
+/**
+ * A list test other than `all` as "some item passes `item`" (`negate`: no item does), so a
+ * kernel can test each distinct item once and then compare codes.
+ */
+export interface AnyItem {
+  item: (v: string) => boolean;
+  negate: boolean;
+}
+
+/** The item test of a list test; `all` has none (it needs every wanted value). */
+export function anyItemOf(t: TestPlan): AnyItem {
   switch (t.op) {
-    case "eq": { const x = value(t); return (v) => v.some((i) => fold(i) === x); }
-    case "ne": { const x = value(t); return (v) => !v.some((i) => fold(i) === x); }
-    case "in": { const set = valueSet(t); return (v) => v.some((i) => set.has(fold(i))); }
-    case "not_in": { const set = valueSet(t); return (v) => !v.some((i) => set.has(fold(i))); }
-    case "all": {
-      const want = [...valueSet(t)];
-      return (v) => {
-        const have = new Set(v.map(fold));
-        return want.every((w) => have.has(w));
-      };
-    }
-    case "contains": case "starts_with": case "ends_with": case "matches": {
-      const one = stringTest(t);
-      return (v) => v.some(one);
-    }
-    case "not_contains": {
-      const one = stringTest({ ...t, op: "contains" });
-      return (v) => !v.some(one);
-    }
+    case "eq": { const x = value(t); return { item: (i) => fold(i) === x, negate: false }; }
+    case "ne": { const x = value(t); return { item: (i) => fold(i) === x, negate: true }; }
+    case "in": { const set = valueSet(t); return { item: (i) => set.has(fold(i)), negate: false }; }
+    case "not_in": { const set = valueSet(t); return { item: (i) => set.has(fold(i)), negate: true }; }
+    case "contains": case "starts_with": case "ends_with": case "matches":
+      return { item: stringTest(t), negate: false };
+    case "not_contains":
+      return { item: stringTest({ ...t, op: "contains" }), negate: true };
     default: throw new Error(`operator ${t.op} on a list`);
   }
 }

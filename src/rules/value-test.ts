@@ -8,7 +8,8 @@ import type { TestPlan } from "../segment/plan.js";
 import { compareTest } from "./compare.js";
 import { inSetTest } from "./in-set.js";
 import { betweenTest } from "./between.js";
-import { listTest, stringTest } from "./string-tests.js";
+import { anyItemOf, listTest, stringTest, type AnyItem } from "./string-tests.js";
+import { boundsOf, type Bounds } from "./bounds.js";
 
 /**
  * A value in its class's representation: text (trimmed, unfolded), number, bool, a day
@@ -16,15 +17,25 @@ import { listTest, stringTest } from "./string-tests.js";
  */
 export type TestValue = string | number | boolean | string[];
 
-/** A predicate over a present value; `onNull` is the verdict on a missing one. */
+/**
+ * A predicate over a present value; `onNull` is the verdict on a missing one. Kernels over
+ * whole columns use `bounds` (number and date comparisons) or `anyItem` (list tests) when
+ * given, which say the same as `test` in a form a typed loop can run.
+ */
 export interface Tester {
   test(v: TestValue): boolean;
   onNull: boolean;
+  bounds?: Bounds;
+  anyItem?: AnyItem;
 }
 
 /** Builds the predicate of a test. */
 export function makeTester(t: TestPlan): Tester {
-  return { onNull: t.onNull, test: predicate(t) };
+  const tester: Tester = { onNull: t.onNull, test: predicate(t) };
+  const bounds = boundsOf(t);
+  if (bounds) tester.bounds = bounds;
+  if (t.class === "list" && t.op !== "empty" && t.op !== "all") tester.anyItem = anyItemOf(t);
+  return tester;
 }
 
 function predicate(t: TestPlan): (v: TestValue) => boolean {
