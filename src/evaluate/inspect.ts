@@ -17,25 +17,34 @@ export interface FunnelRow {
   cumulative?: number;
 }
 
-/** The per-filter funnel of a segment. */
+/**
+ * The per-filter funnel of a segment. Each filter runs once over every customer and groups
+ * combine their children's sets: kernels test rows one by one, so a node's rows within any
+ * candidate set are its rows overall within that set (what evaluateGroup computes).
+ */
 export function funnel(root: LoweredGroup, state: EvalState): FunnelRow[] {
   const rows: FunnelRow[] = [];
   const full = BitSet.full(state.size);
-  const walk = (node: LoweredNode, depth: number, running: BitSet | undefined): BitSet => {
-    const alone = evaluateNode(node, full, state);
-    const row: FunnelRow = { depth, label: labelOf(node.plan), alone: alone.count() };
+  const walk = (node: LoweredNode, depth: number): BitSet => {
+    const row: FunnelRow = { depth, label: labelOf(node.plan), alone: 0 };
     rows.push(row);
-    if (running) row.cumulative = running.clone().and(alone).count();
-    if (node.kind === "group") {
-      let run: BitSet | undefined = node.plan.match === "all" ? full.clone() : undefined;
+    let alone: BitSet;
+    if (node.kind === "filter") alone = node.run(full, state);
+    else {
+      const all = node.plan.match === "all";
+      const acc: BitSet = all ? full.clone() : new BitSet(state.size);
       for (const child of node.children) {
-        const r = walk(child, depth + 1, run);
-        if (run) run = run.and(r);
+        const at = rows.length;
+        const r = walk(child, depth + 1);
+        if (all) rows[at].cumulative = acc.and(r).count();
+        else acc.or(r);
       }
+      alone = node.plan.not ? full.clone().andNot(acc) : acc;
     }
+    row.alone = alone.count();
     return alone;
   };
-  walk(root, 0, undefined);
+  walk(root, 0);
   return rows;
 }
 
