@@ -8,7 +8,7 @@ import { monthDayKey } from "../segment/operands.js";
 import type { InputPlan, Metric, Plan, RfmField } from "../segment/plan.js";
 import { scoreRfm, type RfmTable } from "../facts/rfm.js";
 import { BitSet } from "../table/bitset.js";
-import { ColumnBuilder, type Column } from "../table/column.js";
+import type { Column } from "../table/column.js";
 import { civilFromDays, dayInZone } from "../table/time.js";
 
 /** The customers as kernels see them: a row count and columns by name (custom as `custom.<name>`). */
@@ -82,18 +82,16 @@ export class EvalState {
     const birthday = this.customers.columns.get(from);
     if (!birthday || birthday.kind !== "date") return (this.ageColumn = null);
     const today = civilFromDays(this.plan.asOfDay);
-    const b = new ColumnBuilder("integer");
-    for (let i = 0; i < birthday.length; i++) {
-      if (!birthday.validity.has(i)) {
-        b.push(null);
-        continue;
-      }
+    const n = birthday.length;
+    const values = new Float64Array(n);
+    const validity = birthday.validity.clone();
+    for (let i = validity.next(0); i !== -1; i = validity.next(i + 1)) {
       const born = civilFromDays(birthday.values[i]);
       // Not yet had this year's birthday: one year less. 29 Feb turns a year older on 1 Mar in common years.
       const before = today.m < born.m || (today.m === born.m && today.d < born.d);
-      b.push(today.y - born.y - (before ? 1 : 0));
+      values[i] = today.y - born.y - (before ? 1 : 0);
     }
-    return (this.ageColumn = b.finish());
+    return (this.ageColumn = { kind: "number", type: "integer", values, validity, length: n });
   }
 
   /**
@@ -115,17 +113,34 @@ export class EvalState {
     const cached = this.metricCache.get(key);
     if (cached) return cached;
     const t = this.rfmTable();
-    const b = new ColumnBuilder(name === "score" || name === "segment" ? "string" : name === "monetary" ? "decimal" : "integer");
-    for (let i = 0; i < this.size; i++) {
-      if (name === "segment") b.push(t.segment[i]);
-      else if (!t.scored[i]) b.push(null);
-      else if (name === "score") b.push(`${t.r[i]}${t.f[i]}${t.m[i]}`);
-      else {
-        const v = name === "r" ? t.r[i] : name === "f" ? t.f[i] : name === "m" ? t.m[i] : t[name][i];
-        b.push(Number.isNaN(v) ? null : v);
+    const n = this.size;
+    let col: Column;
+    if (name === "segment" || name === "score") {
+      // Few distinct values: codes through a small dictionary, no builder call per row.
+      const dict: string[] = [];
+      const codeOf = new Map<string, number>();
+      const codes = new Uint32Array(n);
+      const validity = name === "segment" ? BitSet.full(n) : new BitSet(n);
+      for (let i = 0; i < n; i++) {
+        if (name === "score" && !t.scored[i]) continue;
+        const text = name === "segment" ? t.segment[i] : `${t.r[i]}${t.f[i]}${t.m[i]}`;
+        let c = codeOf.get(text);
+        if (c === undefined) codeOf.set(text, (c = dict.push(text) - 1));
+        codes[i] = c;
+        if (name === "score") validity.add(i);
       }
+      col = { kind: "string", type: "string", codes, dict, validity, length: n };
+    } else {
+      const from = name === "r" ? t.r : name === "f" ? t.f : name === "m" ? t.m : t[name];
+      const values = new Float64Array(n);
+      const validity = new BitSet(n);
+      for (let i = 0; i < n; i++) {
+        if (!t.scored[i] || Number.isNaN(from[i])) continue;
+        values[i] = from[i];
+        validity.add(i);
+      }
+      col = { kind: "number", type: name === "monetary" ? "decimal" : "integer", values, validity, length: n };
     }
-    const col = b.finish();
     this.metricCache.set(key, col);
     return col;
   }

@@ -70,36 +70,51 @@ export function scoreRfm(orders: CountedOrders, asOfDay: number, timezone: strin
   const recency = new Float64Array(size).fill(NaN);
   const frequency = new Float64Array(size).fill(NaN);
   const monetary = new Float64Array(size).fill(NaN);
-  const rows: number[] = [];
+  let n = 0;
+  for (let row = 0; row < size; row++) if (orders.count[row] !== 0) n++;
+  const rows = new Int32Array(n);
+  n = 0;
   for (let row = 0; row < size; row++) {
-    const n = orders.count[row];
-    if (n === 0) continue;
+    const count = orders.count[row];
+    if (count === 0) continue;
     scored[row] = 1;
-    rows.push(row);
-    frequency[row] = n;
-    monetary[row] = settings.monetary === "avg" ? orders.revenue[row] / n : orders.revenue[row];
+    rows[n++] = row;
+    frequency[row] = count;
+    monetary[row] = settings.monetary === "avg" ? orders.revenue[row] / count : orders.revenue[row];
     // An order with no date cannot be placed: recency is then unknown, scored as the oldest.
     const last = orders.last[row];
     recency[row] = Number.isNaN(last) ? NaN : asOfDay - dayInZone(timezone, last);
   }
   const table: RfmTable = {
-    scored, n: rows.length, recency, frequency, monetary,
+    scored, n, recency, frequency, monetary,
     r: new Uint8Array(size), f: new Uint8Array(size), m: new Uint8Array(size),
     segment: new Array<string>(size).fill(NO_ORDERS),
     cuts: { recency: [], frequency: [], monetary: [] }, collapsed: [],
   };
   const out = { recency: table.r, frequency: table.f, monetary: table.m };
+  const v = new Float64Array(n);
   for (const measure of RFM_MEASURES) {
     const values = { recency, frequency, monetary }[measure];
     // Missing recency (undated orders) sorts as the oldest.
-    const v = rows.map((row) => (Number.isNaN(values[row]) ? Infinity : values[row]));
+    for (let k = 0; k < n; k++) {
+      const x = values[rows[k]];
+      v[k] = Number.isNaN(x) ? Infinity : x;
+    }
     const edges = edgesOf(v, settings, measure);
     const scores = scoreWith(v, measure === "recency", settings.bins, edges);
-    rows.forEach((row, k) => (out[measure][row] = scores[k]));
+    const target = out[measure];
+    for (let k = 0; k < n; k++) target[rows[k]] = scores[k];
     table.cuts[measure] = cutsOf(v, scores, settings.bins, measure === "recency", edges);
-    if (rows.length > 0 && new Set(scores).size < settings.bins) table.collapsed.push(measure);
+    if (n > 0 && table.cuts[measure].filter((c) => c.customers > 0).length < settings.bins) table.collapsed.push(measure);
   }
-  for (const row of rows) table.segment[row] = segmentOf(table.r[row], table.f[row], table.m[row], settings.rules);
+  // The rules as a lookup over every (r, f, m): one array read per customer.
+  const bins = settings.bins;
+  const named = new Array<string>((bins + 1) ** 3);
+  for (let r = 1; r <= bins; r++) for (let f = 1; f <= bins; f++) for (let m = 1; m <= bins; m++) named[(r * (bins + 1) + f) * (bins + 1) + m] = segmentOf(r, f, m, settings.rules);
+  for (let k = 0; k < n; k++) {
+    const row = rows[k];
+    table.segment[row] = named[(table.r[row] * (bins + 1) + table.f[row]) * (bins + 1) + table.m[row]];
+  }
   return table;
 }
 
@@ -112,33 +127,44 @@ export function segmentOf(r: number, f: number, m: number, rules: readonly RfmRu
 
 /** Scores 1..bins of values (reversed: smaller is better, as for recency). */
 export function scoreValues(values: readonly number[], reversed: boolean, settings: Pick<RfmScoring, "method" | "bins" | "thresholds">, measure: RfmMeasure): number[] {
-  return scoreWith(values, reversed, settings.bins, edgesOf(values, settings, measure));
+  const v = Float64Array.from(values);
+  return Array.from(scoreWith(v, reversed, settings.bins, edgesOf(v, settings, measure)));
 }
 
 /** The bin edges of a measure, or undefined for `rank` (which has none). */
-function edgesOf(values: readonly number[], settings: Pick<RfmScoring, "method" | "bins" | "thresholds">, measure: RfmMeasure): Edges | undefined {
+function edgesOf(values: Float64Array, settings: Pick<RfmScoring, "method" | "bins" | "thresholds">, measure: RfmMeasure): Edges | undefined {
   if (settings.method === "rank") return undefined;
   return settings.method === "quantile" ? quantileEdges(values, settings.bins) : thresholdEdges(values, settings.thresholds?.[measure] ?? []);
 }
 
 /** Scores by the edges (reversed counts from the top), or by rank without them. */
-function scoreWith(values: readonly number[], reversed: boolean, bins: number, edges: Edges | undefined): number[] {
+function scoreWith(values: Float64Array, reversed: boolean, bins: number, edges: Edges | undefined): Uint8Array {
   if (!edges) return rankScores(values, reversed, bins);
-  return values.map((x) => {
-    const i = binOf(x, edges);
-    return reversed ? edges.lower.length - i : i + 1;
-  });
+  const scores = new Uint8Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const i = binOf(values[k], edges);
+    scores[k] = reversed ? edges.lower.length - i : i + 1;
+  }
+  return scores;
 }
 
 /** rank: 1 + floor(bins * k / n), k the values strictly worse. */
-function rankScores(values: readonly number[], reversed: boolean, bins: number): number[] {
+function rankScores(values: Float64Array, reversed: boolean, bins: number): Uint8Array {
   const n = values.length;
-  const sorted = Float64Array.from(values).sort();
-  return values.map((x) => {
-    // Strictly smaller (or, reversed, strictly larger) values: a binary search in the sorted copy.
-    const k = reversed ? n - upperBound(sorted, x) : lowerBound(sorted, x);
-    return 1 + Math.floor((bins * k) / n);
-  });
+  const sorted = values.slice().sort();
+  // k of each distinct value, from its run in the sorted copy: the values strictly smaller
+  // come before the run; reversed, those strictly larger come after it. One Map lookup per
+  // customer costs less than a binary search over a million values.
+  const worse = new Map<number, number>();
+  for (let j = 0; j < n; j++) {
+    const x = sorted[j];
+    if (reversed) {
+      if (j === n - 1 || sorted[j + 1] !== x) worse.set(x, n - 1 - j);
+    } else if (j === 0 || sorted[j - 1] !== x) worse.set(x, j);
+  }
+  const scores = new Uint8Array(n);
+  for (let j = 0; j < n; j++) scores[j] = 1 + Math.floor((bins * worse.get(values[j])!) / n);
+  return scores;
 }
 
 /** Bin edges: bin i holds lower[i] <= x < upper[i]. */
@@ -148,7 +174,7 @@ interface Edges {
 }
 
 /** The R package rfm's bins: type-7 quantile breaks plus 1. */
-export function quantileEdges(values: readonly number[], bins: number): Edges {
+export function quantileEdges(values: ArrayLike<number>, bins: number): Edges {
   const sorted = Float64Array.from(values).sort();
   const breaks: number[] = [];
   // R's seq(0, 1, length.out = bins + 1): from + i * by, by = 1 / bins.
@@ -158,7 +184,7 @@ export function quantileEdges(values: readonly number[], bins: number): Edges {
 }
 
 /** Fixed cut points: as given. */
-function thresholdEdges(values: readonly number[], cuts: readonly number[]): Edges {
+function thresholdEdges(values: Float64Array, cuts: readonly number[]): Edges {
   let min = Infinity, max = -Infinity;
   for (const x of values) {
     if (x < min) min = x;
@@ -187,7 +213,7 @@ export function quantile7(sorted: Float64Array, p: number): number {
 }
 
 /** The cut points of one measure: each score's range (the bins' edges; for rank, the values it got). */
-function cutsOf(values: readonly number[], scores: readonly number[], bins: number, reversed: boolean, edges: Edges | undefined): RfmCut[] {
+function cutsOf(values: Float64Array, scores: Uint8Array, bins: number, reversed: boolean, edges: Edges | undefined): RfmCut[] {
   const counts = new Array<number>(bins + 1).fill(0);
   for (const s of scores) counts[s]++;
   if (edges) {
@@ -198,34 +224,14 @@ function cutsOf(values: readonly number[], scores: readonly number[], bins: numb
   }
   const lo = new Array<number>(bins + 1).fill(Infinity);
   const hi = new Array<number>(bins + 1).fill(-Infinity);
-  values.forEach((x, k) => {
-    const s = scores[k];
+  for (let k = 0; k < values.length; k++) {
+    const x = values[k], s = scores[k];
     if (x < lo[s]) lo[s] = x;
     if (x > hi[s]) hi[s] = x;
-  });
+  }
   const out: RfmCut[] = [];
   for (let s = 1; s <= bins; s++) out.push({ score: s, lower: counts[s] ? lo[s] : NaN, upper: counts[s] ? hi[s] : NaN, customers: counts[s] });
   return out;
-}
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Codes of rules no score can reach: every (r, f, m) they cover is taken by a rule before them. */
