@@ -13,7 +13,10 @@
  * that does not decode is a miss. Nothing is cached from a read that skipped bad rows.
  *
  * Layout of a file: "SEGCACHE" and a u32 version, a u32 length and a JSON header, then the
- * header's typed arrays, each at an offset that is a multiple of 8.
+ * header's typed arrays, each at an offset that is a multiple of 8. Lists of strings (the
+ * customer ids, dictionaries) are two arrays: their UTF-8 bytes one after another, and the
+ * UTF-16 offset where each starts in the decoded text; one decode and a slice each reads
+ * them back, where a JSON array of a million ids takes most of a second.
  */
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
@@ -27,7 +30,7 @@ import type { Column } from "../table/column.js";
 import type { ValueType } from "../table/value-type.js";
 
 /** Bump when what an entry holds, or how it is computed, changes. */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 const MAGIC = "SEGCACHE";
 /** Past this, the oldest entries go. */
 export const MAX_CACHE_BYTES = 4 * 2 ** 30;
@@ -38,6 +41,22 @@ type Typed = Int32Array | Uint32Array | Float64Array | Uint8Array;
 const ARRAYS = { i32: Int32Array, u32: Uint32Array, f64: Float64Array, u8: Uint8Array } as const;
 type ArrayKind = keyof typeof ARRAYS;
 const kindOf = (a: Typed): ArrayKind => (a instanceof Int32Array ? "i32" : a instanceof Uint32Array ? "u32" : a instanceof Float64Array ? "f64" : "u8");
+
+/** Strings as [offsets, UTF-8 bytes]: string k is text.slice(offsets[k], offsets[k + 1]). */
+function packStrings(strings: readonly string[]): [Uint32Array, Uint8Array] {
+  const offsets = new Uint32Array(strings.length + 1);
+  for (let k = 0; k < strings.length; k++) offsets[k + 1] = offsets[k] + strings[k].length;
+  return [offsets, Buffer.from(strings.join(""), "utf8")];
+}
+
+/** The strings of packStrings. */
+function unpackStrings(offsets: Uint32Array, bytes: Uint8Array): string[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  if (offsets.length === 0 || offsets[offsets.length - 1] !== text.length) throw new Error("strings do not decode");
+  const out = new Array<string>(offsets.length - 1);
+  for (let k = 0; k < out.length; k++) out[k] = text.slice(offsets[k], offsets[k + 1]);
+  return out;
+}
 
 /** A hash of parts, as a file name. */
 export function keyOf(...parts: unknown[]): string {
@@ -157,16 +176,23 @@ export class Cache {
   readCustomers(base: string, wanted: readonly string[] | undefined): CustomerTable | undefined {
     const head = this.read(keyOf("customers", base));
     if (!head) return undefined;
-    const h = head.header as { ids: string[]; available: Array<[string, ValueType]> };
+    const h = head.header as { available: Array<[string, ValueType]> };
+    if (head.arrays.length !== 2) return undefined;
     const available = new Map(h.available);
     const names = (wanted ?? [...available.keys()]).filter((c) => c !== "id" && available.has(c));
     const columns = new Map<string, Column>();
-    const ids = h.ids;
+    let ids: string[];
+    try {
+      ids = unpackStrings(head.arrays[0] as Uint32Array, head.arrays[1] as Uint8Array);
+    } catch {
+      return undefined;
+    }
     columns.set("id", idColumn(ids));
     for (const name of names) {
       const e = this.read(keyOf("customer-column", base, name));
-      if (!e) return undefined;
-      columns.set(name, columnOf(e.header as unknown as ColumnHeader, e.arrays));
+      const col = e && columnOf(e.header as unknown as ColumnHeader, e.arrays);
+      if (!col) return undefined;
+      columns.set(name, col);
     }
     let index: Map<string, number> | undefined;
     return {
@@ -184,7 +210,7 @@ export class Cache {
 
   /** Writes the customers' ids and each of their columns under `base`. */
   writeCustomers(base: string, t: CustomerTable): void {
-    this.write(keyOf("customers", base), { ids: t.ids, available: [...t.available] }, []);
+    this.write(keyOf("customers", base), { available: [...t.available] }, packStrings(t.ids));
     for (const [name, col] of t.columns) {
       if (name === "id") continue;
       const { header, arrays } = columnEntry(col);
@@ -210,20 +236,18 @@ interface ColumnHeader {
   kind: Column["kind"];
   type: ValueType;
   length: number;
-  dict?: string[];
 }
 
+/** A column's arrays: validity, then codes (and list offsets) and the packed dictionary, or values. */
 function columnEntry(col: Column): { header: ColumnHeader; arrays: Typed[] } {
   const header: ColumnHeader = { kind: col.kind, type: col.type, length: col.length };
   const arrays: Typed[] = [col.validity.words];
   switch (col.kind) {
     case "string":
-      header.dict = col.dict;
-      arrays.push(col.codes);
+      arrays.push(col.codes, ...packStrings(col.dict));
       break;
     case "list":
-      header.dict = col.dict;
-      arrays.push(col.offsets, col.codes);
+      arrays.push(col.offsets, col.codes, ...packStrings(col.dict));
       break;
     default:
       arrays.push(col.values);
@@ -231,12 +255,26 @@ function columnEntry(col: Column): { header: ColumnHeader; arrays: Typed[] } {
   return { header, arrays };
 }
 
-function columnOf(h: ColumnHeader, arrays: Typed[]): Column {
+/** The column of an entry, or undefined when its arrays do not fit its header. */
+function columnOf(h: ColumnHeader, arrays: Typed[]): Column | undefined {
   const validity = new BitSet(h.length, arrays[0] as Uint32Array);
   const base = { validity, length: h.length };
+  const dict = (at: number) => {
+    try {
+      return unpackStrings(arrays[at] as Uint32Array, arrays[at + 1] as Uint8Array);
+    } catch {
+      return undefined;
+    }
+  };
   switch (h.kind) {
-    case "string": return { ...base, kind: "string", type: h.type as "string" | "id", codes: arrays[1] as Uint32Array, dict: h.dict! };
-    case "list": return { ...base, kind: "list", type: "list", offsets: arrays[1] as Uint32Array, codes: arrays[2] as Uint32Array, dict: h.dict! };
+    case "string": {
+      const d = arrays.length === 4 ? dict(2) : undefined;
+      return d && { ...base, kind: "string", type: h.type as "string" | "id", codes: arrays[1] as Uint32Array, dict: d };
+    }
+    case "list": {
+      const d = arrays.length === 5 ? dict(3) : undefined;
+      return d && { ...base, kind: "list", type: "list", offsets: arrays[1] as Uint32Array, codes: arrays[2] as Uint32Array, dict: d };
+    }
     case "number": return { ...base, kind: "number", type: h.type as "integer" | "decimal", values: arrays[1] as Float64Array };
     case "bool": return { ...base, kind: "bool", type: "bool", values: arrays[1] as Uint8Array };
     case "date": return { ...base, kind: "date", type: "date", values: arrays[1] as Int32Array };
