@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RFM_RULES } from "../segment/rfm-defaults.js";
 import { mulberry32 } from "../../test/random.js";
-import { OTHERS, quantile7, scoreValues, segmentOf, unreachableRules } from "./rfm.js";
+import { OTHERS, quantile7, scoreValues, segmentOf, sortOrder, unreachableRules } from "./rfm.js";
 
 
 describe("rank", () => {
@@ -36,6 +36,19 @@ describe("rank", () => {
     const s = scoreValues([5, 3, 9, 1, 7, 2, 8, 4, 10, 6], false, { method: "rank", bins: 5 }, "monetary");
     // By hand: k = rank from 0; score = 1 + floor(5k/10): values 1,2 -> 1; 3,4 -> 2; ... 9,10 -> 5.
     expect(s).toEqual([3, 2, 5, 1, 4, 1, 4, 2, 5, 3]);
+  });
+});
+
+describe("sortOrder", () => {
+  it("orders like a stable comparator sort: negatives, zeros, fractions, huge values, Infinity, ties (50 random sets)", () => {
+    const pool = [-1e300, -5.5, -1, -0.25, 0, 0.1, 0.2, 0.30000000000000004, 1, 2, 1e-300, 7e15, 2 ** 53, 1e300, Infinity];
+    for (let seed = 1; seed <= 50; seed++) {
+      const rnd = mulberry32(seed);
+      const values = Float64Array.from({ length: 1 + Math.floor(rnd() * 500) }, () => (rnd() < 0.5 ? pool[Math.floor(rnd() * pool.length)] : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 12)));
+      // The reference: Array.prototype.sort is stable, so ties keep their positions.
+      const want = [...values.keys()].sort((a, b) => values[a] - values[b]);
+      expect(Array.from(sortOrder(values)), `seed ${seed}`).toEqual(want);
+    }
   });
 });
 
