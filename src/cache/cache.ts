@@ -19,7 +19,7 @@
  * them back, where a JSON array of a million ids takes most of a second.
  */
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { writeAside } from "../fs-atomic.js";
 import type { AggResult } from "../facts/aggregates.js";
@@ -111,7 +111,7 @@ export class Cache {
   read(key: string): { header: Record<string, unknown>; arrays: Typed[] } | undefined {
     let buf: Buffer;
     try {
-      buf = readFileSync(path.join(this.dir, `${key}.bin`));
+      buf = readWhole(path.join(this.dir, `${key}.bin`));
     } catch {
       return undefined;
     }
@@ -119,10 +119,9 @@ export class Cache {
       if (buf.toString("latin1", 0, 8) !== MAGIC || buf.readUInt32LE(8) !== CACHE_VERSION) return undefined;
       const len = buf.readUInt32LE(12);
       const header = JSON.parse(buf.toString("utf8", 16, 16 + len)) as { arrays: Array<[ArrayKind, number, number]> } & Record<string, unknown>;
-      // One copy into an aligned buffer; every array is a view on it.
-      const body = new Uint8Array(buf.length - (16 + len));
-      body.set(buf.subarray(16 + len));
-      const arrays = header.arrays.map(([kind, offset, length]) => new ARRAYS[kind](body.buffer, align(offset), length) as Typed);
+      // The file sits at the start of its own ArrayBuffer and its body starts 8-aligned, so
+      // every array is a view on the bytes read, without a copy.
+      const arrays = header.arrays.map(([kind, offset, length]) => new ARRAYS[kind](buf.buffer as ArrayBuffer, 16 + len + align(offset), length) as Typed);
       return { header, arrays };
     } catch {
       return undefined;
@@ -231,6 +230,24 @@ export class Cache {
 }
 
 const align = (n: number) => (n + 7) & ~7;
+
+/** A file's bytes in an ArrayBuffer of their own (readFileSync may hand back a slice of a shared pool). */
+function readWhole(file: string): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.from(new ArrayBuffer(size));
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) throw new Error(`${file}: shorter than its size`);
+      got += n;
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 interface ColumnHeader {
   kind: Column["kind"];
