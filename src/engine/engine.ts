@@ -439,7 +439,12 @@ export function membershipOf(rows: BitSet, customers: CustomerTable): Membership
     ID_ORDER.set(customers, order);
   }
   const out: string[] = [];
-  if (order === null) for (let i = rows.next(0); i !== -1; i = rows.next(i + 1)) out.push(ids[i]);
-  else for (let k = 0; k < order.length; k++) if (rows.has(order[k])) out.push(ids[order[k]]);
+  if (order === null) {
+    // Word by word: rows.next per member costs more than the push at a million customers.
+    const words = rows.words;
+    for (let w = 0; w < words.length; w++) {
+      for (let word = words[w]; word !== 0; word &= word - 1) out.push(ids[(w << 5) + 31 - Math.clz32(word & -word)]);
+    }
+  } else for (let k = 0; k < order.length; k++) if (rows.has(order[k])) out.push(ids[order[k]]);
   return out;
 }
