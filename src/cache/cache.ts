@@ -19,7 +19,7 @@
  * them back, where a JSON array of a million ids takes most of a second.
  */
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { writeAside } from "../fs-atomic.js";
 import type { AggResult } from "../facts/aggregates.js";
