@@ -26,6 +26,7 @@ import type { AggResult } from "../facts/aggregates.js";
 import { idColumn, type CustomerTable } from "../ingest/project.js";
 import type { ResolvedSource } from "../ingest/sources.js";
 import { BitSet } from "../table/bitset.js";
+import { idIndex, type IdLookup } from "../table/id-index.js";
 import type { Column } from "../table/column.js";
 import type { ValueType } from "../table/value-type.js";
 
@@ -193,16 +194,12 @@ export class Cache {
       if (!col) return undefined;
       columns.set(name, col);
     }
-    let index: Map<string, number> | undefined;
+    let index: IdLookup | undefined;
     return {
       length: ids.length, ids, columns, derived: false, available, complete: wanted === undefined,
       // Built when asked for: a preview from the cache joins no facts.
       get index() {
-        if (!index) {
-          index = new Map();
-          for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
-        }
-        return index;
+        return (index ??= idIndex(ids));
       },
     };
   }

@@ -10,31 +10,13 @@
  * so the two tables never disagree and the join stays exact.
  */
 import { detach } from "../table/detach.js";
+import { digitsFrom, slotHash } from "../table/id-index.js";
 
 const EMPTY = -1;
-const MAX_DIGITS = 15;
 
 /** The id as a number when it is a canonical whole number of at most 15 digits, else -1. */
 export function numericId(id: string): number {
-  const n = id.length;
-  if (n === 0 || n > MAX_DIGITS) return -1;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const d = id.charCodeAt(i) - 48;
-    if (d < 0 || d > 9 || (d === 0 && i === 0 && n > 1)) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** A mixing of a double's integer value into 32 bits, for the slot. */
-function slotHash(v: number): number {
-  const lo = v >>> 0;
-  const hi = (v / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return digitsFrom(id, 0);
 }
 
 /** Orders by id: ordinal 0, 1, 2... in the order first added. */

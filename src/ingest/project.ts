@@ -21,13 +21,14 @@ import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, t
 import { choiceHint } from "../suggest.js";
 import { endPhase } from "../timings.js";
 import { statSync } from "node:fs";
+import { idIndex, type IdLookup } from "../table/id-index.js";
 import { performance } from "node:perf_hooks";
 
-/** The customers as typed columns, with an id -> row index map. */
+/** The customers as typed columns, with an id -> row index (src/table/id-index.ts). */
 export interface CustomerTable {
   length: number;
   ids: string[];
-  index: Map<string, number>;
+  index: IdLookup;
   /** Canonical columns by name, custom fields as `custom.<name>`. */
   columns: Map<string, Column>;
   /** True when there was no customers export and the ids come from the facts. */
@@ -104,9 +105,7 @@ export class Project {
    * the custom fact columns' types the main thread inferred.
    */
   adoptCustomers(ids: string[], types: Partial<Record<ExportName, Record<string, ValueType>>>): void {
-    const index = new Map<string, number>();
-    for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
-    this.customerTable = { length: ids.length, ids, index, columns: new Map([["id", idColumn(ids)]]), derived: false, available: new Map([["id", "id"]]), complete: false };
+    this.customerTable = { length: ids.length, ids, index: idIndex(ids), columns: new Map([["id", idColumn(ids)]]), derived: false, available: new Map([["id", "id"]]), complete: false };
     Object.assign(this.customTypes, types);
   }
 
@@ -390,7 +389,7 @@ export class Project {
     for (const c of all.columns) available.set(c.name, c.type);
     for (const c of all.custom) available.set(`custom.${c.name}`, "string");
     for (const [name, col] of columns) available.set(name, col.type);
-    return { length: ids.length, ids, index, columns, derived: false, available, complete: wanted === undefined };
+    return { length: ids.length, ids, index: idIndex(ids, index), columns, derived: false, available, complete: wanted === undefined };
   }
 
   private takeBad(source: ResolvedSource, problem: Problem, raw: string): void {
@@ -412,9 +411,7 @@ export class Project {
         for (let r = 0; r < batch.length; r++) if (col.validity.has(r)) ids.encode(col.values[r]);
       }
     }
-    const index = new Map<string, number>();
-    ids.values.forEach((id, i) => index.set(id, i));
-    return { length: ids.values.length, ids: ids.values, index, columns: new Map([["id", idColumn(ids.values)]]), derived: true, available: new Map([["id", "id"]]), complete: true };
+    return { length: ids.values.length, ids: ids.values, index: idIndex(ids.values), columns: new Map([["id", idColumn(ids.values)]]), derived: true, available: new Map([["id", "id"]]), complete: true };
   }
 
   /** Orders of a line-item export, grouped by order_id; order columns from each order's first row. */
