@@ -119,3 +119,32 @@ describe("EvalState: days and month-day keys", () => {
     expect(st.inputColumn({ kind: "segment", codes: ["a"], negate: false })).toBeUndefined();
   });
 });
+
+describe("derived values shared between states", () => {
+  // preview --watch evaluates each save with a new EvalState over the same columns and
+  // aggregates; what it derives is kept by object, and must still follow the plan.
+  it("age follows each state's as-of day, day numbers each zone, RFM each setting", () => {
+    const birthday = column("date", [daysFromCivil(2000, 3, 10)]);
+    const customers = { length: 1, columns: new Map([["birthday", birthday]]) };
+    const age = (y: number, m: number, d: number) => cells(new EvalState(plan(y, m, d), customers, new Map()).inputColumn({ kind: "derived", name: "age", from: "birthday", fromType: "date", type: "integer" }));
+    // Born 2000-03-10: 23 on 2024-03-09, 24 on 2024-03-10, 23 again for a state as of 2023-12-31.
+    expect([age(2024, 3, 9), age(2024, 3, 10), age(2023, 12, 31)]).toEqual([[23], [24], [23]]);
+
+    const at = column("datetime", [Date.parse("2024-03-09T22:30:00Z")]);
+    const day = (zone: string) => new EvalState(plan(2024, 3, 10, zone), customers, new Map()).days(at)[0];
+    // 22:30 UTC is the 9th in UTC and already the 10th in Moscow (UTC+3).
+    expect([day("UTC"), day("Europe/Moscow"), day("UTC")]).toEqual([daysFromCivil(2024, 3, 9), daysFromCivil(2024, 3, 10), daysFromCivil(2024, 3, 9)]);
+
+    // Two customers with 1 and 3 orders: with 2 bins by rank the first scores f = 1, the second 2;
+    // with 1 bin both score 1.
+    const r = emptyResult(2, ["count", "revenue", "last"]);
+    r.count.set([1, 3]);
+    r.revenue.set([10, 30]);
+    r.last.set([Date.parse("2024-03-01T00:00:00Z"), Date.parse("2024-03-05T00:00:00Z")]);
+    const f = (bins: number) => {
+      const p = { ...plan(2024, 3, 10), rfm: { aggregate: 1, method: "rank" as const, bins, monetary: "sum" as const, rules: [] } };
+      return Array.from(new EvalState(p, { length: 2, columns: new Map() }, new Map([[1, r]])).rfmTable().f);
+    };
+    expect([f(2), f(1), f(2)]).toEqual([[1, 2], [1, 1], [1, 2]]);
+  });
+});

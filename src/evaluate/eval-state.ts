@@ -1,7 +1,12 @@
 /**
  * What kernels read besides the plan: the customer columns, the fact aggregates, the
- * memberships of segments evaluated (or given) so far, and per-column caches of day
- * numbers, month-day keys and derived values.
+ * memberships of segments evaluated (or given) so far, and values derived from columns and
+ * aggregates (day numbers, month-day keys, ages, metric columns, RFM scores).
+ *
+ * Derived values are kept per process, keyed by the column or aggregate they come from (a
+ * WeakMap: they go when it goes). `preview --watch` keeps its customers and aggregates
+ * between saves, so these are computed once, not once a save. Columns and aggregates are
+ * never changed once built, which is what makes that safe.
  */
 import type { AggResult } from "../facts/aggregates.js";
 import { monthDayKey } from "../segment/operands.js";
@@ -17,17 +22,22 @@ export interface CustomerColumns {
   columns: ReadonlyMap<string, Column>;
 }
 
+const DERIVED = new WeakMap<object, Map<string, unknown>>();
+
+/** The value `make` derives from `from` under `key`, made once per object. */
+function derived<T>(from: object, key: string, make: () => T): T {
+  let m = DERIVED.get(from);
+  if (!m) DERIVED.set(from, (m = new Map()));
+  if (!m.has(key)) m.set(key, make());
+  return m.get(key) as T;
+}
+
 /** Evaluation state for one plan over one load of the customers. */
 export class EvalState {
   /** Memberships by code, as row sets of this load: evaluated segments and stored ones. */
   readonly segments = new Map<string, BitSet>();
   readonly size: number;
   readonly timezone: string;
-  private readonly dayCache = new Map<Column, Int32Array>();
-  private readonly mdCache = new Map<Column, Int32Array>();
-  private readonly metricCache = new Map<string, Column>();
-  private ageColumn?: Column | null;
-  private readonly rfmScores = new Map<number, RfmTable>();
 
   constructor(
     readonly plan: Plan,
@@ -52,35 +62,34 @@ export class EvalState {
   /** Day numbers (in the zone) of a date or datetime column, computed once per column. */
   days(col: Column): Int32Array {
     if (col.kind === "date") return col.values;
-    let d = this.dayCache.get(col);
-    if (!d) {
-      d = new Int32Array(col.length);
+    return derived(col, `days ${this.timezone}`, () => {
+      const d = new Int32Array(col.length);
       if (col.kind === "datetime") {
         const values = col.values;
         for (let i = col.validity.next(0); i !== -1; i = col.validity.next(i + 1)) d[i] = dayInZone(this.timezone, values[i]);
       }
-      this.dayCache.set(col, d);
-    }
-    return d;
+      return d;
+    });
   }
 
   /** Month-day keys (e.g. 1231) of a date or datetime column. */
   monthDays(col: Column): Int32Array {
-    let md = this.mdCache.get(col);
-    if (!md) {
+    return derived(col, `month-days ${this.timezone}`, () => {
       const days = this.days(col);
-      md = new Int32Array(col.length);
+      const md = new Int32Array(col.length);
       for (let i = col.validity.next(0); i !== -1; i = col.validity.next(i + 1)) md[i] = monthDayKey(days[i]);
-      this.mdCache.set(col, md);
-    }
-    return md;
+      return md;
+    });
   }
 
   /** `age`: whole years at the as-of day from a date column; null where it is null. */
   private age(from: string): Column | null {
-    if (this.ageColumn !== undefined) return this.ageColumn;
     const birthday = this.customers.columns.get(from);
-    if (!birthday || birthday.kind !== "date") return (this.ageColumn = null);
+    if (!birthday || birthday.kind !== "date") return null;
+    return derived(birthday, `age ${this.plan.asOfDay}`, () => this.ageOf(birthday));
+  }
+
+  private ageOf(birthday: Extract<Column, { kind: "date" }>): Column {
     const today = civilFromDays(this.plan.asOfDay);
     const n = birthday.length;
     const values = new Float64Array(n);
@@ -91,7 +100,7 @@ export class EvalState {
       const before = today.m < born.m || (today.m === born.m && today.d < born.d);
       values[i] = today.y - born.y - (before ? 1 : 0);
     }
-    return (this.ageColumn = { kind: "number", type: "integer", values, validity, length: n });
+    return { kind: "number", type: "integer", values, validity, length: n };
   }
 
   /**
@@ -102,17 +111,17 @@ export class EvalState {
     const plan = this.plan.rfm;
     if (!plan) throw new Error("the plan has no RFM scoring");
     const { asOfDay, aggregate } = at ?? { asOfDay: this.plan.asOfDay, aggregate: plan.aggregate };
-    let t = this.rfmScores.get(aggregate);
-    if (!t) this.rfmScores.set(aggregate, (t = scoreRfm(this.facts.get(aggregate)!, asOfDay, this.timezone, plan)));
-    return t;
+    const settings = { method: plan.method, bins: plan.bins, monetary: plan.monetary, thresholds: plan.thresholds, rules: plan.rules };
+    return derived(this.facts.get(aggregate)!, `rfm ${asOfDay} ${this.timezone} ${JSON.stringify(settings)}`, () => scoreRfm(this.facts.get(aggregate)!, asOfDay, this.timezone, plan));
   }
 
   /** One RFM value per customer as a column; null without a counted order. */
   rfmColumn(name: RfmField): Column {
-    const key = `rfm:${name}`;
-    const cached = this.metricCache.get(key);
-    if (cached) return cached;
     const t = this.rfmTable();
+    return derived(t, `column ${name}`, () => this.rfmColumnOf(t, name));
+  }
+
+  private rfmColumnOf(t: RfmTable, name: RfmField): Column {
     const n = this.size;
     let col: Column;
     if (name === "segment" || name === "score") {
@@ -141,16 +150,17 @@ export class EvalState {
       }
       col = { kind: "number", type: name === "monetary" ? "decimal" : "integer", values, validity, length: n };
     }
-    this.metricCache.set(key, col);
     return col;
   }
 
   /** A fact metric as a customer column (counts and sums are never null; averages and times may be). */
   metric(id: number, metric: Metric): Column {
-    const key = `${id}:${metric}`;
-    let col = this.metricCache.get(key);
-    if (col) return col;
     const r = this.facts.get(id)!;
+    return derived(r, `metric ${metric}`, () => this.metricOf(r, metric));
+  }
+
+  private metricOf(r: AggResult, metric: Metric): Column {
+    let col!: Column;
     const n = this.size;
     const validity = BitSet.full(n);
     switch (metric) {
@@ -180,7 +190,6 @@ export class EvalState {
         break;
       }
     }
-    this.metricCache.set(key, col);
     return col;
   }
 }
