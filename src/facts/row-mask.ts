@@ -10,21 +10,44 @@ import { detach } from "../table/detach.js";
 /** Distinct strings remembered per condition; past this, strings are tested afresh. */
 const STRING_CACHE_LIMIT = 100_000;
 
+/** Slots of the per-condition string cache that is looked at before the memo. */
+const SLOTS = 1024;
+
+/**
+ * What one condition remembers of strings: a small direct-mapped table (slot by length and
+ * three characters, checked by string equality) in front of a Map memo. Fact strings are
+ * new for every row, and a Map has to hash each one; the few distinct values of a status,
+ * a category or a source land in the table on their second sighting, where a hit costs
+ * one comparison.
+ */
+interface StringMemo {
+  tester: Tester;
+  memo: Map<string, boolean>;
+  slotText: Array<string | undefined>;
+  slotHit: Uint8Array;
+}
+
 /** Per-condition testers and string results, kept across batches. */
 export class ConditionCache {
-  private readonly byKey = new Map<string, { tester: Tester; memo: Map<string, boolean> }>();
+  private readonly byKey = new Map<string, StringMemo>();
   /** The tester and string memo of one condition. */
-  for(cond: ConditionPlan): { tester: Tester; memo: Map<string, boolean> } {
+  for(cond: ConditionPlan): StringMemo {
     let m = this.byKey.get(cond.key);
-    if (!m) this.byKey.set(cond.key, (m = { tester: makeTester(cond.test), memo: new Map() }));
+    if (!m) this.byKey.set(cond.key, (m = { tester: makeTester(cond.test), memo: new Map(), slotText: new Array<string | undefined>(SLOTS), slotHit: new Uint8Array(SLOTS) }));
     return m;
   }
+}
+
+/** The slot of a text: its length and first, middle and last characters (NaN for "" lands in 0). */
+function slotOf(v: string): number {
+  const n = v.length;
+  return (n * 31 + v.charCodeAt(0) * 7 + v.charCodeAt(n >> 1) * 131 + v.charCodeAt(n - 1)) & (SLOTS - 1);
 }
 
 /** Computes the condition's 0/1 mask over a batch column (absent column: every value null). */
 export function conditionMask(cond: ConditionPlan, col: TypedValues | undefined, length: number, timezone: string, cache: ConditionCache): Uint8Array {
   const out = new Uint8Array(length);
-  const { tester, memo } = cache.for(cond);
+  const { tester, memo, slotText, slotHit } = cache.for(cond);
   const onNull = tester.onNull ? 1 : 0;
   if (!col) return out.fill(onNull);
   const valid = col.validity;
@@ -38,10 +61,19 @@ export function conditionMask(cond: ConditionPlan, col: TypedValues | undefined,
           continue;
         }
         const v = col.values[r];
+        const slot = slotOf(v);
+        if (slotText[slot] === v) {
+          out[r] = slotHit[slot];
+          continue;
+        }
         let hit = memo.get(v);
         if (hit === undefined) {
           hit = tester.test(v);
           if (memo.size < STRING_CACHE_LIMIT) memo.set(detach(v), hit);
+        } else {
+          // Seen before: a value that repeats earns its slot (a value seen once never costs a copy).
+          slotText[slot] = detach(v);
+          slotHit[slot] = hit ? 1 : 0;
         }
         out[r] = hit ? 1 : 0;
       }
