@@ -71,6 +71,32 @@ describe("rejected rows", () => {
   });
 });
 
+describe("rejected rows with columns no segment reads", () => {
+  // A run reads only the columns its plans name, and past the first 1 MiB the CSV scanner
+  // cuts no text for the others (CsvScanner.keep); with --max-bad-rows the whole row is
+  // kept for this file. 30,000 good orders (2 MB) put the bad one past the first chunk.
+  it("keep the text of the unread columns, and the error names the read one", () => {
+    const dir = shop();
+    const good = Array.from({ length: 30000 }, (_, k) => `g${k},c1,2026-11-01T10:00:00Z,100,first order,no`);
+    writeFileSync(path.join(dir, "data", "orders.csv"), [
+      "id,customer_id,created_at,total,note,gift_card",
+      ...good,
+      "o2,c1,2026-11-02T10:00:00Z,lots,leave at the door,yes",
+      "o4,c2,2026-11-03T10:00:00Z,30,,no",
+    ].join("\n") + "\n");
+    const r = segment(["preview", "buyers", "--max-bad-rows", "5", "--as-of", "2026-11-23"], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("2 of 2 customers");
+    const rows = parse(readFileSync(path.join(dir, "out", "rejected-orders.csv"), "utf8")) as string[][];
+    // The header is line 1 and the good orders lines 2 to 30001.
+    expect(rows.slice(1)).toEqual([["30002", "total", "expected a number such as 1234.56", "o2,c1,2026-11-02T10:00:00Z,lots,leave at the door,yes"]]);
+    // Without --max-bad-rows the same row stops the preview at its line, column 4 (total).
+    const stop = segment(["preview", "buyers", "--as-of", "2026-11-23"], dir);
+    expect(stop.code).toBe(3);
+    expect(stop.stderr).toContain("orders.csv:30002:4");
+  });
+});
+
 function readdir(dir: string): string[] {
   return (existsSync(dir) ? readdirSync(dir) : []).sort();
 }

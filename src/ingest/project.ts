@@ -252,12 +252,18 @@ export class Project {
       this.bad.take(source.name, problem, raw);
     };
     const reading = { types: this.customTypes[source.name], raw: opts.raw, taken: source.name === "customers" ? undefined : this.taken[source.name], customers: opts.customers };
+    // Columns no plan reads are skipped by the CSV scanner (no string cut for them), unless
+    // the raw text of a bad row is kept: the rejected-rows files of --max-bad-rows need it.
+    const policy = this.bad.policy;
+    const project = source.format === "csv" && (opts.quiet || (policy.maxBadRows === 0 && !policy.collectAll))
+      ? (header: string[]) => columnsRead(header, source, wanted, reading)
+      : undefined;
     // Timed for --timings: the reader's own time, without the consumer's between batches.
     const start = performance.now();
     let resumed = start;
     let readMs = 0;
     try {
-      for await (const batch of readRecords(source, onBad)) {
+      for await (const batch of readRecords(source, onBad, undefined, project)) {
         const display = batch.display ?? source.display;
         if (display !== current.display || !plan) {
           current = { ...source, display };
@@ -547,8 +553,24 @@ class StringSlots {
   }
 }
 
-/** The id column: ids are unique, so the dictionary is the ids themselves. */
-/** The id column of a customer table: each row its own dictionary code. */
+/**
+ * The columns typeBatch reads under the header plan of `wanted`, as 1 and the rest as 0; or
+ * undefined when it reads them all, or the header does not plan (the read says why).
+ */
+function columnsRead(header: string[], source: ResolvedSource, wanted: readonly string[] | undefined, reading: Parameters<typeof planHeader>[4]): Uint8Array | undefined {
+  let plan: HeaderPlan;
+  try {
+    plan = planHeader(header, source, "UTC", wanted, reading);
+  } catch {
+    return undefined;
+  }
+  const keep = new Uint8Array(header.length);
+  for (const c of plan.columns) keep[c.index] = 1;
+  for (const c of plan.custom) keep[c.index] = 1;
+  return keep.includes(0) ? keep : undefined;
+}
+
+/** The id column of a customer table: ids are unique, so the dictionary is the ids themselves, each row its own code. */
 export function idColumn(ids: string[]): Column {
   const n = ids.length;
   const codes = new Uint32Array(n);

@@ -2,7 +2,7 @@
 import { fromCsvScan } from "./scan-csv.js";
 import { fromJsonArray, fromNdjson } from "./from-json.js";
 import { fromWhitespace } from "./from-whitespace.js";
-import type { BadRowHandler, RecordBatch } from "./records.js";
+import type { BadRowHandler, ReaderOptions, RecordBatch } from "./records.js";
 import type { ResolvedSource } from "./sources.js";
 
 /** The `delimiter` that splits on runs of spaces and tabs. */
@@ -12,11 +12,11 @@ export const WHITESPACE = "whitespace";
  * Streams the raw record batches of a source, file after file; each batch carries the
  * file it came from (`display`), and lines count from 1 in each file.
  */
-export async function* readRecords(source: ResolvedSource, onBad: BadRowHandler, batchSize?: number): AsyncGenerator<RecordBatch> {
+export async function* readRecords(source: ResolvedSource, onBad: BadRowHandler, batchSize?: number, project?: ReaderOptions["project"]): AsyncGenerator<RecordBatch> {
   for (const f of source.files) {
     const opts = {
       file: f.file, display: f.display, encoding: source.options.encoding,
-      delimiter: source.options.delimiter, onBad, batchSize, limits: source.limits, ignore: source.options.ignore,
+      delimiter: source.options.delimiter, onBad, batchSize, limits: source.limits, ignore: source.options.ignore, project,
     };
     const reader = source.format === "json" ? fromJsonArray(opts)
       : source.format === "ndjson" ? fromNdjson(opts)

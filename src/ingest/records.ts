@@ -37,6 +37,13 @@ export interface ReaderOptions {
   limits?: Limits;
   /** Source columns the config ignores (a JSON reader does not refuse their repeats). */
   ignore?: readonly string[];
+  /**
+   * CSV: given the header, the columns the caller reads (1) and does not (0). The reader may
+   * then give an unread field as blanks of its length: rows, lines, limits and errors are
+   * as without it; only the text of unread fields (and so the raw text given to onBad) is
+   * not. Undefined from it: every column is read.
+   */
+  project?: (header: string[]) => Uint8Array | undefined;
 }
 
 /** JSON values nested deeper than this in a row are refused (no export nests more than a few levels). */

@@ -19,7 +19,7 @@ function file(content: string | Buffer, ext: string): string {
   return f;
 }
 
-interface Extra { encoding?: string; delimiter?: string; batchSize?: number }
+interface Extra { encoding?: string; delimiter?: string; batchSize?: number; project?: (header: string[]) => Uint8Array | undefined }
 
 async function readAll(reader: RecordReader, f: string, extra: Extra = {}) {
   const bad: Problem[] = [];
@@ -35,6 +35,7 @@ async function readAll(reader: RecordReader, f: string, extra: Extra = {}) {
       raws.push(raw);
     },
     batchSize: extra.batchSize,
+    project: extra.project,
   };
   for await (const b of reader(opts)) {
     header = b.header;
@@ -58,8 +59,9 @@ async function dataError(p: Promise<unknown>): Promise<Problem> {
 const HINT_QUOTE = "a quote inside a quoted cell must be doubled (\"\"); the rest of the file cannot be trusted past this point";
 
 /** Scans `text` through CsvScanner cut at `cuts`: its records, or the problem it threw. */
-function scanChunks(text: string, delimiter: string, cuts: number[] = []) {
+function scanChunks(text: string, delimiter: string, cuts: number[] = [], keep?: Uint8Array) {
   const scanner = new CsvScanner(delimiter, "x.csv");
+  scanner.keep = keep;
   const records: string[][] = [];
   const starts: number[] = [];
   const takeAll = () => {
@@ -332,6 +334,26 @@ function brokenAt(text: string, delimiter: string): { line: number; csvParseLine
   return { line: last === "\n" ? line - 1 : line, csvParseLine: last === "\n" || last === "\r" ? csvLine - 1 : csvLine };
 }
 
+/**
+ * What a scan with `keep` should give: `whole`'s records, where each field at a 0 of `keep`
+ * is its own text (a quoted field, or one of 256 characters or more, keeps it) or spaces of
+ * its length; every other field, the lines and the error exactly as `whole`'s.
+ */
+function blanked(whole: ReturnType<typeof scanChunks>, keep: Uint8Array): ReturnType<typeof scanChunks> {
+  return { ...whole, records: whole.records.map((r) => r.map((f, i) => (keep[i] === 0 ? new BlankOrSame(f) : f) as unknown as string)) };
+}
+
+/** Matches the field's own text or spaces of its length (vitest's asymmetric matcher). */
+class BlankOrSame {
+  constructor(private readonly text: string) {}
+  asymmetricMatch(other: unknown): boolean {
+    return other === this.text || (typeof other === "string" && other.length === this.text.length && /^ *$/.test(other) && this.text.length < 256);
+  }
+  toString(): string {
+    return `BlankOrSame(${JSON.stringify(this.text)})`;
+  }
+}
+
 /** Cut points for `text`, never inside a surrogate pair (readText never cuts one). */
 function cutsFor(rnd: () => number, text: string): number[] {
   if (rnd() < 0.1) return Array.from({ length: Math.max(0, text.length - 1) }, (_, i) => i + 1).filter((c) => !isHigh(text, c));
@@ -362,7 +384,12 @@ describe("fromCsvScan against fromCsv (csv-parse)", () => {
         // The scanner itself, with the text cut at random points (inside quoted fields, between
         // a CR and its LF, between a doubled quote's halves...), reads what it reads whole.
         const text = doc.text.replace(/^\ufeff/, "");
-        expect(scanChunks(text, doc.delimiter, cutsFor(rnd, text)), context).toEqual(scanChunks(text, doc.delimiter));
+        const whole = scanChunks(text, doc.delimiter);
+        expect(scanChunks(text, doc.delimiter, cutsFor(rnd, text)), context).toEqual(whole);
+        // With fields left unread (CsvScanner.keep), cut the same way: the same records,
+        // lines and error, the unread fields as blanks of their length.
+        const keep = Uint8Array.from({ length: 6 }, () => (rnd() < 0.5 ? 1 : 0));
+        expect(scanChunks(text, doc.delimiter, cutsFor(rnd, text), keep), context).toEqual(blanked(whole, keep));
       }
       // Both kinds of document come up often enough to mean something.
       expect(errors).toBeGreaterThan(50);
@@ -405,6 +432,28 @@ describe("fromCsvScan against fromCsv (csv-parse)", () => {
     expect(scan.error).toBeUndefined();
     expect(scan.rows.length).toBeGreaterThan(40000);
     expect(scan).toEqual(await outcome(fromCsv, f, extra));
+  });
+
+  it("gives the same rows with columns left unread, those as blanks, on the large document", async () => {
+    const doc = makeDoc(mulberry32(99), true);
+    const f = file(doc.text, ".csv");
+    const full = await outcome(fromCsvScan, f, { delimiter: doc.delimiter });
+    const asked: string[][] = [];
+    const keep = Uint8Array.of(1, 0, 1, 0, 0, 1);
+    const part = await readAll(fromCsvScan, f, { delimiter: doc.delimiter, project: (h) => (asked.push(h), keep) });
+    // Asked once, with the header; rows and lines as without it.
+    expect(asked).toEqual([full.header]);
+    expect({ ...part, rows: [], raws: [] }).toEqual({ ...full, rows: [], raws: [] });
+    const blanks = { count: 0 };
+    const mismatched = part.rows.flatMap((row, r) => row.flatMap((v, i) => {
+      const want = full.rows[r][i] as string;
+      if (keep[i] !== 0 || v === want) return v === want ? [] : [`row ${r} col ${i}`];
+      blanks.count++;
+      return v === " ".repeat(want.length) ? [] : [`row ${r} col ${i}: ${JSON.stringify(v)} for ${JSON.stringify(want)}`];
+    }));
+    expect(mismatched).toEqual([]);
+    // The first 1 MiB chunk is scanned before the header is known; the rest is projected.
+    expect(blanks.count).toBeGreaterThan(10000);
   });
 
   const customers = fileURLToPath(new URL("../../bench/data/medium/customers.csv", import.meta.url));

@@ -40,12 +40,22 @@ const QUOTE_SEEN = 3;
 /** After a closing quote and a CR: only LF may follow. */
 const CLOSED_CR = 4;
 
+/** Blanks by length: what an unread field becomes (see CsvScanner.keep). */
+const BLANKS = Array.from({ length: 256 }, (_, n) => " ".repeat(n));
+
 /**
  * Splits CSV text, given chunk by chunk, into records of string fields. Completed records
  * pile up until `take()`. Quoting errors throw a DataError naming the line and the field.
  * Chunks may be cut anywhere except inside a surrogate pair (readText's never are).
  */
 export class CsvScanner {
+  /**
+   * Fields the caller reads (1) and does not (0), by position; unset: all. An unquoted field
+   * at a 0 comes as blanks of its length (under 256) instead of its text, so no string is
+   * cut for a column nobody reads, while every limit and error stays the same: they look
+   * only at lengths, quoting and line ends. Applies to text pushed after it is set.
+   */
+  keep: Uint8Array | undefined;
   private records: string[][] = [];
   private starts: number[] = [];
   private state = FIELD;
@@ -98,7 +108,7 @@ export class CsvScanner {
       if (text.charCodeAt(0) === BOM) i = 1;
     }
     // The hot state lives in locals while the chunk is scanned and is stored back at its end.
-    const { records, starts, fields, delim: d, wide } = this;
+    const { records, starts, fields, delim: d, wide, keep } = this;
     let { state, nf, part, line, recordLine } = this;
     /** Start of the current field's text not yet copied into `part`. */
     let start = i;
@@ -123,14 +133,17 @@ export class CsvScanner {
             i++;
             continue;
           }
-          fields[nf++] = part + text.slice(start, i);
+          const len = part.length + i - start;
+          fields[nf] = keep !== undefined && keep[nf] === 0 && len < BLANKS.length ? BLANKS[len] : part + text.slice(start, i);
+          nf++;
           part = "";
           state = FIELD;
           i += wide ? 2 : 1;
           continue;
         }
         if (c === LF) {
-          fields[nf++] = beforeLf(part, text, start, i);
+          fields[nf] = keep !== undefined && keep[nf] === 0 ? blankBeforeLf(part, text, start, i) : beforeLf(part, text, start, i);
+          nf++;
           part = "";
           records.push(fields.slice(0, nf));
           starts.push(recordLine);
@@ -250,6 +263,12 @@ function beforeLf(part: string, text: string, start: number, lf: number): string
   return part.charCodeAt(part.length - 1) === CR ? part.slice(0, -1) : part;
 }
 
+/** beforeLf's field as blanks of its length (its text when that is too long for BLANKS). */
+function blankBeforeLf(part: string, text: string, start: number, lf: number): string {
+  const len = lf > start ? part.length + lf - start - (text.charCodeAt(lf - 1) === CR ? 1 : 0) : part.length - (part.charCodeAt(part.length - 1) === CR ? 1 : 0);
+  return len < BLANKS.length ? BLANKS[len] : beforeLf(part, text, start, lf);
+}
+
 /** A batch holds at most about this many characters of rows, however few rows that is. */
 export const MAX_BATCH_CHARS = 32_000_000;
 
@@ -288,6 +307,7 @@ export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
       batchChars += checkRecord(record, starts[k], opts.display, limits);
       if (!header) {
         header = record;
+        scanner.keep = opts.project?.(header);
         continue;
       }
       if (record.length !== header.length) {
