@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { codeVersion, ensureBuilt, measureCommand, mulberry32, runChild } from './common.mjs';
 import { DEFAULT_SEED, ensureGenerated } from './generate.mjs';
+import { writeBenchConfig } from './suite.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
@@ -279,15 +280,7 @@ async function ensureProject(customers, regen) {
     '  - { field: id, empty: false }',
     '',
   ].join('\n'));
-  writeFileSync(join(dir, 'segment.config.yaml'), [
-    '# Written by bench/export.mjs: the generated data with the one segment `everyone`.',
-    'data: .',
-    'segments: segments',
-    'state: .segment',
-    'out: out',
-    'timezone: UTC',
-    '',
-  ].join('\n'));
+  writeBenchConfig(dir, 'bench/export.mjs: the generated data with the one segment `everyone`', '.', 'segments');
   return { dir, manifest, generatedNow };
 }
 

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { codeVersion, ensureBuilt, measureCommand } from './common.mjs';
 import { SCALES, ensureGenerated } from './generate.mjs';
-import { writeSuiteProject } from './suite.mjs';
+import { writeBenchConfig, writeSuiteProject } from './suite.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = join(BENCH, '..');
@@ -106,16 +106,7 @@ function exportsOf(code, defs, seen = new Set()) {
 }
 
 function writeProject(dir, defs) {
-  const config = [
-    '# Written by bench/run.mjs: the bench data with the repository\'s example segments.',
-    'data: .',
-    `segments: ${JSON.stringify(SEGMENTS)}`,
-    'state: .segment',
-    'out: out',
-    'timezone: UTC',
-    '',
-  ].join('\n');
-  writeFileSync(join(dir, 'segment.config.yaml'), config);
+  writeBenchConfig(dir, 'bench/run.mjs: the bench data with the repository\'s example segments', '.', JSON.stringify(SEGMENTS));
   writeFileSync(join(dir, 'all-segments.yaml'), '# Written by bench/run.mjs: every example segment, for one preview run.\n' + stringify([...defs.values()]));
   mkdirSync(join(dir, 'no-segments'), { recursive: true });
 }

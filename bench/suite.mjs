@@ -40,14 +40,22 @@ export function writeSuiteProject(dir, dataDir, writer) {
     writeFileSync(to, texts[k]);
   });
   writeFileSync(join(dir, 'all-suite.yaml'), `# Written by ${writer}: every suite segment, for one preview.\n` + stringify(texts.map((t) => parse(t))));
+  writeBenchConfig(dir, `${writer}: the suite over the bench data, remade before every bench`, JSON.stringify(dataDir), 'segments');
+  return { dir, files, codes };
+}
+
+/**
+ * The segment.config.yaml of a bench project: `data` and `segments` as given (YAML
+ * scalars), state and out inside the project, zone UTC; `about` opens its comment.
+ */
+export function writeBenchConfig(dir, about, data, segments) {
   writeFileSync(join(dir, 'segment.config.yaml'), [
-    `# Written by ${writer}: the suite over the bench data, remade before every bench.`,
-    `data: ${JSON.stringify(dataDir)}`,
-    'segments: segments',
+    `# Written by ${about}.`,
+    `data: ${data}`,
+    `segments: ${segments}`,
     'state: .segment',
     'out: out',
     'timezone: UTC',
     '',
   ].join('\n'));
-  return { dir, files, codes };
 }
