@@ -21,8 +21,9 @@ export function reportIngest(engine: Engine, io: Io, facts?: FactResults, asOf?:
 export function orphanFindings(engine: Engine): { reports: OrphanReport[]; tooMany: OrphanReport[] } {
   const customers = engine.project.loadedCustomers;
   if (!customers) return { reports: [], tooMany: [] };
-  const reports = orphanReports(engine.project.report, customers);
-  return { reports, tooMany: customers.derived ? [] : reports.filter((r) => r.share > engine.config.maxOrphanShare) };
+  const maxShare = engine.config.maxOrphanShare;
+  const reports = orphanReports(engine.project.report, customers, customers.derived ? Infinity : maxShare);
+  return { reports, tooMany: customers.derived ? [] : reports.filter((r) => r.share > maxShare) };
 }
 
 /** The orphans of a read: one dim line, and a loud warning for an export past max_orphan_share. */

@@ -22,14 +22,19 @@ export interface OrphanReport {
   hint?: string;
 }
 
-/** One report per fact export with orphans, with the likely cause where the examples tell it. */
-export function orphanReports(report: IngestReport, customers: CustomerTable): OrphanReport[] {
+/**
+ * One report per fact export with orphans; with the likely cause, where the examples tell
+ * it, for those whose share is past `explainPast` (the others are not warned of, and
+ * looking builds the customer id index).
+ */
+export function orphanReports(report: IngestReport, customers: CustomerTable, explainPast = -1): OrphanReport[] {
   const out: OrphanReport[] = [];
   for (const [name, orphans] of Object.entries(report.orphans) as Array<[FactExportName, number]>) {
     if (!orphans) continue;
     const rows = report.rows[name] ?? orphans;
     const examples = report.orphanExamples[name] ?? [];
-    out.push({ name, orphans, rows, share: rows ? orphans / rows : 0, examples, ...likelyCause(name, examples, customers) });
+    const share = rows ? orphans / rows : 0;
+    out.push({ name, orphans, rows, share, examples, ...(share > explainPast ? likelyCause(name, examples, customers) : {}) });
   }
   return out;
 }
