@@ -30,6 +30,12 @@ import { idIndex, type IdLookup } from "../table/id-index.js";
 import type { Column } from "../table/column.js";
 import type { ValueType } from "../table/value-type.js";
 
+/** A segment's result as stored: its rows in one load of the customers, and what else the caller keeps with them (JSON). */
+export interface StoredRows<T> {
+  rows: BitSet;
+  detail: T;
+}
+
 /** Bump when what an entry holds, or how it is computed, changes. */
 export const CACHE_VERSION = 2;
 const MAGIC = "SEGCACHE";
@@ -129,8 +135,30 @@ export class Cache {
     }
   }
 
+  /** The JSON header of an entry alone, without reading its arrays; undefined when there is none. */
+  readHeader(key: string): Record<string, unknown> | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path.join(this.dir, `${key}.bin`), "r");
+    } catch {
+      return undefined;
+    }
+    try {
+      const head = Buffer.alloc(16);
+      if (readSync(fd, head, 0, 16, 0) !== 16 || head.toString("latin1", 0, 8) !== MAGIC || head.readUInt32LE(8) !== CACHE_VERSION) return undefined;
+      const len = head.readUInt32LE(12);
+      const json = Buffer.alloc(len);
+      if (readSync(fd, json, 0, len, 16) !== len) return undefined;
+      return JSON.parse(json.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** Writes an entry (best effort: a cache that cannot be written is no error). */
-  write(key: string, header: Record<string, unknown>, arrays: Typed[]): void {
+  write(key: string, header: Record<string, unknown>, arrays: Typed[], trim = true): void {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       let offset = 0;
@@ -152,14 +180,22 @@ export class Cache {
       arrays.forEach((a, k) => body.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), specs[k][1]));
       const staged = writeAside(path.join(this.dir, `${key}.bin`), Buffer.concat([head, body]), 0o600);
       renameSync(staged.tmp, staged.file);
-      this.trim();
+      if (trim) this.trim();
     } catch {
       // A full disk or a read-only state folder: the next preview reads the exports again.
     }
   }
 
-  /** Removes the oldest entries past MAX_CACHE_BYTES. */
-  private trim(): void {
+  /** Removes the oldest entries past MAX_CACHE_BYTES (best effort, as writing is). */
+  trim(): void {
+    try {
+      this.trimNow();
+    } catch {
+      // The folder went away or cannot be listed: nothing to trim.
+    }
+  }
+
+  private trimNow(): void {
     const files = readdirSync(this.dir).filter((f) => f.endsWith(".bin")).map((f) => {
       const st = statSync(path.join(this.dir, f));
       return { f, size: st.size, t: st.mtimeMs };
@@ -172,36 +208,58 @@ export class Cache {
     }
   }
 
-  /** The customers' ids and the columns `wanted` from entries under `base`, or undefined when one is missing. */
-  readCustomers(base: string, wanted: readonly string[] | undefined): CustomerTable | undefined {
-    const head = this.read(keyOf("customers", base));
-    if (!head) return undefined;
-    const h = head.header as { available: Array<[string, ValueType]> };
-    if (head.arrays.length !== 2) return undefined;
-    const available = new Map(h.available);
-    const names = (wanted ?? [...available.keys()]).filter((c) => c !== "id" && available.has(c));
-    const columns = new Map<string, Column>();
-    let ids: string[];
-    try {
-      ids = unpackStrings(head.arrays[0] as Uint32Array, head.arrays[1] as Uint8Array);
-    } catch {
-      return undefined;
+  /**
+   * The customers' ids and the columns `wanted` from entries under `base`, or undefined when
+   * one is missing. With `into` (a table this read before, under the same base): its ids,
+   * with the wanted columns it lacks added to it. With `later`, the wanted columns are only
+   * looked up, for their types, and not read; a later call reads them into the table.
+   *
+   * A column's type is its entry's: the customers entry's `available` is what the read that
+   * wrote it inferred, which for a custom field it did not load is "string".
+   */
+  readCustomers(base: string, wanted: readonly string[] | undefined, into?: CustomerTable, later = false): CustomerTable | undefined {
+    let table = into;
+    if (!table) {
+      const head = this.read(keyOf("customers", base));
+      if (!head || head.arrays.length !== 2) return undefined;
+      const h = head.header as { available: Array<[string, ValueType]> };
+      let ids: string[];
+      try {
+        ids = unpackStrings(head.arrays[0] as Uint32Array, head.arrays[1] as Uint8Array);
+      } catch {
+        return undefined;
+      }
+      let index: IdLookup | undefined;
+      table = {
+        length: ids.length, ids, columns: new Map([["id", idColumn(ids)]]), derived: false, available: new Map(h.available), complete: false,
+        // Built when asked for: a preview from the cache joins no facts.
+        get index() {
+          return (index ??= idIndex(ids));
+        },
+      };
     }
-    columns.set("id", idColumn(ids));
+    const { available, columns } = table;
+    const names = (wanted ?? [...available.keys()]).filter((c) => c !== "id" && available.has(c) && !columns.has(c));
+    const read = new Map<string, Column>();
+    const types = new Map<string, ValueType>();
     for (const name of names) {
-      const e = this.read(keyOf("customer-column", base, name));
+      const key = keyOf("customer-column", base, name);
+      if (later) {
+        const h = this.readHeader(key) as Partial<ColumnHeader> | undefined;
+        if (!h || h.length !== table.length || typeof h.type !== "string") return undefined;
+        types.set(name, h.type);
+        continue;
+      }
+      const e = this.read(key);
       const col = e && columnOf(e.header as unknown as ColumnHeader, e.arrays);
-      if (!col) return undefined;
-      columns.set(name, col);
+      if (!col || col.length !== table.length) return undefined;
+      read.set(name, col);
+      types.set(name, col.type);
     }
-    let index: IdLookup | undefined;
-    return {
-      length: ids.length, ids, columns, derived: false, available, complete: wanted === undefined,
-      // Built when asked for: a preview from the cache joins no facts.
-      get index() {
-        return (index ??= idIndex(ids));
-      },
-    };
+    for (const [name, type] of types) available.set(name, type);
+    for (const [name, col] of read) columns.set(name, col);
+    if (wanted === undefined && !later) table.complete = true;
+    return table;
   }
 
   /** Writes the customers' ids and each of their columns under `base`. */
@@ -223,6 +281,26 @@ export class Cache {
 
   writeAggregate(key: string, result: AggResult, meta: AggregateMeta): void {
     this.write(key, { meta }, [result.count, result.first, result.last, result.revenue, result.quantity]);
+  }
+
+  /** What the pass of an aggregate saw (its entry's header), without its arrays. */
+  readAggregateMeta(key: string): AggregateMeta | undefined {
+    const h = this.readHeader(key);
+    return h && Array.isArray(h.arrays) && h.arrays.length === 5 ? (h.meta as AggregateMeta) : undefined;
+  }
+
+  /** A segment's stored result over `size` customers (Engine.resultKeys), or undefined. */
+  readResult<T>(key: string, size: number): StoredRows<T> | undefined {
+    const e = this.read(key);
+    if (!e || e.arrays.length !== 1 || e.header.size !== size || !("detail" in e.header)) return undefined;
+    const words = e.arrays[0];
+    if (!(words instanceof Uint32Array) || words.length !== (size + 31) >>> 5) return undefined;
+    return { rows: new BitSet(size, words), detail: e.header.detail as T };
+  }
+
+  /** Stores a segment's result; several of them are written before one `trim()`. */
+  writeResult<T>(key: string, result: StoredRows<T>): void {
+    this.write(key, { size: result.rows.size, detail: result.detail }, [result.rows.words], false);
   }
 }
 

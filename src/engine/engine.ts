@@ -28,9 +28,10 @@ import { DEFAULT_RFM_RULES } from "../segment/rfm-defaults.js";
 import { customerColumnRefs, customFactRefs, EXPORTS_OF, FACT_EXPORT, FACT_TABLES, takenFactNames, type FactTable } from "../segment/fields.js";
 import type { ValueType } from "../table/value-type.js";
 import { checkDefinitions, dependencyOrder, parseDefinitions, readDefinitionFolder, referencedCodes, type DataColumns, type DefinitionFile } from "../segment/load-definitions.js";
-import type { AggregatePlan, DataSchema, InputPlan, NodePlan, Plan } from "../segment/plan.js";
+import { PLAN_VERSION, type AggregatePlan, type DataSchema, type InputPlan, type NodePlan, type Plan } from "../segment/plan.js";
 import type { AggResult } from "../facts/aggregates.js";
-import { Cache, fingerprint, keyOf, type AggregateMeta } from "../cache/cache.js";
+import { Cache, fingerprint, keyOf, type AggregateMeta, type StoredRows } from "../cache/cache.js";
+import { funnel, type FunnelRow } from "../evaluate/inspect.js";
 import { BitSet } from "../table/bitset.js";
 import { compareIds, type Membership } from "../table/membership.js";
 import { dayInZone } from "../table/time.js";
@@ -73,6 +74,27 @@ export interface EvaluateRequest {
   rfm?: Partial<Pick<RfmSettings, "method" | "bins">>;
   /** More days (`YYYY-MM-DD`, before `asOf`) to score RFM as of, in the same pass (`plan.rfm.at`). */
   rfmDays?: readonly string[];
+  /** What preview asks for instead of member lists (see PreviewRequest). */
+  preview?: PreviewRequest;
+}
+
+/**
+ * preview's evaluation: each segment's rows (in `state.segments`), the funnels of those
+ * shown, and no member lists but those given. With the cache on and `reuse`, the result of a
+ * segment shown (its rows and funnel) is read back instead of evaluated when it is stored
+ * for the same bound definition over the same data, as of the same day (see `resultKeys`),
+ * and stored when it is evaluated. When every one shown is read back, nothing is evaluated,
+ * not even the segments they reference.
+ */
+export interface PreviewRequest {
+  /** The codes shown. */
+  codes: readonly string[];
+  reuse: boolean;
+}
+
+/** What a stored result keeps besides its rows. */
+interface ResultDetail {
+  funnel: FunnelRow[];
 }
 
 /** Everything an evaluation produced. */
@@ -86,6 +108,10 @@ export interface Evaluation {
   /** For commands that show more than members (preview's funnel and trace). */
   state: EvalState;
   lowered: Map<string, LoweredGroup>;
+  /** With `preview`: the funnel of each segment shown. */
+  funnels: Map<string, FunnelRow[]>;
+  /** With `preview`: the codes whose results were read back from the cache, not evaluated. */
+  reused: string[];
   facts: FactResults;
   /** Warnings for the command to show. */
   warnings: string[];
@@ -103,6 +129,8 @@ export class Engine {
   private cache?: Cache;
   /** The key part of the customers' rows, when they were read with the cache on. */
   private customersBase?: string;
+  /** The customers, when they were read from the cache. */
+  private fromCache?: CustomerTable;
 
   constructor(readonly config: Config, readonly ctx: EngineContext, policy?: BadRowPolicy) {
     this.project = new Project(config, ctx.cwd, policy, takenFactNames());
@@ -142,9 +170,10 @@ export class Engine {
    * whose custom columns `defs` name, reads their exports' headers and types those columns
    * by inference (one read of the export). Tables with none named cost nothing more.
    */
-  async schema(defs?: readonly SegmentDef[], outputs?: readonly string[]): Promise<DataSchema> {
-    // With definitions, only the customer columns they and the outputs read are loaded.
-    const customers = await this.customers(defs ? customerColumnRefs(defs, outputs) : undefined);
+  async schema(defs?: readonly SegmentDef[], outputs?: readonly string[], later = false): Promise<DataSchema> {
+    // With definitions, only the customer columns they and the outputs read are loaded
+    // (with `later` and the customers in the cache, none yet: see customers()).
+    const customers = await this.customers(defs ? customerColumnRefs(defs, outputs) : undefined, later);
     const columns: DataSchema["customers"] = {};
     for (const [name, type] of customers.available) columns[name] = type;
     defs ??= [];
@@ -179,23 +208,32 @@ export class Engine {
     this.cache ??= new Cache(path.join(this.config.state, "cache"));
   }
 
-  /** The customers (the `wanted` columns), from the cache when it has them. */
-  private async customers(wanted?: readonly string[]): Promise<CustomerTable> {
+  /**
+   * The customers (the `wanted` columns), from the cache when it has them; a table read from
+   * the cache gets the columns it lacks from the cache too. With `later`, and the customers
+   * in the cache, only their ids are read now (the columns when evaluatePlan needs them).
+   */
+  private async customers(wanted?: readonly string[], later = false): Promise<CustomerTable> {
     const p = this.project;
     const source = p.sources.customers;
-    if (!this.cache || !source || p.loadedCustomers) return p.customers(wanted);
+    const loaded = p.loadedCustomers;
+    if (!this.cache || !source || (loaded && loaded !== this.fromCache)) return p.customers(wanted);
     const start = performance.now();
-    const print = fingerprint(source);
-    if (print === undefined) return p.customers(wanted);
-    this.customersBase = keyOf("customers", print);
-    const cached = this.cache.readCustomers(this.customersBase, wanted);
+    if (!loaded) {
+      const print = fingerprint(source);
+      if (print === undefined) return p.customers(wanted);
+      this.customersBase = keyOf("customers", print);
+    }
+    const had = loaded?.columns.size ?? 0;
+    const cached = this.cache.readCustomers(this.customersBase!, wanted, loaded, later);
     if (cached) {
-      p.adoptTable(cached);
-      endPhase("read customers from the cache", start, { rows: cached.length });
+      if (!loaded) p.adoptTable(cached);
+      this.fromCache = cached;
+      if (cached.columns.size > had) endPhase("read customers from the cache", start, { rows: cached.length });
       return cached;
     }
     const t = await p.customers(wanted);
-    if (!p.report.skipped.customers) this.cache.writeCustomers(this.customersBase, t);
+    if (!loaded && !p.report.skipped.customers) this.cache.writeCustomers(this.customersBase!, t);
     return t;
   }
 
@@ -261,16 +299,86 @@ export class Engine {
     const byId = new Map(plan.aggregates.map((a) => [a.id, a]));
     for (const [id, hit] of found) {
       const table = byId.get(id)!.table;
-      if (passed.has(table)) continue;
-      // What the pass that computed it saw, as this one would have.
-      out.leftOut[table] = hit.meta.leftOut;
-      if (table === "orders") out.unmatchedItems = Math.max(out.unmatchedItems, hit.meta.unmatchedItems);
-      for (const w of hit.meta.warnings) if (!out.warnings.includes(w)) out.warnings.push(w);
-      const report = this.project.report as unknown as Record<string, Record<string, unknown>>;
-      for (const [key, entries] of Object.entries(hit.meta.report)) Object.assign(report[key], entries);
+      if (!passed.has(table)) this.adoptMeta(out, table, hit.meta);
     }
     return out;
   }
+
+  /**
+   * What the fact pass of a plan saw, from the headers of its aggregates' cache entries
+   * alone, without their arrays: for a preview whose every result is stored. Undefined when
+   * an entry is missing (the pass then runs).
+   */
+  private factsSeen(plan: Plan): FactResults | undefined {
+    const cache = this.cache;
+    if (!cache || this.customersBase === undefined) return undefined;
+    const prints = new Map<string, unknown>();
+    const metas: Array<[FactTable, AggregateMeta]> = [];
+    for (const a of plan.aggregates) {
+      const k = this.aggregateKey(plan, a, prints);
+      const meta = k === undefined ? undefined : cache.readAggregateMeta(k);
+      if (!meta) return undefined;
+      metas.push([a.table, meta]);
+    }
+    const out: FactResults = { results: new Map(), leftOut: {}, unmatchedItems: 0, warnings: [] };
+    for (const [table, meta] of metas) this.adoptMeta(out, table, meta);
+    return out;
+  }
+
+  /** Takes into `out` and the project report what the pass that computed a cached aggregate saw, as this one would have. */
+  private adoptMeta(out: FactResults, table: FactTable, meta: AggregateMeta): void {
+    out.leftOut[table] = meta.leftOut;
+    if (table === "orders") out.unmatchedItems = Math.max(out.unmatchedItems, meta.unmatchedItems);
+    for (const w of meta.warnings) if (!out.warnings.includes(w)) out.warnings.push(w);
+    const report = this.project.report as unknown as Record<string, Record<string, unknown>>;
+    for (const [key, entries] of Object.entries(meta.report)) Object.assign(report[key], entries);
+  }
+
+  /**
+   * The cache key of each segment's result (preview's stored results), by code: a hash of
+   * what its rows depend on. That is its bound definition (every filter's column, test and
+   * operand), the customers' rows (their export's fingerprint and the row count), the key of
+   * each aggregate it reads (which holds that aggregate's plan and its exports'
+   * fingerprints), the key of each segment it references, and the as-of day, zone and
+   * cut-off; with `rfm.*` filters also the RFM settings and their aggregate's key. Undefined
+   * for a segment that references a stored membership or reads an export that cannot be
+   * fingerprinted, and for all of them without the cache or a customers export.
+   */
+  private resultKeys(plan: Plan, size: number): Map<string, string | undefined> {
+    const keys = new Map<string, string | undefined>();
+    if (!this.cache || this.customersBase === undefined) return keys;
+    const prints = new Map<string, unknown>();
+    const byId = new Map(plan.aggregates.map((a) => [a.id, a]));
+    const aggregateKey = (id: number) => {
+      const a = byId.get(id);
+      return a && this.aggregateKey(plan, a, prints);
+    };
+    for (const seg of plan.segments) {
+      let known = true;
+      const keyed = <T>(k: T | undefined): T | null => {
+        if (k === undefined) known = false;
+        return k ?? null;
+      };
+      let rfm: unknown = null;
+      // The tree with each aggregate id as its aggregate's key and each reference with its
+      // segment's key, so a definition keeps its key when another one renumbers the
+      // aggregates; without the source positions (`at`), which only messages show.
+      const tree = JSON.stringify(seg.root, function (this: Record<string, unknown>, name: string, value: unknown) {
+        if (name === "at" && typeof value === "string") return undefined;
+        if (this.kind === "metric" && name === "aggregate") return keyed(aggregateKey(value as number));
+        if (this.kind === "exists" && name === "aggregates") return (value as number[]).map((id) => keyed(aggregateKey(id)));
+        if (this.kind === "segment" && name === "codes") return (value as string[]).map((code) => [code, keyed(keys.get(code))]);
+        if (this.kind === "rfm" && name === "name" && plan.rfm) {
+          const { at: _days, aggregate, ...settings } = plan.rfm;
+          rfm = { settings, counted: keyed(aggregateKey(aggregate)) };
+        }
+        return value;
+      });
+      keys.set(seg.code, known ? keyOf("segment result", PLAN_VERSION, this.customersBase, size, tree, plan.asOfDay, plan.timezone, plan.factsBefore, rfm) : undefined);
+    }
+    return keys;
+  }
+
 
   /** What a pass over a table saw, kept with each of its aggregates. */
   private metaOf(table: FactTable, fresh: FactResults): AggregateMeta {
@@ -289,7 +397,8 @@ export class Engine {
     const stored = req.stored ?? new Map<string, Membership>();
     const defs = toCompute(req.definitions, req.codes, stored);
     const rfm = { ...rfmSettings(this.config), ...req.rfm };
-    const schema = await this.schema(defs, req.outputs);
+    // A preview that may read its results back needs no customer column until one is not stored.
+    const schema = await this.schema(defs, req.outputs, req.preview?.reuse === true);
     const plan = bindPlan({ definitions: defs, stored: [...stored.keys()].sort(), schema, asOfDay: this.asOfDay(req.asOf), timezone: this.config.timezone, outputs: req.outputs, rfm, withRfm: req.withRfm, rfmDays: req.rfmDays?.map((d) => this.asOfDay(d)) });
     if (plan.rfm) plan.warnings.push(...unreachableRules(plan.rfm.rules, plan.rfm.bins).map((code) => `rfm.segments: the rule \`${code}\` is never reached: the rules before it take every score it covers`));
     return plan;
@@ -297,13 +406,29 @@ export class Engine {
 
   /** Evaluates a request end to end. */
   async evaluate(req: EvaluateRequest): Promise<Evaluation> {
-    return this.evaluatePlan(await this.plan(req), req.stored);
+    return this.evaluatePlan(await this.plan(req), req.stored, req.preview);
   }
 
   /** Evaluates a bound plan (which may have come from JSON) over this project's data. */
-  async evaluatePlan(plan: Plan, stored: ReadonlyMap<string, Membership> = new Map()): Promise<Evaluation> {
-    const customers = await this.customers(planColumns(plan));
-    const facts = await this.factPass(plan);
+  async evaluatePlan(plan: Plan, stored: ReadonlyMap<string, Membership> = new Map(), preview?: PreviewRequest): Promise<Evaluation> {
+    const reuse = preview?.reuse === true;
+    let customers = await this.customers(planColumns(plan), reuse);
+    const started = performance.now();
+    const shown = new Set(preview?.codes);
+    const keys = reuse ? this.resultKeys(plan, customers.length) : new Map<string, string | undefined>();
+    const found = new Map<string, StoredRows<ResultDetail>>();
+    for (const code of shown) {
+      const k = keys.get(code);
+      const hit = k === undefined ? undefined : this.cache!.readResult<ResultDetail>(k, customers.length);
+      if (hit && Array.isArray(hit.detail?.funnel)) found.set(code, hit);
+    }
+    if (found.size) endPhase("results from the cache", started, { rows: found.size });
+    // Every result shown stored: the pass is only what it saw (for the report), and no column
+    // or aggregate is read; otherwise the columns (if only the ids were read) and the pass.
+    const seen = found.size === shown.size && found.size > 0 ? this.factsSeen(plan) : undefined;
+    if (!seen) customers = await this.customers(planColumns(plan));
+    const facts = seen ?? await this.factPass(plan);
+    const clean = !Object.values(this.project.report.skipped).some((n) => (n ?? 0) > 0);
     const evaluated = performance.now();
     const state = new EvalState(plan, customers, facts.results);
     const members = new Map<string, Membership>();
@@ -314,16 +439,36 @@ export class Engine {
       state.segments.set(code, rowsOf(given, customers));
     }
     const lowered = new Map<string, LoweredGroup>();
+    const funnels = new Map<string, FunnelRow[]>();
+    let wrote = false;
     for (const seg of plan.segments) {
       const root = lowerSegment(seg);
       lowered.set(seg.code, root);
+      const hit = found.get(seg.code);
+      if (hit) {
+        state.segments.set(seg.code, hit.rows);
+        funnels.set(seg.code, hit.detail.funnel);
+        continue;
+      }
+      // Every segment shown was read back: the ones they reference are not needed.
+      if (seen) continue;
       const rows = evaluateGroup(root, BitSet.full(customers.length), state);
       state.segments.set(seg.code, rows);
-      members.set(seg.code, membershipOf(rows, customers));
+      if (!preview) members.set(seg.code, membershipOf(rows, customers));
+      if (!shown.has(seg.code)) continue;
+      const f = funnel(root, state);
+      funnels.set(seg.code, f);
+      const k = keys.get(seg.code);
+      // Nothing is stored from a read that skipped bad rows (as for the aggregates).
+      if (k !== undefined && clean) {
+        this.cache!.writeResult<ResultDetail>(k, { rows, detail: { funnel: f } });
+        wrote = true;
+      }
     }
+    if (wrote) this.cache!.trim();
     endPhase("evaluation", evaluated, { rows: customers.length });
     const warnings = [...plan.warnings, ...facts.warnings];
-    return { plan, customers, members, computed: plan.segments.map((s) => s.code), state, lowered, facts, warnings };
+    return { plan, customers, members, computed: plan.segments.map((s) => s.code), state, lowered, funnels, reused: [...found.keys()], facts, warnings };
   }
 
   /** Moves the rejected-rows files of `--max-bad-rows` into place: call once the command has succeeded. */
@@ -430,6 +575,11 @@ const ID_ORDER = new WeakMap<CustomerTable, Int32Array | null>();
  * id order, and then the rows are the order).
  */
 export function membershipOf(rows: BitSet, customers: CustomerTable): Membership {
+  return firstMembers(rows, customers, Infinity);
+}
+
+/** The first `limit` members of a set of rows in id order (membershipOf's, cut), found without listing the rest. */
+export function firstMembers(rows: BitSet, customers: CustomerTable, limit: number): string[] {
   const ids = customers.ids;
   let order = ID_ORDER.get(customers);
   if (order === undefined) {
@@ -439,12 +589,22 @@ export function membershipOf(rows: BitSet, customers: CustomerTable): Membership
     ID_ORDER.set(customers, order);
   }
   const out: string[] = [];
+  if (limit <= 0) return out;
   if (order === null) {
     // Word by word: rows.next per member costs more than the push at a million customers.
     const words = rows.words;
     for (let w = 0; w < words.length; w++) {
-      for (let word = words[w]; word !== 0; word &= word - 1) out.push(ids[(w << 5) + 31 - Math.clz32(word & -word)]);
+      for (let word = words[w]; word !== 0; word &= word - 1) {
+        out.push(ids[(w << 5) + 31 - Math.clz32(word & -word)]);
+        if (out.length === limit) return out;
+      }
     }
-  } else for (let k = 0; k < order.length; k++) if (rows.has(order[k])) out.push(ids[order[k]]);
+  } else {
+    for (let k = 0; k < order.length; k++) {
+      if (!rows.has(order[k])) continue;
+      out.push(ids[order[k]]);
+      if (out.length === limit) return out;
+    }
+  }
   return out;
 }

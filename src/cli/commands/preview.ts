@@ -10,11 +10,11 @@ import { performance } from "node:perf_hooks";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
-import { Engine, type Evaluation } from "../../engine/engine.js";
+import { Engine, firstMembers, type Evaluation } from "../../engine/engine.js";
 import { SegmentError, UsageError } from "../../errors.js";
 import { streamSink } from "../../export/sink.js";
 import { openWriter, writeTable } from "../../export/writer.js";
-import { funnel, traceCustomer, type CustomerTrace, type FunnelRow } from "../../evaluate/inspect.js";
+import { traceCustomer, type CustomerTrace, type FunnelRow } from "../../evaluate/inspect.js";
 import type { Plan } from "../../segment/plan.js";
 import type { SegmentDef } from "../../segment/ast.js";
 import { readDefinitionFile } from "../../segment/load-definitions.js";
@@ -191,12 +191,13 @@ export async function run(target: string, opts: PreviewOptions, io: Io, kept?: E
     engine = new Engine(config, { cwd: io.cwd, now: io.now(), ...threadsOf(io) });
     if (opts.cache !== false) engine.useCache();
   }
-  const ev = await withProgress(io, "reading the exports and evaluating", () => engine.evaluate({ definitions, codes, asOf: opts.asOf }));
+  // A trace evaluates the segment's filters for one customer, so it needs them evaluated, not read back.
+  const reuse = opts.cache !== false && opts.customer === undefined;
+  const ev = await withProgress(io, "reading the exports and evaluating", () => engine.evaluate({ definitions, codes, asOf: opts.asOf, preview: { codes, reuse } }));
   const all = limit === 0 && (opts.json || format !== undefined);
   const results: PreviewResult[] = codes.map((code) => {
-    const members = ev.members.get(code)!;
-    const shown = all ? members : members.slice(0, limit);
-    return { code, count: members.length, members: [...shown] };
+    const rows = ev.state.segments.get(code)!;
+    return { code, count: rows.count(), members: firstMembers(rows, ev.customers, all ? Infinity : limit) };
   });
 
   reportIngest(engine, io, ev.facts, ev.plan.asOf);
@@ -233,7 +234,7 @@ function previewJson(results: PreviewResult[], ev: Evaluation, customer: string 
     segments: results.map((r) => {
       const def = ev.plan.segments.find((p) => p.code === r.code)!;
       const root = ev.lowered.get(r.code)!;
-      const seg: PreviewedSegment = { code: r.code, name: def.name, type: def.type, active: def.active, count: r.count, members: r.members, funnel: funnel(root, ev.state) };
+      const seg: PreviewedSegment = { code: r.code, name: def.name, type: def.type, active: def.active, count: r.count, members: r.members, funnel: ev.funnels.get(r.code)! };
       if (customer !== undefined) {
         const row = ev.customers.index.get(customer);
         seg.customer = row === undefined
