@@ -25,6 +25,7 @@ const SCANNER = join(REPO, 'dist', 'ingest', 'scan-csv.js');
 const REPEATS = 50_000;
 const GROWTH = 4;
 const RUNS = 5;
+const LIMITS = { fieldChars: 100_000_000, recordChars: 100_000_000, columns: 2_000 };
 
 // The same heap setting as bin/segment.js, as in measure.mjs: each pushed character leaves
 // short-lived strings behind, and the young generation's size sets what collecting them costs.
@@ -40,7 +41,9 @@ function pathological(repeats) {
 function time(CsvScanner, { body, text }, step) {
   let best = Infinity;
   for (let run = 0; run < RUNS; run++) {
-    const scanner = new CsvScanner(',', 'bench.csv');
+    // The larger document's field (2.6M characters) is past the default limits.field_chars
+    // (1M): what is timed is the scanner, so its limits are raised as a config would.
+    const scanner = new CsvScanner(',', 'bench.csv', LIMITS);
     const t0 = performance.now();
     if (step === Infinity) scanner.push(text);
     else for (let i = 0; i < text.length; i += step) scanner.push(text.slice(i, i + step));
