@@ -379,7 +379,6 @@ export class Engine {
     return keys;
   }
 
-
   /** What a pass over a table saw, kept with each of its aggregates. */
   private metaOf(table: FactTable, fresh: FactResults): AggregateMeta {
     const exportsOf = EXPORTS_OF[table].map(([e]) => e);
