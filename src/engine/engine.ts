@@ -465,7 +465,7 @@ export class Engine {
       }
     }
     if (wrote) this.cache!.trim();
-    endPhase("evaluation", evaluated, { rows: customers.length });
+    if (!seen) endPhase("evaluation", evaluated, { rows: customers.length });
     const warnings = [...plan.warnings, ...facts.warnings];
     return { plan, customers, members, computed: plan.segments.map((s) => s.code), state, lowered, funnels, reused: [...found.keys()], facts, warnings };
   }
