@@ -110,8 +110,6 @@ export interface Evaluation {
   lowered: Map<string, LoweredGroup>;
   /** With `preview`: the funnel of each segment shown. */
   funnels: Map<string, FunnelRow[]>;
-  /** With `preview`: the codes whose results were read back from the cache, not evaluated. */
-  reused: string[];
   facts: FactResults;
   /** Warnings for the command to show. */
   warnings: string[];
@@ -237,6 +235,12 @@ export class Engine {
     return t;
   }
 
+  /** The cache key of each of a plan's aggregates, by id (each export fingerprinted once). */
+  private aggregateKeys(plan: Plan): Map<number, string | undefined> {
+    const prints = new Map<string, unknown>();
+    return new Map(plan.aggregates.map((a) => [a.id, this.aggregateKey(plan, a, prints)]));
+  }
+
   /** The cache key of an aggregate: what it computes, over which data (fingerprints), as of when. */
   private aggregateKey(plan: Plan, a: AggregatePlan, prints: Map<string, unknown>): string | undefined {
     // order_items only when the aggregate reads them: an item export that changes leaves order-level aggregates valid.
@@ -252,8 +256,11 @@ export class Engine {
     return keyOf("aggregate", { ...a, id: 0 }, plan.factsBefore, plan.timezone, this.customersBase ?? null, data);
   }
 
-  /** The fact pass of a plan, from the memo (preview --watch) and the cache for the aggregates they hold. */
-  private async factPass(plan: Plan): Promise<FactResults> {
+  /**
+   * The fact pass of a plan, from the memo (preview --watch) and the cache for the aggregates
+   * they hold; `keys`, the aggregates' keys when the caller has them already.
+   */
+  private async factPass(plan: Plan, keys?: Map<number, string | undefined>): Promise<FactResults> {
     const pass = (p: Plan) => phase("fact pass", () => computeFactsParallel(this.project, p, this.ctx.threads ?? 1, this.ctx.parallelFrom));
     const memo = this.memo;
     const customers = this.project.loadedCustomers!;
@@ -265,8 +272,7 @@ export class Engine {
       memo.results.clear();
       memo.customers = customers;
     }
-    const prints = new Map<string, unknown>();
-    const keys = new Map(plan.aggregates.map((a) => [a.id, this.aggregateKey(plan, a, prints)]));
+    keys ??= this.aggregateKeys(plan);
     const found = new Map<number, StoredAggregate>();
     const started = performance.now();
     for (const a of plan.aggregates) {
@@ -309,13 +315,12 @@ export class Engine {
    * alone, without their arrays: for a preview whose every result is stored. Undefined when
    * an entry is missing (the pass then runs).
    */
-  private factsSeen(plan: Plan): FactResults | undefined {
+  private factsSeen(plan: Plan, keys: Map<number, string | undefined>): FactResults | undefined {
     const cache = this.cache;
     if (!cache || this.customersBase === undefined) return undefined;
-    const prints = new Map<string, unknown>();
     const metas: Array<[FactTable, AggregateMeta]> = [];
     for (const a of plan.aggregates) {
-      const k = this.aggregateKey(plan, a, prints);
+      const k = keys.get(a.id);
       const meta = k === undefined ? undefined : cache.readAggregateMeta(k);
       if (!meta) return undefined;
       metas.push([a.table, meta]);
@@ -344,15 +349,10 @@ export class Engine {
    * for a segment that references a stored membership or reads an export that cannot be
    * fingerprinted, and for all of them without the cache or a customers export.
    */
-  private resultKeys(plan: Plan, size: number): Map<string, string | undefined> {
+  private resultKeys(plan: Plan, size: number, aggregateKeys: Map<number, string | undefined>): Map<string, string | undefined> {
     const keys = new Map<string, string | undefined>();
     if (!this.cache || this.customersBase === undefined) return keys;
-    const prints = new Map<string, unknown>();
-    const byId = new Map(plan.aggregates.map((a) => [a.id, a]));
-    const aggregateKey = (id: number) => {
-      const a = byId.get(id);
-      return a && this.aggregateKey(plan, a, prints);
-    };
+    const aggregateKey = (id: number) => aggregateKeys.get(id);
     for (const seg of plan.segments) {
       let known = true;
       const keyed = <T>(k: T | undefined): T | null => {
@@ -414,7 +414,9 @@ export class Engine {
     let customers = await this.customers(planColumns(plan), reuse);
     const started = performance.now();
     const shown = new Set(preview?.codes);
-    const keys = reuse ? this.resultKeys(plan, customers.length) : new Map<string, string | undefined>();
+    // The aggregates' keys once, for the results' keys, the headers and the pass.
+    const aggregateKeys = reuse ? this.aggregateKeys(plan) : undefined;
+    const keys = aggregateKeys ? this.resultKeys(plan, customers.length, aggregateKeys) : new Map<string, string | undefined>();
     const found = new Map<string, StoredRows<ResultDetail>>();
     for (const code of shown) {
       const k = keys.get(code);
@@ -424,9 +426,9 @@ export class Engine {
     if (found.size) endPhase("results from the cache", started, { rows: found.size });
     // Every result shown stored: the pass is only what it saw (for the report), and no column
     // or aggregate is read; otherwise the columns (if only the ids were read) and the pass.
-    const seen = found.size === shown.size && found.size > 0 ? this.factsSeen(plan) : undefined;
+    const seen = aggregateKeys && found.size === shown.size && found.size > 0 ? this.factsSeen(plan, aggregateKeys) : undefined;
     if (!seen) customers = await this.customers(planColumns(plan));
-    const facts = seen ?? await this.factPass(plan);
+    const facts = seen ?? await this.factPass(plan, aggregateKeys);
     const clean = !Object.values(this.project.report.skipped).some((n) => (n ?? 0) > 0);
     const evaluated = performance.now();
     const state = new EvalState(plan, customers, facts.results);
@@ -467,7 +469,7 @@ export class Engine {
     if (wrote) this.cache!.trim();
     if (!seen) endPhase("evaluation", evaluated, { rows: customers.length });
     const warnings = [...plan.warnings, ...facts.warnings];
-    return { plan, customers, members, computed: plan.segments.map((s) => s.code), state, lowered, funnels, reused: [...found.keys()], facts, warnings };
+    return { plan, customers, members, computed: plan.segments.map((s) => s.code), state, lowered, funnels, facts, warnings };
   }
 
   /** Moves the rejected-rows files of `--max-bad-rows` into place: call once the command has succeeded. */

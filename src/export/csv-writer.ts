@@ -80,7 +80,7 @@ export class CsvWriter implements TableWriter {
  * One field as RFC 4180 writes it: quoted, with quotes doubled, when it holds the delimiter,
  * a quote, LF or CR (a lone CR too, or LibreOffice and Excel read it as a line end).
  */
-export function csvField(text: string, delimiter: string): string {
+function csvField(text: string, delimiter: string): string {
   if (!(text.includes(delimiter) || text.includes('"') || text.includes("\n") || text.includes("\r"))) return text;
   return `"${text.replaceAll('"', '""')}"`;
 }
