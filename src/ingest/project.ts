@@ -14,6 +14,7 @@ import { inferType, TypeGuess } from "./infer-type.js";
 import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from "../schema/parse-value.js";
 import type { ValueType } from "../table/value-type.js";
 import { readRecords } from "./read-records.js";
+import { recordAt } from "./records.js";
 import { IdHashes, idHash } from "./unique-ids.js";
 import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type FactExportName } from "../schema/exports.js";
 import { resolveSources, type ResolvedSource } from "./sources.js";
@@ -286,7 +287,7 @@ export class Project {
           }
         }
         const { typed, bad } = typeBatch(batch, plan, current);
-        for (const b of bad) onBad(b.problem, rawRowText(batch.rows[b.row], source.options.delimiter));
+        for (const b of bad) onBad(b.problem, rawRowText(recordAt(batch, b.row), source.options.delimiter));
         rows += typed.length;
         this.report.rows[source.name] = rows;
         readMs += performance.now() - resumed;

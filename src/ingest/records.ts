@@ -5,6 +5,7 @@
  */
 import type { Limits } from "../config/load-config.js";
 import { DataError, type Problem } from "../errors.js";
+import type { CellBlock } from "./scan-bytes.js";
 
 /** A raw cell as read: text from CSV; any JSON value from JSON. */
 export type RawCell = string | number | boolean | null | undefined | object;
@@ -17,6 +18,18 @@ export interface RecordBatch {
   lines: number[];
   /** The file the rows came from, as messages show it (set for exports of several files). */
   display?: string;
+  /** The rows as ranges of one text, when the CSV reader scanned bytes (`rows` is then empty). */
+  cells?: CellBlock;
+}
+
+/** The number of rows of a batch. */
+export function rowCount(batch: RecordBatch): number {
+  return batch.cells ? batch.cells.length : batch.rows.length;
+}
+
+/** Row r of a batch as cells. */
+export function recordAt(batch: RecordBatch, r: number): RawCell[] {
+  return batch.cells ? batch.cells.record(r) : batch.rows[r];
 }
 
 /** Receives a row that cannot be read; it throws to stop the read, or returns to skip the row. */
@@ -44,6 +57,10 @@ export interface ReaderOptions {
    * not. Undefined from it: every column is read.
    */
   project?: (header: string[]) => Uint8Array | undefined;
+  /** CSV with `project`: scan bytes where the file allows (the default), or always decoded text. */
+  byteScan?: boolean;
+  /** Bytes read from the file at a time (tests make it small to cut records and characters). */
+  chunkBytes?: number;
 }
 
 /** JSON values nested deeper than this in a row are refused (no export nests more than a few levels). */

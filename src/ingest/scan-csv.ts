@@ -16,8 +16,10 @@
  */
 import { DataError } from "../errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "../config/load-config.js";
-import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, limitError, type RawCell, type RecordBatch, type RecordReader } from "./records.js";
-import { readText } from "./text-stream.js";
+import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, limitError, type RawCell, type ReaderOptions, type RecordBatch, type RecordReader } from "./records.js";
+import { isAscii, isUtf8 } from "node:buffer";
+import { CellBlock, ByteRecords, INCOMPLETE, IRREGULAR } from "./scan-bytes.js";
+import { decodeBytes, fileBytes, readProblem, readText } from "./text-stream.js";
 
 // Same texts as fromCsv.
 const HINT_FIELD_COUNT = "check for an unquoted delimiter or a missing cell; quote cells that hold the delimiter";
@@ -78,7 +80,13 @@ export class CsvScanner {
   private readonly delim: number;
   private readonly wide: boolean;
 
-  constructor(private readonly delimiter: string, private readonly file: string, private readonly limits: Limits = DEFAULT_LIMITS) {
+  /** With `resumeLine`, the text given is the rest of a file from the start of that line (no BOM is dropped there). */
+  constructor(private readonly delimiter: string, private readonly file: string, private readonly limits: Limits = DEFAULT_LIMITS, resumeLine?: number) {
+    if (resumeLine !== undefined) {
+      this.line = resumeLine;
+      this.recordLine = resumeLine;
+      this.atStart = false;
+    }
     const cp = delimiter.codePointAt(0);
     // LF and CR always end records for csv-parse, and a quote delimiter makes no sense: the
     // config refuses these, so meeting one here is a bug.
@@ -285,29 +293,30 @@ function checkRecord(record: string[], line: number, file: string, limits: Limit
   return chars;
 }
 
-/** Streams the records of a CSV export; the first record is the header. Same results as fromCsv. */
-export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH;
-  const limits = opts.limits ?? DEFAULT_LIMITS;
-  const scanner = new CsvScanner(opts.delimiter, opts.display, limits);
+/** Sorts scanned records into the header, bad rows and batches of rows: what both of fromCsvScan's scans share. */
+class Batcher {
+  header: string[] | undefined;
+  /** Which fields the caller reads, once the header is known (ReaderOptions.project). */
+  keep: Uint8Array | undefined;
   /** Characters in the rows of the batch being filled: a batch of long rows goes out early. */
-  let batchChars = 0;
-  let header: string[] | undefined;
-  let rows: RawCell[][] = [];
-  let lines: number[] = [];
-  let yielded = false;
+  chars = 0;
+  yielded = false;
+  private rows: RawCell[][] = [];
+  private lines: number[] = [];
 
-  /** Sorts the records scanned so far into the header, bad rows and batches of rows. */
-  function* take(): Generator<RecordBatch> {
-    const { records, starts } = scanner.take();
+  constructor(private readonly opts: ReaderOptions, private readonly limits: Limits, private readonly batchSize: number) {}
+
+  *take(records: string[][], starts: number[]): Generator<RecordBatch> {
+    const { opts, limits } = this;
     for (let k = 0; k < records.length; k++) {
       const record = records[k];
       // An empty line: already counted by the scanner's line numbers.
       if (record.length === 1 && record[0] === "") continue;
-      batchChars += checkRecord(record, starts[k], opts.display, limits);
+      this.chars += checkRecord(record, starts[k], opts.display, limits);
+      const header = this.header;
       if (!header) {
-        header = record;
-        scanner.keep = opts.project?.(header);
+        this.header = record;
+        this.keep = opts.project?.(record);
         continue;
       }
       if (record.length !== header.length) {
@@ -318,25 +327,260 @@ export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
         }, record.join(opts.delimiter));
         continue;
       }
-      rows.push(record);
-      lines.push(starts[k]);
-      if (rows.length >= batchSize || batchChars > MAX_BATCH_CHARS) {
-        yielded = true;
-        yield { header, rows, lines };
-        rows = [];
-        lines = [];
-        batchChars = 0;
+      this.rows.push(record);
+      this.lines.push(starts[k]);
+      if (this.rows.length >= this.batchSize || this.chars > MAX_BATCH_CHARS) {
+        yield this.batch();
       }
     }
   }
 
-  for await (const chunk of readText(opts.file, opts.display, opts.encoding)) {
+  /** A batch of rows the byte scan read (scan-bytes.ts). */
+  cells(block: CellBlock, lines: number[]): RecordBatch {
+    this.yielded = true;
+    this.chars = 0;
+    return { header: this.header!, rows: [], lines, cells: block };
+  }
+
+  /** The last batch, once the text has ended. */
+  *finish(): Generator<RecordBatch> {
+    if (!this.header) throw new DataError([{ file: this.opts.display, line: 1, col: 1, message: "the file is empty: a CSV export needs a header row", hint: "export the file again with its header" }]);
+    // A header-only file still yields once, so callers can check its columns.
+    if (this.rows.length || !this.yielded) yield this.batch();
+  }
+
+  private batch(): RecordBatch {
+    const out = { header: this.header!, rows: this.rows, lines: this.lines };
+    this.yielded = true;
+    this.rows = [];
+    this.lines = [];
+    this.chars = 0;
+    return out;
+  }
+}
+
+/**
+ * Streams the records of a CSV export; the first record is the header. Same results as
+ * fromCsv. With `project`, plain UTF-8 files are scanned as bytes (fromCsvBytes) and their
+ * batches come as `cells`.
+ */
+export const fromCsvScan: RecordReader = async function* fromCsvScan(opts) {
+  const batcher = new Batcher(opts, opts.limits ?? DEFAULT_LIMITS, opts.batchSize ?? DEFAULT_BATCH);
+  if (opts.project && opts.byteScan !== false && bytesFit(opts)) yield* fromCsvBytes(opts, batcher);
+  else yield* fromText(opts, batcher, readText(opts.file, opts.display, opts.encoding, opts.chunkBytes));
+};
+
+/** The string scan over decoded text, from the start of the file or (with `resumeLine`) of a line. */
+async function* fromText(opts: ReaderOptions, batcher: Batcher, text: AsyncIterable<string>, resumeLine?: number): AsyncGenerator<RecordBatch> {
+  const scanner = new CsvScanner(opts.delimiter, opts.display, opts.limits ?? DEFAULT_LIMITS, resumeLine);
+  scanner.keep = batcher.keep;
+  const take = function* () {
+    const { records, starts } = scanner.take();
+    const known = batcher.header !== undefined;
+    yield* batcher.take(records, starts);
+    if (!known && batcher.header) scanner.keep = batcher.keep;
+  };
+  for await (const chunk of text) {
     scanner.push(chunk);
     yield* take();
   }
   scanner.end();
   yield* take();
-  if (!header) throw new DataError([{ file: opts.display, line: 1, col: 1, message: "the file is empty: a CSV export needs a header row", hint: "export the file again with its header" }]);
-  // A header-only file still yields once, so callers can check its columns.
-  if (rows.length || !yielded) yield { header, rows, lines };
-};
+  yield* batcher.finish();
+}
+
+/** Delimiters the byte scan reads: none of them can be part of a number or a date. */
+const BYTE_DELIMITERS = new Set([",", ";", "\t", "|"]);
+
+/** Whether the byte scan can read the file: UTF-8, not gzipped, a common delimiter. */
+function bytesFit(opts: ReaderOptions): boolean {
+  return /^utf-?8$/i.test(opts.encoding) && BYTE_DELIMITERS.has(opts.delimiter) && !opts.file.toLowerCase().endsWith(".gz");
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const startsWithBom = (b: Uint8Array, at: number) => b[at] === UTF8_BOM[0] && b[at + 1] === UTF8_BOM[1] && b[at + 2] === UTF8_BOM[2];
+
+/** A first chunk shorter than this may decode to no text at all (a BOM, part of a character): the string scan's. */
+const MIN_FIRST_CHUNK = 8;
+
+/**
+ * The byte scan (scan-bytes.ts): records found in the bytes, a batch decoded at once.
+ * Whatever it does not read as it is, it hands to the string scan from the start of the
+ * batch it is in (or of the file, for the header), with the file's own chunks from there:
+ * a chunk readText would refuse (a NUL, bytes that are not UTF-8) is handed over as it
+ * arrives, before any record in it is read. So batches, rows, bad rows and errors, and the
+ * order they come in, are fromText's for the whole file; the tests check it on generated
+ * files.
+ */
+async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenerator<RecordBatch> {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH;
+  const delimiter = opts.delimiter.charCodeAt(0);
+  const chunks = fileBytes(opts.file, opts.chunkBytes)[Symbol.asyncIterator]();
+  const utf8 = new Utf8Chunks();
+  /** Line of the byte at `p`. */
+  let line = 1;
+  const next = async (): Promise<Buffer | undefined> => {
+    try {
+      const r = await chunks.next();
+      return r.done ? undefined : r.value;
+    } catch (e) {
+      throw readProblem(e, opts.display, line, 1, opts.encoding);
+    }
+  };
+  /** The bytes from the start of the batch being scanned (`from`) on; `bounds`: where later chunks of the file start in them. */
+  let buf: Buffer = Buffer.alloc(0);
+  let bounds: number[] = [];
+  let from = 0;
+  let fromLine: number | undefined;
+  let p = 0;
+  /** A chunk read but not added: the string scan's. */
+  let refused: Buffer | undefined;
+  let ended = false;
+  /** Where the batch being scanned starts, its line, and where the last held batch ends (see `held` below). */
+  let at = 0;
+  let atLine = 1;
+  let heldEnd = 0;
+  /** Moves the ranges of the rows scanned so far when `buf` is cut and copied. */
+  let shiftRows: (by: number) => void = () => undefined;
+  /** Adds the file's next chunk to `buf` (false at its end, or when the chunk is refused). */
+  const more = async (): Promise<boolean> => {
+    const chunk = await next();
+    if (!chunk) {
+      ended = true;
+      return false;
+    }
+    if (chunk.includes(0) || !utf8.accepts(chunk)) {
+      refused = chunk;
+      return false;
+    }
+    const kept = buf.subarray(from);
+    bounds = bounds.filter((b) => b > from).map((b) => b - from);
+    if (kept.length > 0) bounds.push(kept.length);
+    buf = kept.length > 0 ? Buffer.concat([kept, chunk]) : chunk;
+    shiftRows(-from);
+    p -= from;
+    at -= from;
+    heldEnd -= from;
+    from = 0;
+    return true;
+  };
+  /** The string scan of the bytes from `from` on, in the file's chunks. */
+  const strings = (resumeLine?: number) => {
+    const cuts = [...bounds.filter((b) => b > from), buf.length];
+    const pieces = cuts.map((end, k) => buf.subarray(k === 0 ? from : cuts[k - 1], end)).filter((x) => x.length > 0);
+    const rest = async function* () {
+      yield* pieces;
+      if (refused) yield refused;
+      if (ended) return;
+      for (let c = await next(); c; c = await next()) yield c;
+    };
+    return fromText(opts, batcher, decodeBytes(rest(), opts.display, opts.encoding, false, resumeLine === undefined ? undefined : { line: resumeLine }), resumeLine);
+  };
+
+  // CR line ends (told by a first chunk with CRs and no LF) and a second BOM are the string scan's.
+  await more();
+  if (buf.length < MIN_FIRST_CHUNK || (!buf.includes(LF) && buf.includes(CR))) return yield* strings();
+  p = startsWithBom(buf, 0) ? 3 : 0;
+  if (startsWithBom(buf, p)) return yield* strings();
+
+  // The header: one plain record.
+  const head = new ByteRecords(limits.columns + 1, delimiter, limits, 1, false);
+  let headEnd = head.record(buf, p, buf.length);
+  while (headEnd === INCOMPLETE && buf.length <= limits.recordChars && await more()) headEnd = head.record(buf, p, buf.length);
+  if (headEnd < 0 || head.empty || head.innerLines > 0) return yield* strings();
+  const header = head.block(buf, p, headEnd, buf.toString("utf8", p, headEnd), isAscii(buf.subarray(p, headEnd))).record(0);
+  yield* batcher.take([header], [1]);
+  line = 2;
+  p = headEnd;
+  from = p;
+  fromLine = line;
+
+  const recs = new ByteRecords(header.length, delimiter, limits, batchSize);
+  shiftRows = (by) => recs.shift(by);
+  let lines: number[] = [];
+  /**
+   * Batches scanned but held back: the string scan yields a batch only after the chunk its
+   * last row ends in has been scanned to its end without an error. `held[0]` starts at
+   * `from` (and `fromLine`), where the string scan takes over if the bytes after them turn out
+   * to be its; the batch being scanned starts at `at`.
+   */
+  let held: CellBlock[] = [];
+  let heldLines: number[][] = [];
+  at = from;
+  atLine = line;
+  const release = function* () {
+    for (let k = 0; k < held.length; k++) yield batcher.cells(held[k], heldLines[k]);
+    held = [];
+    heldLines = [];
+    from = at;
+    fromLine = atLine;
+  };
+  for (;;) {
+    const q = recs.record(buf, p, buf.length);
+    if (q === IRREGULAR) return yield* strings(fromLine);
+    if (q === INCOMPLETE) {
+      // A batch is handed over whole: past the size a batch may have, it is the string scan's.
+      if (buf.length - at > MAX_BATCH_CHARS || !(await more())) {
+        // Text after the last LF is the string scan's too (a final CR stays in its field there).
+        if (ended && p === buf.length) break;
+        return yield* strings(fromLine);
+      }
+      continue;
+    }
+    if (!recs.empty) lines.push(line);
+    line += 1 + recs.innerLines;
+    // A row that ends past the chunk the held batches end in: the string scan would have yielded them.
+    if (held.length > 0 && bounds.some((bound) => bound >= heldEnd && bound < q)) yield* release();
+    p = q;
+    const chars = (batcher.yielded || held.length > 0 ? 0 : batcher.chars) + recs.bytes;
+    if (chars > MAX_BATCH_CHARS) return yield* strings(fromLine);
+    if (recs.rows >= batchSize) {
+      held.push(recs.block(buf, at, p, buf.toString("utf8", at, p), isAscii(buf.subarray(at, p))));
+      heldLines.push(lines);
+      heldEnd = p;
+      recs.clear();
+      lines = [];
+      at = p;
+      atLine = line;
+    }
+  }
+  yield* release();
+  if (recs.rows > 0) yield batcher.cells(recs.block(buf, at, p, buf.toString("utf8", at, p), isAscii(buf.subarray(at, p))), lines);
+  yield* batcher.finish();
+}
+
+/**
+ * Whether readText's decoder (UTF-8, fatal, streaming) takes each chunk of a file in turn,
+ * told without decoding it: the chunk's whole characters must be UTF-8, and a character it
+ * ends inside must have begun well; that rest is kept for the next chunk.
+ */
+class Utf8Chunks {
+  private rest = Buffer.alloc(0);
+
+  accepts(chunk: Buffer): boolean {
+    const all = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    const cut = unfinishedAt(all);
+    if (!isUtf8(all.subarray(0, cut))) return false;
+    const rest = all.subarray(cut);
+    if (rest.length > 0) {
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(rest, { stream: true });
+      } catch {
+        return false;
+      }
+    }
+    this.rest = Buffer.from(rest);
+    return true;
+  }
+}
+
+/** Where a character that `b` ends inside begins (b.length when it ends between characters). */
+function unfinishedAt(b: Uint8Array): number {
+  for (let i = b.length - 1; i >= 0 && i >= b.length - 3; i--) {
+    const c = b[i];
+    if (c < 0x80) return b.length;
+    if (c >= 0xc0) return i + (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2) > b.length ? i : b.length;
+  }
+  return b.length;
+}

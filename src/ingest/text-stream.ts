@@ -20,18 +20,37 @@ const MSG_NUL = "a NUL byte: the file is damaged or not text";
 const MSG_GZIP_CUT = "the gzip stream ends early (the file is cut short or damaged)";
 const msgInvalidBytes = (enc: string) => `bytes that are not valid ${enc}`;
 
+/** The bytes of `file`, gunzipped when its name ends in `.gz`, chunk by chunk. */
+export function fileBytes(file: string, chunkBytes = 1 << 20): AsyncIterable<Buffer> {
+  const raw = createReadStream(file, { highWaterMark: chunkBytes });
+  if (!file.toLowerCase().endsWith(".gz")) return raw;
+  raw.on("error", () => undefined);
+  return raw.pipe(createGunzip());
+}
+
+/** Where decoding starts when a reader hands over the rest of a file (after a line end). */
+export interface ResumeAt {
+  /** Line of the first byte given. */
+  line: number;
+}
+
 /** Streams the decoded text of `file` (shown in messages as `display`). */
-export async function* readText(file: string, display: string, encoding = "utf-8"): AsyncGenerator<string> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const gz = file.toLowerCase().endsWith(".gz");
-  const bytes: AsyncIterable<Buffer> = gz ? raw.pipe(createGunzip()) : raw;
-  if (gz) raw.on("error", () => undefined);
-  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
-  let line = 1;
+export function readText(file: string, display: string, encoding = "utf-8", chunkBytes?: number): AsyncGenerator<string> {
+  return decodeBytes(fileBytes(file, chunkBytes), display, encoding, file.toLowerCase().endsWith(".gz"));
+}
+
+/**
+ * Decodes byte chunks of one file as readText does. With `resume`, the bytes are the rest of
+ * a file from the start of a line a reader has already checked: no BOM is dropped there, and
+ * CR line ends are not looked for again (the reader only hands over files with LFs).
+ */
+export async function* decodeBytes(bytes: AsyncIterable<Buffer>, display: string, encoding: string, gz: boolean, resume?: ResumeAt): AsyncGenerator<string> {
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: resume !== undefined });
+  let line = resume?.line ?? 1;
   let col = 1;
   let total = 0;
   // Old Mac line ends (CR alone): told by the first chunk, then read as LFs.
-  let crOnly: boolean | undefined;
+  let crOnly: boolean | undefined = resume ? false : undefined;
   const advance = (text: string) => {
     let last = -1;
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
@@ -73,20 +92,29 @@ export async function* readText(file: string, display: string, encoding = "utf-8
     const tail = decoder.decode();
     if (tail) yield crOnly ? tail.replaceAll("\r", "\n") : tail;
   } catch (e) {
-    if (e instanceof DataError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === "Z_BUF_ERROR" || err.code === "Z_DATA_ERROR" || /unexpected end of file|incorrect header check/i.test(err.message)) {
-      throw new DataError([{ file: display, line, col, message: err.code === "Z_DATA_ERROR" ? "not a valid gzip stream" : MSG_GZIP_CUT, hint: "export the file again" }]);
-    }
-    if (err instanceof TypeError) {
-      throw new DataError([{ file: display, line, col, message: msgInvalidBytes(encoding), hint: "the file ends inside a character: export it again" }]);
-    }
-    if (err.syscall !== undefined && typeof err.code === "string") {
-      const [message, hint] = fsProblem(err, "export");
-      throw new DataError([{ file: display, message, hint: err.code === "ENOENT" ? "check the data folder and the source's file name in the config" : hint }]);
-    }
-    throw e;
+    throw readProblem(e, display, line, col, encoding);
   }
+}
+
+/**
+ * What a failure while reading an export's bytes is for the user: a DataError for a cut or
+ * damaged gzip stream, a file ending inside a character or a file that cannot be read;
+ * anything else as it was.
+ */
+export function readProblem(e: unknown, display: string, line: number, col: number, encoding: string): unknown {
+  if (e instanceof DataError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === "Z_BUF_ERROR" || err.code === "Z_DATA_ERROR" || /unexpected end of file|incorrect header check/i.test(err.message)) {
+    return new DataError([{ file: display, line, col, message: err.code === "Z_DATA_ERROR" ? "not a valid gzip stream" : MSG_GZIP_CUT, hint: "export the file again" }]);
+  }
+  if (err instanceof TypeError) {
+    return new DataError([{ file: display, line, col, message: msgInvalidBytes(encoding), hint: "the file ends inside a character: export it again" }]);
+  }
+  if (err.syscall !== undefined && typeof err.code === "string") {
+    const [message, hint] = fsProblem(err, "export");
+    return new DataError([{ file: display, message, hint: err.code === "ENOENT" ? "check the data folder and the source's file name in the config" : hint }]);
+  }
+  return e;
 }
 
 /** Offset of the first byte of `buf` that does not decode, skipping a sequence begun in the previous chunk. */

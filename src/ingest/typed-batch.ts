@@ -8,9 +8,10 @@ import type { ResolvedSource } from "./sources.js";
 import type { ColumnMapping } from "../config/load-config.js";
 import {
   compileDateFormat, parseBool, parseDate, parseDateTime, parseDecimal, parseId, parseInteger, parseList,
+  plainDateAt, plainDateTimeAt, plainNumberAt,
   TYPE_EXPECTATION, type DateFormat,
 } from "../schema/parse-value.js";
-import type { RawCell, RecordBatch } from "./records.js";
+import { rowCount, type RawCell, type RecordBatch } from "./records.js";
 import type { ValueType } from "../table/value-type.js";
 import { BitSet } from "../table/bitset.js";
 import { rawCellText } from "../table/value-text.js";
@@ -226,7 +227,8 @@ export function badValueHint(type: ValueType, text: string, source: string, colu
 
 /** Types one raw batch. Rows with a bad value are reported in `bad` and left out of the result. */
 export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: ResolvedSource): { typed: TypedBatch; bad: BadValue[] } {
-  const n = batch.rows.length;
+  const n = rowCount(batch);
+  const cells = batch.cells;
   const opts = source.options;
   const listSep = opts.listSeparator ?? (opts.delimiter === ";" ? "," : ";");
   const ok = new Uint8Array(n).fill(1);
@@ -252,18 +254,20 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
     // A derived column reads one-cell rows of its derived values (the source rows stay as
     // they are: a source column may feed two columns).
     const derive = col.derive;
-    const rows = derive ? batch.rows.map((row) => [derive(row[col.index])]) : batch.rows;
-    const idx = derive ? 0 : col.index;
+    const idx = col.index;
+    const raw = cellReader(batch, idx);
+    const cellAt = derive ? (r: number) => derive(raw(r)) : raw;
     switch (col.type) {
       case "id":
       case "string": {
         const values = new Array<string>(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
-          const t = textOf(rows[r][idx]);
+          const cell = cellAt(r);
+          const t = textOf(cell);
           let v = t === undefined || t === null ? "" : col.type === "id" ? parseId(t) : t;
           if (dropZeros && col.type === "id") v = dropDecimalZeros(v);
-          if (t === undefined) reject(r, col, rows[r][idx]);
+          if (t === undefined) reject(r, col, cell);
           values[r] = v;
           if (v === "") validity.delete(r);
         }
@@ -276,8 +280,23 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
       case "datetime": {
         const values = new Float64Array(n);
         const validity = BitSet.full(n);
+        // Plain numbers and dates of scanned bytes are read in place; the rest as text below.
+        const inPlace = cells && !derive && !col.format ? placeReader(col, opts.decimal) : undefined;
         for (let r = 0; r < n; r++) {
-          const raw = rows[r][idx];
+          if (inPlace) {
+            const k = r * cells!.width + idx;
+            const at = cells!.starts[k], end = cells!.ends[k];
+            if (at === end) {
+              validity.delete(r);
+              continue;
+            }
+            const v = cells!.escaped[k] === 1 ? undefined : inPlace(cells!.text, at, end);
+            if (v !== undefined) {
+              values[r] = v;
+              continue;
+            }
+          }
+          const raw = cellAt(r);
           if (typeof raw === "number" && (col.type === "integer" || col.type === "decimal")) {
             // JSON's 1e309 parses to Infinity: not a number any shop wrote.
             if (!Number.isFinite(raw)) reject(r, col, raw, "a number too large to hold (it reads as infinity)");
@@ -309,7 +328,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const values = new Uint8Array(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
-          const raw = rows[r][idx];
+          const raw = cellAt(r);
           if (typeof raw === "boolean") {
             values[r] = raw ? 1 : 0;
             continue;
@@ -328,7 +347,7 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const values = new Array<string[]>(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
-          const raw = rows[r][idx];
+          const raw = cellAt(r);
           if (Array.isArray(raw)) {
             const items: string[] = [];
             let good = true;
@@ -357,11 +376,13 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
   const custom: Record<string, Array<string | null>> = {};
   for (const c of plan.custom) {
     const values = new Array<string | null>(n);
+    const cellAt = cellReader(batch, c.index);
     for (let r = 0; r < n; r++) {
-      const t = textOf(batch.rows[r][c.index]);
+      const cell = cellAt(r);
+      const t = textOf(cell);
       // A custom column is never a list (docs/data.md): a JSON array or object there is a bad row.
       if (t === undefined) {
-        reject(r, { name: c.name, type: "string", index: c.index, timezone: "UTC" }, batch.rows[r][c.index], "expected a text, number or true/false, not a JSON array or object");
+        reject(r, { name: c.name, type: "string", index: c.index, timezone: "UTC" }, cell, "expected a text, number or true/false, not a JSON array or object");
         values[r] = null;
       } else values[r] = t;
     }
@@ -372,6 +393,29 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
   bad.sort((a, b) => a.row - b.row);
   if (bad.length === 0) return { typed: { length: n, lines, columns, custom, display: source.display }, bad };
   return { typed: { ...compact({ length: n, lines, columns, custom }, ok), display: source.display }, bad };
+}
+
+/** The cells of one column of a batch, by row. */
+function cellReader(batch: RecordBatch, index: number): (r: number) => RawCell {
+  const cells = batch.cells;
+  if (cells) return (r) => cells.cell(r, index);
+  const rows = batch.rows;
+  return (r) => rows[r][index];
+}
+
+/**
+ * The in-place reader of a number or date column's plainest values (parse-value.ts); an
+ * empty cell is null before it is asked. Undefined from it: the text is typed as usual.
+ */
+function placeReader(col: ColumnPlan, decimal: "." | ","): ((t: string, at: number, end: number) => number | undefined) | undefined {
+  const separator = decimal.charCodeAt(0);
+  switch (col.type) {
+    case "integer": return (t, at, end) => plainNumberAt(t, at, end, undefined);
+    case "decimal": return (t, at, end) => plainNumberAt(t, at, end, separator);
+    case "date": return plainDateAt;
+    case "datetime": return (t, at, end) => plainDateTimeAt(t, at, end, col.timezone);
+    default: return undefined;
+  }
 }
 
 /** Keeps only the rows flagged in `keep`. */

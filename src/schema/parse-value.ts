@@ -104,10 +104,63 @@ export function parseDateTime(text: string, timezone = "UTC", format?: DateForma
     return f ? fieldsToUtc(f, timezone) : undefined;
   }
   const fast = isoFields(t);
-  const f = fast === undefined ? isoFieldsByPattern(t) : fast;
+  return checkedUtc(fast === undefined ? isoFieldsByPattern(t) : fast, timezone);
+}
+
+/** Epoch ms of read fields, or undefined when they are no real date and time (or no fields). */
+function checkedUtc(f: DateFields | null | undefined, timezone: string): number | undefined {
   if (!f || !validDate(f.y, f.mo, f.d) || f.h > 23 || f.mi > 59 || f.s > 59) return undefined;
   if (f.offsetMin !== undefined && !(Math.abs(f.offsetMin) <= 18 * 60)) return undefined;
   return fieldsToUtc(f, timezone);
+}
+
+/*
+ * In-place readers for the byte reader (scan-bytes.ts): each reads the value of
+ * `t.slice(at, end)` for the plainest forms only, and returns undefined for anything else,
+ * bad values included, so that the parser above decides those: whatever they return
+ * equals what it would return for the same text.
+ */
+
+/**
+ * A plain number in place: an optional minus, digits, and (with a separator code) one
+ * separator followed by digits; at most 15 digits in all. Equal to Number() of the text:
+ * the digits m and 10^k are exact doubles, and m / 10^k is the correctly rounded quotient,
+ * as Number() is the correctly rounded value of the same decimal.
+ */
+export function plainNumberAt(t: string, at: number, end: number, separator: number | undefined): number | undefined {
+  let i = at;
+  const negative = i < end && t.charCodeAt(i) === 45;
+  if (negative) i++;
+  let m = 0;
+  let digits = 0;
+  let whole = -1;
+  for (; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+    } else if (c === separator && whole < 0 && digits > 0) whole = digits;
+    else return undefined;
+  }
+  if (digits === 0 || digits > 15 || whole === digits) return undefined;
+  const v = whole < 0 ? m : m / POWERS_OF_TEN[digits - whole];
+  return negative ? -v : v;
+}
+
+/** 10^k for k up to 15, written out: each an exact double. */
+const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/** parseDate of `YYYY-MM-DD` in place (no custom format). */
+export function plainDateAt(t: string, at: number, end: number): number | undefined {
+  if (end - at !== 10) return undefined;
+  const f = isoFieldsAt(t, at, end);
+  return f && validDate(f.y, f.mo, f.d) ? daysFromCivil(f.y, f.mo, f.d) : undefined;
+}
+
+/** parseDateTime of an ISO form isoFields reads, in place (no custom format). */
+export function plainDateTimeAt(t: string, at: number, end: number, timezone: string): number | undefined {
+  const f = isoFieldsAt(t, at, end);
+  return f ? checkedUtc(f, timezone) : undefined;
 }
 
 /** The fields ISO_DATETIME reads from `t` (null: no match; an offset over :59 is NaN). Exported for the test that checks isoFields against it. */
@@ -147,44 +200,50 @@ function digitsAt(t: string, i: number, n: number): number {
  * undefined for anything else (the expression then decides, so both always agree).
  */
 export function isoFields(t: string): DateFields | null | undefined {
-  const n = t.length;
-  if (n < 10 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45) return undefined;
-  const y = digitsAt(t, 0, 4), mo = digitsAt(t, 5, 2), d = digitsAt(t, 8, 2);
+  return isoFieldsAt(t, 0, t.length);
+}
+
+/** isoFields of the text `t.slice(at, end)`, read in place. */
+export function isoFieldsAt(t: string, at: number, end: number): DateFields | null | undefined {
+  const n = end - at;
+  const c = (i: number) => t.charCodeAt(at + i);
+  if (n < 10 || c(4) !== 45 || c(7) !== 45) return undefined;
+  const y = digitsAt(t, at, 4), mo = digitsAt(t, at + 5, 2), d = digitsAt(t, at + 8, 2);
   if (y < 0 || mo < 0 || d < 0) return undefined;
   const f: DateFields = { y, mo, d, h: 0, mi: 0, s: 0, ms: 0, offsetMin: undefined };
   if (n === 10) return f;
-  const sep = t.charCodeAt(10);
+  const sep = c(10);
   // T, t or a space, then HH:MM
-  if ((sep !== 84 && sep !== 116 && sep !== 32) || n < 16 || t.charCodeAt(13) !== 58) return undefined;
-  f.h = digitsAt(t, 11, 2);
-  f.mi = digitsAt(t, 14, 2);
+  if ((sep !== 84 && sep !== 116 && sep !== 32) || n < 16 || c(13) !== 58) return undefined;
+  f.h = digitsAt(t, at + 11, 2);
+  f.mi = digitsAt(t, at + 14, 2);
   if (f.h < 0 || f.mi < 0) return undefined;
   let i = 16;
-  if (i < n && t.charCodeAt(i) === 58) {
-    f.s = digitsAt(t, i + 1, 2);
+  if (i < n && c(i) === 58) {
+    f.s = digitsAt(t, at + i + 1, 2);
     if (f.s < 0) return undefined;
     i += 3;
-    const c = t.charCodeAt(i);
-    if (i < n && (c === 46 || c === 44)) {
+    const ch = c(i);
+    if (i < n && (ch === 46 || ch === 44)) {
       let j = i + 1;
-      while (j < n && digitAt(t, j) >= 0) j++;
+      while (j < n && digitAt(t, at + j) >= 0) j++;
       const digits = j - i - 1;
       if (digits < 1 || digits > 9) return undefined;
-      f.ms = Math.floor(+`0.${t.slice(i + 1, j)}` * 1000);
+      f.ms = Math.floor(+`0.${t.slice(at + i + 1, at + j)}` * 1000);
       i = j;
     }
   }
   if (i === n) return f;
-  if (t.charCodeAt(i) === 32) i++;
-  const z = t.charCodeAt(i);
+  if (c(i) === 32) i++;
+  const z = c(i);
   if ((z === 90 || z === 122) && i + 1 === n) {
     f.offsetMin = 0;
     return f;
   }
   if (z !== 43 && z !== 45) return undefined;
-  const oh = digitsAt(t, i + 1, 2);
-  const colon = t.charCodeAt(i + 3) === 58 ? 1 : 0;
-  const om = digitsAt(t, i + 3 + colon, 2);
+  const oh = digitsAt(t, at + i + 1, 2);
+  const colon = c(i + 3) === 58 ? 1 : 0;
+  const om = digitsAt(t, at + i + 3 + colon, 2);
   if (oh < 0 || om < 0 || i + 5 + colon !== n) return undefined;
   if (om > 59) return null;
   f.offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
