@@ -243,4 +243,16 @@ describe("the byte scan", () => {
     expect(out.batches).toEqual([]);
     expect(out.error).toMatch(/f\.csv:4:4: broken quoting: Invalid Closing Quote: got "d"/);
   });
+
+  it("does not yield a held batch when the chunk it ends in goes on into a broken quote", async () => {
+    // Header bytes 0-28, O1 29-40, O2 41-52, then `x"y` with its quote at byte 54; chunks of
+    // 55 bytes put O1, O2 and that quote in the first chunk. The string scan throws while it
+    // scans that chunk, before it yields O1's batch (batchSize 1): so nothing is yielded.
+    const f = write("order_id,quantity,price,name\nO1,1,1.00,a\nO2,2,2.00,b\nx\"y,3,3.00,c\n");
+    const s1 = { ...setup, batchSize: 1, chunkBytes: 55 };
+    const out = await read(f, s1, true);
+    expect(out.batches).toEqual([]);
+    expect(out.error).toMatch(/f\.csv:4:1: broken quoting: Invalid Opening Quote/);
+    expect(out).toEqual({ ...(await read(f, s1, false)), cellBatches: 0 });
+  });
 });

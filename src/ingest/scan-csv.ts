@@ -437,10 +437,11 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
   /** A chunk read but not added: the string scan's. */
   let refused: Buffer | undefined;
   let ended = false;
-  /** Where the batch being scanned starts, its line, and where the last held batch ends (see `held` below). */
+  /** Where the batch being scanned starts, and its line (see `held` below). */
   let at = 0;
   let atLine = 1;
-  let heldEnd = 0;
+  /** Where the chunk the held batches end in ends (Infinity while it is the last chunk read). */
+  let releaseAt = Infinity;
   /** Moves the ranges of the rows scanned so far when `buf` is cut and copied. */
   let shiftRows: (by: number) => void = () => undefined;
   /** Adds the file's next chunk to `buf` (false at its end, or when the chunk is refused). */
@@ -461,7 +462,7 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
     shiftRows(-from);
     p -= from;
     at -= from;
-    heldEnd -= from;
+    releaseAt = releaseAt === Infinity ? kept.length : releaseAt - from;
     from = 0;
     return true;
   };
@@ -530,15 +531,16 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
     }
     if (!recs.empty) lines.push(line);
     line += 1 + recs.innerLines;
-    // A row that ends past the chunk the held batches end in: the string scan would have yielded them.
-    if (held.length > 0 && bounds.some((bound) => bound >= heldEnd && bound < q)) yield* release();
+    // A row that ends the chunk the held batches end in, or later: the string scan has read
+    // that chunk to its end without an error, and yielded them.
+    if (held.length > 0 && q >= releaseAt) yield* release();
     p = q;
     const chars = (batcher.yielded || held.length > 0 ? 0 : batcher.chars) + recs.bytes;
     if (chars > MAX_BATCH_CHARS) return yield* strings(fromLine);
     if (recs.rows >= batchSize) {
       held.push(recs.block(buf, at, p, buf.toString("utf8", at, p), isAscii(buf.subarray(at, p))));
       heldLines.push(lines);
-      heldEnd = p;
+      if (held.length === 1) releaseAt = chunkEnd(bounds, p - 1);
       recs.clear();
       lines = [];
       at = p;
@@ -548,6 +550,12 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
   yield* release();
   if (recs.rows > 0) yield batcher.cells(recs.block(buf, at, p, buf.toString("utf8", at, p), isAscii(buf.subarray(at, p))), lines);
   yield* batcher.finish();
+}
+
+/** Where the chunk holding byte `at` ends, by the starts of the chunks after the first (`bounds`); Infinity in the last. */
+function chunkEnd(bounds: readonly number[], at: number): number {
+  for (const b of bounds) if (b > at) return b;
+  return Infinity;
 }
 
 /**
