@@ -1,6 +1,6 @@
 /** Durable file replacement: temp file in the same folder, fsync, rename, fsync the folder. */
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, constants, copyFileSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 
 /** A file written aside, waiting to be moved over its target. */
@@ -69,6 +69,27 @@ export function writeAside(file: string, data: string | Uint8Array, mode = 0o600
     throw e;
   }
   onFile(tmp, () => closeSync(fd));
+  return { tmp, file };
+}
+
+/** Copies the staged file `source` durably to a temp file beside `file`, as writeAside writes one. */
+export function stageCopy(source: string, file: string, mode = 0o600): StagedFile {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    onFile(tmp, () => copyFileSync(source, tmp, constants.COPYFILE_EXCL));
+    const fd = onFile(tmp, () => openSync(tmp, "r+"));
+    try {
+      onFile(tmp, () => {
+        fchmodSync(fd, mode);
+        fsyncSync(fd);
+      });
+    } finally {
+      onFile(tmp, () => closeSync(fd));
+    }
+  } catch (e) {
+    bestEffort(() => rmSync(tmp, { force: true }));
+    throw e;
+  }
   return { tmp, file };
 }
 

@@ -162,6 +162,24 @@ describe("run's files", () => {
     expect(mode(".segment", "current.json")).toBe(0o600);
   });
 
+  it("writes a first run's entered files with the members' bytes, in every format, and a later run's with the entered only", () => {
+    const dir = project();
+    expect(segment(["run", ...AS_OF, "--format", "csv,json"], dir).code).toBe(0);
+    const bytes = (...p: string[]) => readFileSync(path.join(dir, "out", ...p));
+    // A first run: all four Moscow customers enter (entered.* are copies of members.*, run.ts).
+    for (const ext of ["csv", "json"]) expect(bytes("moscow", `entered.${ext}`).equals(bytes("moscow", `members.${ext}`))).toBe(true);
+    expect(bytes("moscow", "entered.csv").toString()).toBe(bytes("moscow", "members.csv").toString());
+    expect(bytes("moscow", "members.csv").toString().trim().split("\n").slice(1).map((l) => l.split(",")[0])).toEqual(["c1", "c2", "c3", "c4"]);
+    expect(statSync(path.join(dir, "out", "moscow", "entered.json")).mode & 0o777).toBe(0o600);
+    // Empty left files are not the entered ones: each holds its own (empty) rows.
+    expect(bytes("moscow", "left.csv").toString().trim().split("\n")).toHaveLength(1);
+    // A second run with one more Moscow customer: entered holds c5 only.
+    writeFileSync(path.join(dir, "data", "customers.csv"), "id,city\nc1,Moscow\nc2,Moscow\nc3,Moscow\nc4,Moscow\nc5,Moscow\n");
+    expect(segment(["run", "--as-of", "2026-11-24", "--format", "csv,json"], dir).code).toBe(0);
+    expect(bytes("moscow", "entered.csv").toString().trim().split("\n").slice(1).map((l) => l.split(",")[0])).toEqual(["c5"]);
+    expect(bytes("moscow", "members.csv").toString().trim().split("\n")).toHaveLength(6);
+  });
+
   it("runs the documented example hook, which appends each entered customer", () => {
     const dir = project(`hooks:\n  after_run: [node, ${JSON.stringify(path.join(ROOT, "docs", "hooks", "append-entered.mjs"))}, entered.log]\n`);
     const r = segment(["run", ...AS_OF], dir);

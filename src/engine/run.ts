@@ -16,7 +16,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { endPhase } from "../timings.js";
 import type { Config } from "../config/load-config.js";
-import { bestEffort, discardStaged, moveIntoPlace, pathExists, type StagedFile } from "../fs-atomic.js";
+import { bestEffort, discardStaged, moveIntoPlace, pathExists, stageCopy, type StagedFile } from "../fs-atomic.js";
 import { outputFile, stageTable } from "../export/files.js";
 import { reportWarnings, type Format, type WriteReport } from "../export/writer.js";
 import type { SegmentDef } from "../segment/ast.js";
@@ -333,10 +333,20 @@ async function stageOutputs(outputs: OutputFile[], formats: Format[], ev: Evalua
   const rows = new OutputRows(ev);
   const reports: Array<{ file: string; report: WriteReport }> = [];
   try {
-    for (const o of outputs) {
-      for (const format of formats) {
-        const file = outputFile(o.dir, o.kind, format);
-        const { staged: s, report } = await stageTable(file, format, { timezone }, { name: o.code, columns: rows.columns }, rows.rows(o.ids));
+    for (let k = 0; k < outputs.length; k++) {
+      const o = outputs[k];
+      // The same ids as the segment's file before (entered.csv is members.csv in a first run):
+      // the same bytes, copied instead of written again.
+      const twin = k > 0 && outputs[k - 1].code === o.code && sameIds(outputs[k - 1].ids, o.ids) ? k - 1 : -1;
+      for (let f = 0; f < formats.length; f++) {
+        const file = outputFile(o.dir, o.kind, formats[f]);
+        if (twin >= 0) {
+          const from = reports[reports.length - formats.length];
+          staged.push(stageCopy(staged[staged.length - formats.length].tmp, file));
+          reports.push({ file, report: from.report });
+          continue;
+        }
+        const { staged: s, report } = await stageTable(file, formats[f], { timezone }, { name: o.code, columns: rows.columns }, rows.rows(o.ids));
         staged.push(s);
         reports.push({ file, report });
       }
@@ -347,6 +357,13 @@ async function stageOutputs(outputs: OutputFile[], formats: Format[], ev: Evalua
   }
   for (const r of reports) for (const w of reportWarnings(r.report, r.file)) warn(w);
   return staged;
+}
+
+/** Whether two memberships hold the same ids in the same order. */
+function sameIds(a: Membership, b: Membership): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A written file as the summary lists it. */
