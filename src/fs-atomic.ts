@@ -52,10 +52,14 @@ export function pathExists(file: string): boolean {
   }
 }
 
-/** Writes `data` durably to a temp file beside `file` (same folder, so the rename cannot cross mounts). */
+/** A new hidden temp name beside `file` (same folder, so the rename cannot cross mounts). */
+export function tempBeside(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/** Writes `data` durably to a temp file beside `file`. */
 export function writeAside(file: string, data: string | Uint8Array, mode = 0o600): StagedFile {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = tempBeside(file);
   const fd = openSync(tmp, "wx", mode);
   try {
     onFile(tmp, () => {
@@ -74,7 +78,7 @@ export function writeAside(file: string, data: string | Uint8Array, mode = 0o600
 
 /** Copies the staged file `source` durably to a temp file beside `file`, as writeAside writes one. */
 export function stageCopy(source: string, file: string, mode = 0o600): StagedFile {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = tempBeside(file);
   try {
     onFile(tmp, () => copyFileSync(source, tmp, constants.COPYFILE_EXCL));
     const fd = onFile(tmp, () => openSync(tmp, "r+"));

@@ -337,13 +337,13 @@ async function stageOutputs(outputs: OutputFile[], formats: Format[], ev: Evalua
       const o = outputs[k];
       // The same ids as the segment's file before (entered.csv is members.csv in a first run):
       // the same bytes, copied instead of written again.
-      const twin = k > 0 && outputs[k - 1].code === o.code && sameIds(outputs[k - 1].ids, o.ids) ? k - 1 : -1;
+      const copy = k > 0 && outputs[k - 1].code === o.code && sameIds(outputs[k - 1].ids, o.ids);
       for (let f = 0; f < formats.length; f++) {
         const file = outputFile(o.dir, o.kind, formats[f]);
-        if (twin >= 0) {
-          const from = reports[reports.length - formats.length];
+        if (copy) {
+          // The previous file's staged copy and report in this format, formats.length back.
           staged.push(stageCopy(staged[staged.length - formats.length].tmp, file));
-          reports.push({ file, report: from.report });
+          reports.push({ file, report: reports[reports.length - formats.length].report });
           continue;
         }
         const { staged: s, report } = await stageTable(file, formats[f], { timezone }, { name: o.code, columns: rows.columns }, rows.rows(o.ids));

@@ -7,11 +7,9 @@
  * so. A closed pipe (`segment export x --out - | head`) ends the output quietly: the sink
  * drops what comes after, and the command ends with success.
  */
-import { randomBytes } from "node:crypto";
 import { closeSync, fchmodSync, fsyncSync, openSync, rmSync, write as fsWrite } from "node:fs";
-import path from "node:path";
 import { Writable } from "node:stream";
-import { bestEffort, namePath, onFile, type StagedFile } from "../fs-atomic.js";
+import { bestEffort, namePath, onFile, tempBeside, type StagedFile } from "../fs-atomic.js";
 
 /** Errors that mean the reader went away: the output ends, without failing. */
 const GONE = new Set(["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
@@ -99,7 +97,7 @@ export interface StagedSink {
 
 /** Opens a temp file beside `file` with `mode` (set explicitly, whatever the umask). */
 export function stagedFileSink(file: string, mode: number): StagedSink {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = tempBeside(file);
   const fd = openSync(tmp, "wx", mode);
   try {
     onFile(tmp, () => fchmodSync(fd, mode));

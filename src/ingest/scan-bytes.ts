@@ -10,6 +10,7 @@
  * record's batch with the string scanner, which gives the rows, bad rows and errors it
  * always did. So the byte scan never decides an error, only where the plain case ends.
  */
+import { isAscii } from "node:buffer";
 import type { Limits } from "../config/load-config.js";
 
 const LF = 10;
@@ -177,11 +178,13 @@ export class ByteRecords {
   }
 
   /**
-   * The batch's rows as a CellBlock over `text`, the decoded bytes of `b` from `from` to
-   * `to`. Ranges become offsets in the text: the same numbers for ASCII, counted in UTF-16
+   * The batch's rows as a CellBlock over the bytes of `b` from `from` to `to`, decoded in one
+   * call. Ranges become offsets in the text: the same numbers for ASCII, counted in UTF-16
    * units otherwise.
    */
-  block(b: Uint8Array, from: number, to: number, text: string, ascii: boolean): CellBlock {
+  block(b: Buffer, from: number, to: number): CellBlock {
+    const text = b.toString("utf8", from, to);
+    const ascii = isAscii(b.subarray(from, to));
     const width = this.exact ? this.width : this.fields;
     const n = this.rows * width;
     const starts = this.starts.slice(0, n);

@@ -17,7 +17,7 @@
 import { DataError } from "../errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "../config/load-config.js";
 import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, limitError, type RawCell, type ReaderOptions, type RecordBatch, type RecordReader } from "./records.js";
-import { isAscii, isUtf8 } from "node:buffer";
+import { isUtf8 } from "node:buffer";
 import { CellBlock, ByteRecords, INCOMPLETE, IRREGULAR } from "./scan-bytes.js";
 import { decodeBytes, fileBytes, readProblem, readText } from "./text-stream.js";
 
@@ -490,7 +490,7 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
   let headEnd = head.record(buf, p, buf.length);
   while (headEnd === INCOMPLETE && buf.length <= limits.recordChars && await more()) headEnd = head.record(buf, p, buf.length);
   if (headEnd < 0 || head.empty || head.innerLines > 0) return yield* strings();
-  const header = head.block(buf, p, headEnd, buf.toString("utf8", p, headEnd), isAscii(buf.subarray(p, headEnd))).record(0);
+  const header = head.block(buf, p, headEnd).record(0);
   yield* batcher.take([header], [1]);
   line = 2;
   p = headEnd;
@@ -538,7 +538,7 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
     const chars = (batcher.yielded || held.length > 0 ? 0 : batcher.chars) + recs.bytes;
     if (chars > MAX_BATCH_CHARS) return yield* strings(fromLine);
     if (recs.rows >= batchSize) {
-      held.push(recs.block(buf, at, p, buf.toString("utf8", at, p), isAscii(buf.subarray(at, p))));
+      held.push(recs.block(buf, at, p));
       heldLines.push(lines);
       if (held.length === 1) releaseAt = chunkEnd(bounds, p - 1);
       recs.clear();
@@ -548,7 +548,7 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
     }
   }
   yield* release();
-  if (recs.rows > 0) yield batcher.cells(recs.block(buf, at, p, buf.toString("utf8", at, p), isAscii(buf.subarray(at, p))), lines);
+  if (recs.rows > 0) yield batcher.cells(recs.block(buf, at, p), lines);
   yield* batcher.finish();
 }
 

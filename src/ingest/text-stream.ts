@@ -8,11 +8,6 @@ import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { DataError } from "../errors.js";
 
-/** Decoded text of a file, chunk by chunk. */
-export interface TextChunks {
-  chunks: AsyncIterable<string>;
-}
-
 /** Largest decompressed size accepted from one `.gz` export: beyond it we assume a gzip bomb. */
 export const MAX_GUNZIPPED_BYTES = 64 * 1024 ** 3;
 

@@ -282,15 +282,16 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
         const validity = BitSet.full(n);
         // Plain numbers and dates of scanned bytes are read in place; the rest as text below.
         const inPlace = cells && !derive && !col.format ? placeReader(col, opts.decimal) : undefined;
+        const block = inPlace ? cells : undefined;
         for (let r = 0; r < n; r++) {
-          if (inPlace) {
-            const k = r * cells!.width + idx;
-            const at = cells!.starts[k], end = cells!.ends[k];
+          if (block && inPlace) {
+            const k = r * block.width + idx;
+            const at = block.starts[k], end = block.ends[k];
             if (at === end) {
               validity.delete(r);
               continue;
             }
-            const v = cells!.escaped[k] === 1 ? undefined : inPlace(cells!.text, at, end);
+            const v = block.escaped[k] === 1 ? undefined : inPlace(block.text, at, end);
             if (v !== undefined) {
               values[r] = v;
               continue;
