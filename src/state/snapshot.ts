@@ -19,6 +19,7 @@ import path from "node:path";
 import { isSystemError, StateError } from "../errors.js";
 import { bestEffort, fsyncDir, onFile, pathExists, writeAll, writeAside } from "../fs-atomic.js";
 import type { Membership } from "../table/membership.js";
+import { JsonLines } from "./json-lines.js";
 
 /** What current.json may point to, and the member files a manifest may name: nothing outside the state folder. */
 const SNAPSHOT_NAME = /^snapshots\/[A-Za-z0-9_-]{1,64}$/;
@@ -102,18 +103,31 @@ export interface HistoryGroup {
   ids: readonly string[];
 }
 
-/** The history lines of `groups`, each the JSON of a HistoryEvent (keys in its order). */
-function* historyLines(groups: readonly HistoryGroup[]): Generator<string> {
-  for (const g of groups) {
-    const head = `{"run_id":${JSON.stringify(g.run_id)},"as_of":${JSON.stringify(g.as_of)},"at":${JSON.stringify(g.at)},"segment":${JSON.stringify(g.segment)},"customer_id":`;
-    const tail = `,"event":${JSON.stringify(g.event)}}\n`;
-    for (const id of g.ids) yield head + JSON.stringify(id) + tail;
-  }
+/** Writes the history lines of `groups`, each the JSON of a HistoryEvent (keys in its order). */
+function historyLines(groups: readonly HistoryGroup[]): (out: JsonLines) => void {
+  return (out) => {
+    for (const g of groups) {
+      const head = Buffer.from(`{"run_id":${JSON.stringify(g.run_id)},"as_of":${JSON.stringify(g.as_of)},"at":${JSON.stringify(g.at)},"segment":${JSON.stringify(g.segment)},"customer_id":`);
+      const tail = Buffer.from(`,"event":${JSON.stringify(g.event)}}\n`);
+      for (const id of g.ids) {
+        out.bytes(head);
+        out.string(id);
+        out.bytes(tail);
+      }
+    }
+  };
 }
 
-/** The member file of a membership: one JSON string a line. */
-function* memberLines(ids: readonly string[]): Generator<string> {
-  for (const id of ids) yield JSON.stringify(id) + "\n";
+const NEWLINE = Buffer.from("\n");
+
+/** Writes the member file of a membership: one JSON string a line. */
+function memberLines(ids: readonly string[]): (out: JsonLines) => void {
+  return (out) => {
+    for (const id of ids) {
+      out.string(id);
+      out.bytes(NEWLINE);
+    }
+  };
 }
 
 /** The state folder of a project. */
@@ -257,32 +271,16 @@ function readJson(file: string): unknown {
   }
 }
 
-/** Bytes gathered before each write(2) of a file written in pieces. */
-const WRITE_CHUNK = 1 << 20;
-
-/**
- * Writes `text`, or its pieces in order, durably to a new file. Pieces are written about
- * 1 MiB at a time: a first run at a million customers has millions of history lines, more
- * than one JavaScript string can hold.
- */
-function writeDurable(file: string, text: string | Iterable<string>): void {
+/** Writes `text`, or the lines `write` gives (src/state/json-lines.ts), durably to a new file. */
+function writeDurable(file: string, text: string | ((out: JsonLines) => void)): void {
   const fd = openSync(file, "wx", 0o600);
   try {
     onFile(file, () => {
       if (typeof text === "string") writeAll(fd, text);
       else {
-        let parts: string[] = [];
-        let size = 0;
-        for (const piece of text) {
-          parts.push(piece);
-          size += piece.length;
-          if (size >= WRITE_CHUNK) {
-            writeAll(fd, parts.join(""));
-            parts = [];
-            size = 0;
-          }
-        }
-        if (parts.length) writeAll(fd, parts.join(""));
+        const out = new JsonLines(fd);
+        text(out);
+        out.flush();
       }
       fsyncSync(fd);
     });
