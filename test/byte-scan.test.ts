@@ -14,6 +14,7 @@ import { planHeader, typeBatch, type TypedBatch } from "../src/ingest/typed-batc
 import type { ResolvedSource } from "../src/ingest/sources.js";
 import { DEFAULT_LIMITS, type Limits } from "../src/config/load-config.js";
 import { mulberry32 } from "./random.js";
+import { keyText, type IdForm } from "../src/table/id-index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "segment-byte-scan-"));
 let fileNo = 0;
@@ -32,6 +33,8 @@ interface Setup {
   batchSize: number;
   chunkBytes: number;
   wanted: string[];
+  /** The form of the id column's ids, read as keys (typed-batch.ts) where the bytes allow. */
+  form: IdForm;
 }
 
 function sourceOf(file: string, s: Setup): ResolvedSource {
@@ -49,12 +52,19 @@ interface Outcome {
   error?: string;
   /** Batches that came as byte-scanned cells. */
   cellBatches: number;
+  /** Batches with an id read as a key. */
+  keyed?: number;
 }
 
-function plain(b: TypedBatch): unknown {
+/** A batch as plain data; an id read as a key is given as the text keyText makes of it. */
+function plain(b: TypedBatch, form: IdForm): unknown {
   const columns = Object.fromEntries(Object.entries(b.columns).map(([k, c]) => [k, {
     type: c.type,
-    values: Array.from(c.values as ArrayLike<unknown>, (v) => (Object.is(v, -0) ? "-0" : v)),
+    values: Array.from(c.values as ArrayLike<unknown>, (v, r) => {
+      const key = "keys" in c && c.keys ? c.keys[r] : NaN;
+      if (!Number.isNaN(key)) return v === "" ? keyText(key, form) : `a key and a value: ${String(v)}`;
+      return Object.is(v, -0) ? "-0" : v;
+    }),
     valid: Array.from({ length: b.length }, (_, r) => c.validity.has(r)),
   }]));
   return { length: b.length, lines: Array.from(b.lines), columns, custom: b.custom };
@@ -80,9 +90,12 @@ async function read(file: string, s: Setup, byteScan: boolean): Promise<Outcome>
     for await (const batch of records) {
       if (batch.cells) out.cellBatches++;
       const plan = planHeader(batch.header, source, "UTC", s.wanted, reading);
+      // Asked of both reads: only byte-scanned batches can give keys.
+      for (const c of plan.columns) if (c.type === "id") c.key = s.form;
       const { typed, bad } = typeBatch(batch, plan, source);
       out.bad.push(...bad.map((b) => b.problem));
-      out.batches.push(plain(typed));
+      out.batches.push(plain(typed, s.form));
+      for (const c of Object.values(typed.columns)) if ("keys" in c && c.keys?.some((k) => !Number.isNaN(k))) out.keyed = (out.keyed ?? 0) + 1;
     }
   } catch (e) {
     if (!(e instanceof DataError)) throw e;
@@ -111,7 +124,7 @@ const TEXTS = ["Moscow", "Санкт-Петербург", "café", "🙂 tea", "
 
 function cell(rng: Rng, kind: "id" | "date" | "datetime" | "number" | "integer" | "text" | "bool" | "list", s: Setup): string {
   switch (kind) {
-    case "id": return pick(rng, ["C0001", "C0002", "'C0003", " C0004", "", "Ид-5"]);
+    case "id": return pick(rng, ["C0001", "C0002", "C0010", "'C0003", " C0004", "C0005 ", "C12", "C00001", "c0001", "", "Ид-5", "1000001", "12", "0123", "0", "'77", "1e3", "C-1", "CC0001", "C0001\u00a0"]);
     case "date": return rng() < 0.7 ? DATES[0] : pick(rng, DATES);
     case "datetime": return rng() < 0.6 ? DATETIMES[Math.floor(rng() * 3)] : pick(rng, DATETIMES);
     case "integer": return rng() < 0.6 ? String(Math.floor(rng() * 1000)) : pick(rng, NUMBERS);
@@ -152,6 +165,7 @@ function generate(seed: number): { content: Buffer; setup: Setup } {
     batchSize: pick(rng, [1, 2, 3, 5, 8, 64, 4096]),
     chunkBytes: pick(rng, [1, 3, 8, 9, 13, 16, 29, 64, 1 << 20]),
     wanted: COLUMNS[name].map(([c]) => c).filter((c) => c !== "note" && c !== "bonus" && c !== "sku" && rng() < 0.9),
+    form: pick(rng, [{ prefix: "C", width: 4 }, { prefix: "C", width: 0 }, { prefix: "", width: 0 }, { prefix: "", width: 4 }]),
   };
   // In a shuffled order, so that any column may be the last, whose field a CR may end.
   const cols = [...COLUMNS[name]].sort(() => rng() - 0.5);
@@ -184,21 +198,26 @@ describe("the byte scan", () => {
   it("reads what the string scan reads on 600 seeded files, batch by batch", async () => {
     let read1 = 0;
     let handedOver = 0;
+    let keyed = 0;
     for (let seed = 1; seed <= 600; seed++) {
       const { content, setup } = generate(seed);
       const file = write(content);
       const text = await read(file, setup, false);
       const bytes = await read(file, setup, true);
-      expect({ seed, ...bytes, cellBatches: 0 }).toEqual({ seed, ...text, cellBatches: 0 });
+      expect(text.keyed).toBeUndefined();
+      expect({ seed, ...bytes, cellBatches: 0, keyed: 0 }).toEqual({ seed, ...text, cellBatches: 0, keyed: 0 });
       if (bytes.cellBatches > 0) read1++;
+      if (bytes.keyed) keyed++;
       if (bytes.cellBatches < bytes.batches.length) handedOver++;
     }
     // Both paths are exercised: files read as bytes, and files (or their ends) handed over.
     expect(read1).toBeGreaterThan(200);
     expect(handedOver).toBeGreaterThan(100);
+    // And ids read as keys, in batches with other ids read as text.
+    expect(keyed).toBeGreaterThan(100);
   });
 
-  const setup: Setup = { name: "order_items", delimiter: ",", decimal: ".", limits: DEFAULT_LIMITS, batchSize: 4096, chunkBytes: 1 << 20, wanted: ["order_id", "quantity", "price", "name"] };
+  const setup: Setup = { name: "order_items", delimiter: ",", decimal: ".", limits: DEFAULT_LIMITS, batchSize: 4096, chunkBytes: 1 << 20, wanted: ["order_id", "quantity", "price", "name"], form: { prefix: "", width: 0 } };
 
   it("types quoted, escaped, multi-line and non-ASCII fields in place", async () => {
     // Line 1 is the header; the second record spans lines 3-4; a CRLF ends line 2.

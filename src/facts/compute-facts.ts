@@ -19,15 +19,16 @@ import type { AggregatePlan, ConditionPlan, Plan } from "../segment/plan.js";
 import { emptyResult, type AggResult } from "./aggregates.js";
 import { ConditionCache, conditionMask } from "./row-mask.js";
 import { phase } from "../timings.js";
-import { OrderIndex } from "./order-index.js";
+import { NUMERIC_ID, OrderIndex } from "./order-index.js";
+import type { IdForm } from "../table/id-index.js";
 
 /** What the fact pass reads: the fact exports as typed batches with customer rows. */
 export interface FactSource {
   hasFacts(name: FactExportName): boolean;
   /** Streams a fact export; `wanted` limits the columns typed (customer_id and the timestamp always come). */
-  facts(name: FactExportName, wanted?: readonly string[]): AsyncIterable<FactBatch>;
+  facts(name: FactExportName, wanted?: readonly string[], keyed?: Readonly<Record<string, IdForm>>): AsyncIterable<FactBatch>;
   /** Streams order_items for the item join, or undefined when there is no such export. */
-  orderItems(wanted: readonly string[]): AsyncIterable<TypedBatch> | undefined;
+  orderItems(wanted: readonly string[], keyed?: Readonly<Record<string, IdForm>>): AsyncIterable<TypedBatch> | undefined;
 }
 
 /** Aggregates by id, plus what the pass saw. */
@@ -170,11 +171,14 @@ class Pass {
     const orderLevel = this.aggs.filter((a) => a.itemConditions.length === 0);
     const itemLevel = this.aggs.filter((a) => a.joinsItems);
     const join = itemLevel.length > 0;
-    const wanted = [...columnsOf(this.aggs, "row"), "total", ...(join ? ["id"] : [])];
+    const conditioned = columnsOf(this.aggs, "row");
+    const wanted = [...conditioned, "total", ...(join ? ["id"] : [])];
+    // Order ids no condition reads are read as numbers where they are plainly numbers (OrderIndex).
+    const orderKeys: Record<string, IdForm> = conditioned.includes("id") ? {} : { id: NUMERIC_ID };
     // The item join's per-order state (see the file comment).
     const orders = new OrderIndex(itemLevel.length);
     let orderRows = 0;
-    for await (const batch of source.facts("orders", wanted)) {
+    for await (const batch of source.facts("orders", wanted, orderKeys)) {
       orderRows += batch.length;
       const ts = numbers(batch, "created_at", "datetime");
       const totals = numbers(batch, "total", "decimal");
@@ -183,8 +187,9 @@ class Pass {
       if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions, true, a.before)), orders, ts);
     }
     if (!join) return;
-    const itemCols = ["order_id", "quantity", "price", ...columnsOf(itemLevel, "item")];
-    const items = source.orderItems(itemCols);
+    const itemConditioned = columnsOf(itemLevel, "item");
+    const itemCols = ["order_id", "quantity", "price", ...itemConditioned];
+    const items = source.orderItems(itemCols, itemConditioned.includes("order_id") ? {} : { order_id: NUMERIC_ID });
     // Without order_items, bind has warned already (the schema says so).
     if (!items) return;
     if (orders.size === 0 && orderRows > 0) {
@@ -198,8 +203,9 @@ class Pass {
       const price = numbers(batch, "price", "decimal");
       const ordinals = new Int32Array(batch.length).fill(-1);
       if (ids && ids.type === "id") {
+        const keys = ids.keys;
         for (let r = 0; r < batch.length; r++) {
-          const o = ids.validity.has(r) ? orders.get(ids.values[r]) : -1;
+          const o = keys && keys[r] === keys[r] ? orders.getKey(keys[r]) : ids.validity.has(r) ? orders.get(ids.values[r]) : -1;
           if (o < 0) this.out.unmatchedItems++;
           else ordinals[r] = o;
         }
@@ -239,9 +245,12 @@ function indexOrders(batch: FactBatch, passMasks: Array<Uint8Array | undefined>,
   const ids = batch.columns.id;
   if (!ids || ids.type !== "id") return;
   const passes = new Uint8Array(passMasks.length);
+  const keys = ids.keys;
   for (let r = 0; r < batch.length; r++) {
-    if (!ids.validity.has(r)) continue;
+    const key = keys ? keys[r] : NaN;
+    if (key !== key && !ids.validity.has(r)) continue;
     for (let k = 0; k < passMasks.length; k++) passes[k] = passMasks[k] ? passMasks[k]![r] : 1;
-    orders.add(ids.values[r], batch.customer[r], ts ? ts[r] : NaN, passes);
+    if (key === key) orders.addKey(key, batch.customer[r], ts ? ts[r] : NaN, passes);
+    else orders.add(ids.values[r], batch.customer[r], ts ? ts[r] : NaN, passes);
   }
 }

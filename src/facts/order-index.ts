@@ -10,7 +10,7 @@
  * so the two tables never disagree and the join stays exact.
  */
 import { detach } from "../table/detach.js";
-import { digitsFrom, slotHash } from "../table/id-index.js";
+import { digitsFrom, slotHash, type IdForm } from "../table/id-index.js";
 
 const EMPTY = -1;
 
@@ -18,6 +18,9 @@ const EMPTY = -1;
 export function numericId(id: string): number {
   return digitsFrom(id, 0);
 }
+
+/** The form of the ids the numeric table holds: what a reader may give as keys (typed-batch.ts). */
+export const NUMERIC_ID: IdForm = { prefix: "", width: 0 };
 
 /** Orders by id: ordinal 0, 1, 2... in the order first added. */
 export class OrderIndex {
@@ -40,7 +43,11 @@ export class OrderIndex {
   /** The ordinal of an id, or -1. */
   get(id: string): number {
     const v = numericId(id);
-    if (v < 0) return this.texts.get(id) ?? -1;
+    return v < 0 ? this.texts.get(id) ?? -1 : this.getKey(v);
+  }
+
+  /** The ordinal of the id whose number is `v` (numericId), or -1. */
+  getKey(v: number): number {
     for (let s = slotHash(v) & this.mask; ; s = (s + 1) & this.mask) {
       const o = this.slots[s];
       if (o === EMPTY) return -1;
@@ -51,18 +58,26 @@ export class OrderIndex {
   /** Adds an order unless its id is known (the first row of an id wins); its ordinal or -1. */
   add(id: string, customer: number, ts: number, passes: ArrayLike<number>): number {
     const v = numericId(id);
+    if (v >= 0) return this.addKey(v, customer, ts, passes);
+    if (this.texts.has(id)) return -1;
+    this.texts.set(detach(id), this.size);
+    return this.place(customer, ts, passes);
+  }
+
+  /** add() of the id whose number is `v` (numericId). */
+  addKey(v: number, customer: number, ts: number, passes: ArrayLike<number>): number {
+    if ((this.numeric + 1) * 2 > this.slots.length) this.rehash();
+    let s = slotHash(v) & this.mask;
+    for (; this.slots[s] !== EMPTY; s = (s + 1) & this.mask) if (this.keys[s] === v) return -1;
+    this.slots[s] = this.size;
+    this.keys[s] = v;
+    this.numeric++;
+    return this.place(customer, ts, passes);
+  }
+
+  /** The per-order state of the next ordinal; that ordinal. */
+  private place(customer: number, ts: number, passes: ArrayLike<number>): number {
     const o = this.size;
-    if (v < 0) {
-      if (this.texts.has(id)) return -1;
-      this.texts.set(detach(id), o);
-    } else {
-      if ((this.numeric + 1) * 2 > this.slots.length) this.rehash();
-      let s = slotHash(v) & this.mask;
-      for (; this.slots[s] !== EMPTY; s = (s + 1) & this.mask) if (this.keys[s] === v) return -1;
-      this.slots[s] = o;
-      this.keys[s] = v;
-      this.numeric++;
-    }
     if (o === this.customer.length) this.grow();
     this.customer[o] = customer;
     this.ts[o] = ts;

@@ -15,14 +15,14 @@ import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from 
 import type { ValueType } from "../table/value-type.js";
 import { readRecords } from "./read-records.js";
 import { recordAt } from "./records.js";
-import { IdHashes, idHash } from "./unique-ids.js";
+import { IdHashes, idHash, keyHash } from "./unique-ids.js";
 import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type FactExportName } from "../schema/exports.js";
 import { resolveSources, type ResolvedSource } from "./sources.js";
 import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, type TypedBatch, type TypedValues } from "./typed-batch.js";
 import { choiceHint } from "../suggest.js";
 import { endPhase } from "../timings.js";
 import { statSync } from "node:fs";
-import { idIndex, type IdLookup } from "../table/id-index.js";
+import { idIndex, keyText, type IdForm, type IdLookup } from "../table/id-index.js";
 import { performance } from "node:perf_hooks";
 
 /** The customers as typed columns, with an id -> row index (src/table/id-index.ts). */
@@ -154,7 +154,7 @@ export class Project {
    * Streams a fact export in typed batches with customer row indices. `wanted` limits the
    * columns typed (customer_id and the timestamp are always included).
    */
-  async *facts(name: FactExportName, wanted?: readonly string[]): AsyncGenerator<FactBatch> {
+  async *facts(name: FactExportName, wanted?: readonly string[], keyed: Readonly<Record<string, IdForm>> = {}): AsyncGenerator<FactBatch> {
     // The customers as loaded (only the id is needed here), or loaded now.
     const customers = this.customerTable ?? await this.customers();
     if (name === "orders" && this.report.ordersFromItems) {
@@ -169,24 +169,41 @@ export class Project {
     const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : []), ...(unique ? ["id"] : [])])] : undefined;
     if (name !== "order_items") this.report.orphans[name] = 0;
     const examples = (this.report.orphanExamples[name] = [] as string[]);
-    for await (const batch of this.typedBatches(source, cols)) {
+    // Customer ids of the index's form are looked up by their number, read from the bytes (typed-batch.ts).
+    const index = customers.index;
+    const form = index.form;
+    const keys: Record<string, IdForm> = { ...keyed, ...(form && index.getKey ? { customer_id: form } : {}) };
+    for await (const batch of this.typedBatches(source, cols, { keys })) {
       const customer = new Int32Array(batch.length).fill(-1);
       const ids = batch.columns.customer_id;
       let orphans = 0;
       if (ids && (ids.type === "id" || ids.type === "string")) {
+        const numbers = ids.keys;
         for (let r = 0; r < batch.length; r++) {
-          const row = ids.validity.has(r) ? customers.index.get(ids.values[r]) : undefined;
-          if (row === undefined) {
-            orphans++;
-            if (examples.length < ORPHAN_EXAMPLES && ids.validity.has(r) && !examples.includes(ids.values[r])) examples.push(detach(ids.values[r]));
-          } else customer[r] = row;
+          const key = numbers ? numbers[r] : NaN;
+          const keyedRow = key === key;
+          const row = keyedRow ? index.getKey!(key) : ids.validity.has(r) ? index.get(ids.values[r]) : undefined;
+          if (row !== undefined) {
+            customer[r] = row;
+            continue;
+          }
+          orphans++;
+          if (examples.length < ORPHAN_EXAMPLES && (keyedRow || ids.validity.has(r))) {
+            const id = keyedRow ? keyText(key, form!) : detach(ids.values[r]);
+            if (!examples.includes(id)) examples.push(id);
+          }
         }
       }
       // Counted batch by batch, so the report is right however far a reader got.
       if (name !== "order_items") this.report.orphans[name]! += orphans;
       const orderIds = batch.columns.id;
       if (unique && orderIds && (orderIds.type === "id" || orderIds.type === "string")) {
-        for (let r = 0; r < batch.length; r++) if (orderIds.validity.has(r)) unique.add(orderIds.values[r]);
+        const numbers = orderIds.keys;
+        const idForm = keys.id;
+        for (let r = 0; r < batch.length; r++) {
+          if (numbers && numbers[r] === numbers[r]) unique.addHash(keyHash(numbers[r], idForm!));
+          else if (orderIds.validity.has(r)) unique.add(orderIds.values[r]);
+        }
       }
       yield { ...batch, customer };
     }
@@ -194,9 +211,9 @@ export class Project {
   }
 
   /** Streams order_items in typed batches (for the item join), or undefined when there is none. */
-  orderItems(wanted: readonly string[]): AsyncIterable<TypedBatch> | undefined {
+  orderItems(wanted: readonly string[], keyed: Readonly<Record<string, IdForm>> = {}): AsyncIterable<TypedBatch> | undefined {
     const source = this.sources.order_items;
-    return source ? this.typedBatches(source, wanted) : undefined;
+    return source ? this.typedBatches(source, wanted, { keys: keyed }) : undefined;
   }
 
   /** A fact export's custom columns (its columns mapped to no canonical one), from its header. */
@@ -243,7 +260,7 @@ export class Project {
    * types have been inferred are typed when wanted; `raw` ones come as text; `quiet` leaves
    * bad rows unreported.
    */
-  async *typedBatches(source: ResolvedSource, wanted?: readonly string[], opts: { raw?: readonly string[]; quiet?: boolean; customers?: readonly string[]; onHeader?: (header: string[]) => void } = {}): AsyncGenerator<TypedBatch> {
+  async *typedBatches(source: ResolvedSource, wanted?: readonly string[], opts: { raw?: readonly string[]; quiet?: boolean; customers?: readonly string[]; onHeader?: (header: string[]) => void; keys?: Readonly<Record<string, IdForm>> } = {}): AsyncGenerator<TypedBatch> {
     let plan: HeaderPlan | undefined;
     let rows = 0;
     let current: ResolvedSource = source;
@@ -274,6 +291,7 @@ export class Project {
         if (!plan || plan.width !== batch.header.length) {
           const fresh = !plan;
           plan = planHeader(batch.header, current, "UTC", wanted, reading);
+          for (const c of plan.columns) if (c.type === "id" && opts.keys?.[c.name]) c.key = opts.keys[c.name];
           opts.onHeader?.(batch.header);
           if (fresh) {
             checkHeader(current, plan, batch.header, this.report.ordersFromItems);

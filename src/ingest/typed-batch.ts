@@ -12,18 +12,24 @@ import {
   TYPE_EXPECTATION, type DateFormat,
 } from "../schema/parse-value.js";
 import { rowCount, type RawCell, type RecordBatch } from "./records.js";
+import type { CellBlock } from "./scan-bytes.js";
 import type { ValueType } from "../table/value-type.js";
 import { BitSet } from "../table/bitset.js";
 import { rawCellText } from "../table/value-text.js";
 import { customFieldName, SCHEMAS } from "../schema/exports.js";
+import { keyIn, type IdForm } from "../table/id-index.js";
 
 /**
  * Typed values of one column of a batch. Nulls are marked the way customer columns mark
  * them: a clear bit in `validity` (the value slot then holds 0, "" or an empty list).
  * Dates are day numbers, datetimes epoch ms.
+ *
+ * An id column the caller looks up by number (ColumnPlan.key) may come with `keys`: for
+ * each row whose cell is an id of the column's form, its number, with "" in `values`; NaN
+ * and the id in `values` for every other row. Only byte-scanned batches have them.
  */
 export type TypedValues =
-  | { type: "id" | "string"; values: string[]; validity: BitSet }
+  | { type: "id" | "string"; values: string[]; validity: BitSet; keys?: Float64Array }
   | { type: "integer" | "decimal" | "date" | "datetime"; values: Float64Array; validity: BitSet }
   | { type: "bool"; values: Uint8Array; validity: BitSet }
   | { type: "list"; values: string[][]; validity: BitSet };
@@ -53,6 +59,8 @@ interface ColumnPlan {
   timezone: string;
   /** A derived column: the source value mapped by the config's `values` rules. */
   derive?: (cell: RawCell) => RawCell;
+  /** An id column looked up by number: its ids of this form are read as `keys`, not strings. */
+  key?: IdForm;
 }
 
 /** The function of a mapping's `values` and `default`: the first rule that fits gives the value. */
@@ -260,6 +268,10 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
     switch (col.type) {
       case "id":
       case "string": {
+        if (col.type === "id" && col.key && cells && !derive && !dropZeros) {
+          columns[col.name] = keyedIds(cells, idx, col.key, n, (r) => reject(r, col, cellAt(r)));
+          break;
+        }
         const values = new Array<string>(n);
         const validity = BitSet.full(n);
         for (let r = 0; r < n; r++) {
@@ -396,6 +408,33 @@ export function typeBatch(batch: RecordBatch, plan: HeaderPlan, source: Resolved
   return { typed: { ...compact({ length: n, lines, columns, custom }, ok), display: source.display }, bad };
 }
 
+/**
+ * An id column of scanned bytes with `keys` (TypedValues): a cell that is plainly an id of
+ * `form` is read as its number, any other as text the usual way.
+ */
+function keyedIds(block: CellBlock, idx: number, form: IdForm, n: number, reject: (r: number) => void): TypedValues {
+  const values = new Array<string>(n);
+  const keys = new Float64Array(n);
+  const validity = BitSet.full(n);
+  for (let r = 0; r < n; r++) {
+    const k = r * block.width + idx;
+    const at = block.starts[k], end = block.ends[k];
+    const key = block.escaped[k] === 1 ? -1 : keyIn(block.text, at, end, form);
+    if (key >= 0) {
+      keys[r] = key;
+      values[r] = "";
+      continue;
+    }
+    keys[r] = NaN;
+    const t = textOf(block.cell(r, idx));
+    const v = t === undefined || t === null ? "" : parseId(t);
+    if (t === undefined) reject(r);
+    values[r] = v;
+    if (v === "") validity.delete(r);
+  }
+  return { type: "id", values, validity, keys };
+}
+
 /** The cells of one column of a batch, by row. */
 function cellReader(batch: RecordBatch, index: number): (r: number) => RawCell {
   const cells = batch.cells;
@@ -441,7 +480,7 @@ function compact(b: TypedBatch, keep: Uint8Array): TypedBatch {
         columns[name] = { type: "list", values: pick(col.values), validity };
         break;
       default:
-        columns[name] = { type: col.type, values: pick(col.values), validity };
+        columns[name] = { type: col.type, values: pick(col.values), validity, ...(col.keys ? { keys: Float64Array.from(pick(col.keys)) } : {}) };
     }
   }
   const custom: TypedBatch["custom"] = {};

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../test/random.js";
-import { digitsFrom, idIndex } from "./id-index.js";
+import { digitsFrom, idIndex, keyIn, keyText } from "./id-index.js";
 
 describe("idIndex", () => {
   const forms: Array<[string, (n: number, k: number) => string, boolean]> = [
@@ -46,6 +46,15 @@ describe("idIndex", () => {
       }
       const wrong = queries.filter((q) => index.get(q) !== want.get(q) || index.has(q) !== want.has(q));
       expect(wrong).toEqual([]);
+      // By number (what the fact pass asks for ids read from the bytes): a query of the
+      // index's form, found by its key, is the Map's row; keyText gives back the query.
+      const form = index.form;
+      expect(form !== undefined).toBe(numeric);
+      if (!form) return;
+      const keyed = queries.map((q) => [q, keyIn(`<${q}>`, 1, q.length + 1, form)] as const).filter(([, key]) => key >= 0);
+      expect(keyed.length).toBeGreaterThan(ids.length);
+      const wrongKeys = keyed.filter(([q, key]) => index.getKey!(key) !== want.get(q) || keyText(key, form) !== q);
+      expect(wrongKeys).toEqual([]);
     });
   }
 
@@ -61,5 +70,16 @@ describe("idIndex", () => {
     expect([digitsFrom("C0123", 1), digitsFrom("C", 1), digitsFrom("12a", 0), digitsFrom("1234567890123456", 0)]).toEqual([-1, -1, -1, -1]);
     expect([digitsFrom("C0123", 1, 4), digitsFrom("C0123", 1, 5), digitsFrom("0000", 0, 4)]).toEqual([123, -1, 0]);
     expect(digitsFrom("999999999999999", 0)).toBe(999999999999999);
+  });
+
+  it("keyIn reads the prefix and digits of a form from a range, nothing around it", () => {
+    const text = "xC0042,C42;42 ";
+    expect(keyIn(text, 1, 6, { prefix: "C", width: 4 })).toBe(42);
+    expect(keyIn(text, 1, 6, { prefix: "C", width: 0 })).toBe(-1);
+    expect(keyIn(text, 7, 10, { prefix: "C", width: 0 })).toBe(42);
+    expect(keyIn(text, 11, 13, { prefix: "", width: 0 })).toBe(42);
+    // A space is not part of a number; an empty range, or the prefix alone, is no id.
+    expect([keyIn(text, 11, 14, { prefix: "", width: 0 }), keyIn(text, 3, 3, { prefix: "", width: 0 }), keyIn(text, 1, 2, { prefix: "C", width: 0 })]).toEqual([-1, -1, -1]);
+    expect([keyText(42, { prefix: "C", width: 4 }), keyText(0, { prefix: "", width: 0 }), keyText(7, { prefix: "id-", width: 2 })]).toEqual(["C0042", "0", "id-07"]);
   });
 });

@@ -16,6 +16,16 @@ export interface IdLookup {
   get(id: string): number | undefined;
   has(id: string): boolean;
   readonly size: number;
+  /** Set when every id is `prefix` and a number of this form: ids can then be looked up by their number (getKey). */
+  readonly form?: IdForm;
+  /** The row of the id whose number (keyIn) is `key`. */
+  getKey?(key: number): number | undefined;
+}
+
+/** Ids that are a fixed prefix and a number: canonical (no leading zero) when `width` is 0, else exactly `width` digits. */
+export interface IdForm {
+  prefix: string;
+  width: number;
 }
 
 const MAX_DIGITS = 15;
@@ -26,15 +36,39 @@ const EMPTY = -1;
  * zero) when `width` is 0, else exactly `width` digits, leading zeros allowed.
  */
 export function digitsFrom(s: string, from: number, width = 0): number {
-  const n = s.length - from;
+  return digitsIn(s, from, s.length, width);
+}
+
+/** digitsFrom of the text from `from` to `end`. */
+export function digitsIn(s: string, from: number, end: number, width = 0): number {
+  const n = end - from;
   if (n <= 0 || n > MAX_DIGITS || (width !== 0 && n !== width)) return -1;
   let v = 0;
-  for (let i = from; i < s.length; i++) {
+  for (let i = from; i < end; i++) {
     const d = s.charCodeAt(i) - 48;
     if (d < 0 || d > 9 || (d === 0 && i === from && n > 1 && width === 0)) return -1;
     v = v * 10 + d;
   }
   return v;
+}
+
+/**
+ * The number of the id written in `s` from `at` to `end` when it is of `form` (the prefix,
+ * then the digits), else -1. Such a text begins with the prefix or a digit and ends with a
+ * digit, so it has no space or apostrophe to strip (parseId): it is the id as it stands.
+ */
+export function keyIn(s: string, at: number, end: number, form: IdForm): number {
+  const { prefix } = form;
+  const p = prefix.length;
+  if (end - at <= p) return -1;
+  for (let i = 0; i < p; i++) if (s.charCodeAt(at + i) !== prefix.charCodeAt(i)) return -1;
+  return digitsIn(s, at + p, end, form.width);
+}
+
+/** The text of the id of `form` whose number is `key`: what keyIn read it from. */
+export function keyText(key: number, form: IdForm): string {
+  const digits = String(key);
+  return form.prefix + (form.width > 0 ? digits.padStart(form.width, "0") : digits);
 }
 
 /** A mixing of a double's integer value into 32 bits, for the slot. */
@@ -49,13 +83,17 @@ export function slotHash(v: number): number {
 
 /** Ids that are one prefix and distinct numbers (canonical, or of one width), by number. */
 class PrefixedNumbers implements IdLookup {
+  readonly form: IdForm;
+
   private constructor(
     private readonly prefix: string,
     private readonly width: number,
     private readonly keys: Float64Array,
     private readonly slots: Int32Array,
     readonly size: number,
-  ) {}
+  ) {
+    this.form = { prefix, width };
+  }
 
   /** The index of `ids`, or undefined when they are not all of this form. */
   static of(ids: readonly string[]): PrefixedNumbers | undefined {
@@ -90,7 +128,10 @@ class PrefixedNumbers implements IdLookup {
     if (id.length <= p) return undefined;
     for (let i = 0; i < p; i++) if (id.charCodeAt(i) !== this.prefix.charCodeAt(i)) return undefined;
     const v = digitsFrom(id, p, this.width);
-    if (v < 0) return undefined;
+    return v < 0 ? undefined : this.getKey(v);
+  }
+
+  getKey(v: number): number | undefined {
     const mask = this.slots.length - 1;
     for (let s = slotHash(v) & mask; ; s = (s + 1) & mask) {
       const row = this.slots[s];
