@@ -180,6 +180,21 @@ describe("run's files", () => {
     expect(bytes("moscow", "members.csv").toString().trim().split("\n")).toHaveLength(6);
   });
 
+  it("names in left files the members who are gone from the customers export, with or without --fields", () => {
+    // c4 is deleted from the shop: it leaves both segments. Its id is all the run knows of it,
+    // so an added column is empty for it (run.ts OutputRows: ids alone need no lookup).
+    for (const fields of [[], ["--fields", "city"]]) {
+      const dir = project();
+      expect(segment(["run", ...AS_OF, ...fields], dir).code).toBe(0);
+      writeFileSync(path.join(dir, "data", "customers.csv"), "id,city\nc1,Moscow\nc2,Moscow\nc3,Moscow\n");
+      expect(segment(["run", "--as-of", "2026-11-24", ...fields], dir).code).toBe(0);
+      const want = fields.length ? ["id,city", "c4,"] : ["id", "c4"];
+      expect(read(dir, "out", "moscow", "left.csv").trim().split("\n")).toEqual(want);
+      expect(read(dir, "out", "buyers", "left.csv").trim().split("\n")).toEqual(want);
+      expect(ids(dir, "moscow", "members.csv")).toEqual(fields.length ? ["c1,Moscow", "c2,Moscow", "c3,Moscow"] : ["c1", "c2", "c3"]);
+    }
+  });
+
   it("runs the documented example hook, which appends each entered customer", () => {
     const dir = project(`hooks:\n  after_run: [node, ${JSON.stringify(path.join(ROOT, "docs", "hooks", "append-entered.mjs"))}, entered.log]\n`);
     const r = segment(["run", ...AS_OF], dir);

@@ -330,7 +330,8 @@ interface OutputFile {
 /** Writes every output file aside, in every format; on a failure none are left. */
 async function stageOutputs(outputs: OutputFile[], formats: Format[], ev: Evaluation, timezone: string, warn: (m: string) => void): Promise<StagedFile[]> {
   const staged: StagedFile[] = [];
-  const rows = new OutputRows(ev);
+  // A run's message names no missing ids: its rows need not count them.
+  const rows = new OutputRows(ev, false);
   const reports: Array<{ file: string; report: WriteReport }> = [];
   try {
     for (let k = 0; k < outputs.length; k++) {
