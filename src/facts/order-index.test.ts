@@ -7,6 +7,40 @@ describe("numericId", () => {
 });
 
 describe("OrderIndex", () => {
+  it("agrees with a Map on orders numbered in runs, with jumps forward and back and repeats", () => {
+    // Runs of consecutive numbers fill the direct table and widen it; jumps far ahead go to
+    // the hash table until the table widens over them (then they move into it); numbers below
+    // the first one always stay in the hash table. A Map of the same ids is the reference.
+    let a = 5;
+    const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+    const index = new OrderIndex(1);
+    const ref = new Map<number, number>();
+    const added: number[] = [];
+    let v = 1_000_000;
+    for (let k = 0; k < 200_000; k++) {
+      const u = rand();
+      if (u < 0.9) v += rand() < 0.8 ? 1 : 2;
+      else if (u < 0.93) v += 3000 + Math.floor(rand() * 40_000);
+      else if (u < 0.96 && added.length) v = added[Math.floor(rand() * added.length)];
+      else if (u < 0.98) v = Math.floor(rand() * 1_000_000);
+      else v = 1_000_000 + Math.floor(rand() * 2_000_000);
+      const o = rand() < 0.5 ? index.addKey(v, k, k, [1]) : index.add(String(v), k, k, [1]);
+      if (ref.has(v)) expect(o).toBe(-1);
+      else {
+        expect(o).toBe(ref.size);
+        ref.set(v, o);
+        added.push(v);
+      }
+    }
+    const wrong: number[] = [];
+    for (const [id, o] of ref) if (index.getKey(id) !== o || index.get(String(id)) !== o || index.customer[o] !== index.ts[o]) wrong.push(id);
+    for (let k = 0; k < 100_000; k++) {
+      const q = Math.floor(rand() * 4_000_000);
+      if ((ref.get(q) ?? -1) !== index.getKey(q)) wrong.push(q);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it("agrees with a Map on 300,000 ids of both kinds, through rehashes, first row winning", () => {
     // Reference: a plain Map from id text to the first ordinal, built alongside.
     let a = 11;

@@ -9,6 +9,9 @@ import { mulberry32 } from "../../test/random.js";
 import { digitsFrom, idIndex, keyIn, keyText } from "./id-index.js";
 
 describe("idIndex", () => {
+  // Numbers 0..1e6 for 2,000 ids go into the hash table; the dense forms squeeze them into
+  // a range of 2,000 to 6,000 (a direct table: PrefixedNumbers, DENSE_RANGE 3).
+  const dense = (n: number) => 5000 + (n % 4000);
   const forms: Array<[string, (n: number, k: number) => string, boolean]> = [
     // [name, id of number n (k-th id), whether the numeric table should take it]
     ["bare numbers", (n) => String(n), true],
@@ -22,6 +25,9 @@ describe("idIndex", () => {
     ["16 digits", (n) => String(1000000000000000 + n), false],
     ["texts", (n) => `user${n}x`, false],
     ["unicode digits", (n, k) => (k === 5 ? `C${n}٣` : `C${n}`), false],
+    ["dense numbers, one prefix", (n) => `C${dense(n)}`, true],
+    ["dense numbers, zero-padded", (n) => `C${String(dense(n)).padStart(8, "0")}`, true],
+    ["dense numbers, bare", (n) => String(dense(n)), true],
   ];
 
   for (const [name, make, numeric] of forms) {
@@ -31,8 +37,9 @@ describe("idIndex", () => {
       const ids: string[] = [];
       for (let k = 0; ids.length < 2000; k++) {
         const n = Math.floor(rnd() * 1e6);
-        if (seen.has(n)) continue;
+        if (seen.has(n) || (name.startsWith("dense") && seen.has(dense(n)))) continue;
         seen.add(n);
+        seen.add(dense(n));
         ids.push(make(n, ids.length));
       }
       const want = new Map(ids.map((id, i) => [id, i]));

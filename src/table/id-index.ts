@@ -30,6 +30,8 @@ export interface IdForm {
 
 const MAX_DIGITS = 15;
 const EMPTY = -1;
+/** Numbers that span at most this many times their count go into a direct table (PrefixedNumbers). */
+const DENSE_RANGE = 3;
 
 /**
  * The whole number written in `s` from `from` to its end, or -1: canonical (no leading
@@ -85,14 +87,30 @@ export function slotHash(v: number): number {
 class PrefixedNumbers implements IdLookup {
   readonly form: IdForm;
 
+  /**
+   * Rows by number: `dense[v - base]` when the numbers fill at least a third of their range
+   * (shops number customers in sequence), 4 bytes a number and one read of a small array a
+   * lookup; else the open-addressing table of `keys` and `slots`.
+   */
+  private readonly dense?: Int32Array;
+  private readonly base: number = 0;
+  private readonly keys?: Float64Array;
+  private readonly slots?: Int32Array;
+
   private constructor(
     private readonly prefix: string,
     private readonly width: number,
-    private readonly keys: Float64Array,
-    private readonly slots: Int32Array,
+    table: { dense: Int32Array; base: number } | { keys: Float64Array; slots: Int32Array },
     readonly size: number,
   ) {
     this.form = { prefix, width };
+    if ("dense" in table) {
+      this.dense = table.dense;
+      this.base = table.base;
+    } else {
+      this.keys = table.keys;
+      this.slots = table.slots;
+    }
   }
 
   /** The index of `ids`, or undefined when they are not all of this form. */
@@ -106,21 +124,39 @@ class PrefixedNumbers implements IdLookup {
 
   private static tryWidth(ids: readonly string[], prefix: string, width: number): PrefixedNumbers | undefined {
     const p = prefix.length;
+    const numbers = new Float64Array(ids.length);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let row = 0; row < ids.length; row++) {
+      const id = ids[row];
+      const v = id.startsWith(prefix) ? digitsFrom(id, p, width) : -1;
+      if (v < 0) return undefined;
+      numbers[row] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (max - min < ids.length * DENSE_RANGE) {
+      const dense = new Int32Array(max - min + 1).fill(EMPTY);
+      for (let row = 0; row < ids.length; row++) {
+        const i = numbers[row] - min;
+        if (dense[i] !== EMPTY) return undefined;
+        dense[i] = row;
+      }
+      return new PrefixedNumbers(prefix, width, { dense, base: min }, ids.length);
+    }
     let cap = 1 << 4;
     while (cap < ids.length * 2) cap *= 2;
     const keys = new Float64Array(cap);
     const slots = new Int32Array(cap).fill(EMPTY);
     const mask = cap - 1;
     for (let row = 0; row < ids.length; row++) {
-      const id = ids[row];
-      const v = id.startsWith(prefix) ? digitsFrom(id, p, width) : -1;
-      if (v < 0) return undefined;
+      const v = numbers[row];
       let s = slotHash(v) & mask;
       for (; slots[s] !== EMPTY; s = (s + 1) & mask) if (keys[s] === v) return undefined;
       slots[s] = row;
       keys[s] = v;
     }
-    return new PrefixedNumbers(prefix, width, keys, slots, ids.length);
+    return new PrefixedNumbers(prefix, width, { keys, slots }, ids.length);
   }
 
   get(id: string): number | undefined {
@@ -132,11 +168,20 @@ class PrefixedNumbers implements IdLookup {
   }
 
   getKey(v: number): number | undefined {
-    const mask = this.slots.length - 1;
+    const dense = this.dense;
+    if (dense) {
+      const i = v - this.base;
+      if (i < 0 || i >= dense.length) return undefined;
+      const row = dense[i];
+      return row === EMPTY ? undefined : row;
+    }
+    const keys = this.keys!;
+    const slots = this.slots!;
+    const mask = slots.length - 1;
     for (let s = slotHash(v) & mask; ; s = (s + 1) & mask) {
-      const row = this.slots[s];
+      const row = slots[s];
       if (row === EMPTY) return undefined;
-      if (this.keys[s] === v) return row;
+      if (keys[s] === v) return row;
     }
   }
 
