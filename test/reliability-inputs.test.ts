@@ -388,6 +388,16 @@ describe("broken data that was accepted in silence", () => {
     expectFailure(r, 3, "data/orders.csv:6: id: duplicate order id (first at data/orders.csv:4)");
   });
 
+  it("a repeated numeric order id is found however its cells are written (read as numbers or as text)", () => {
+    // Plain numbers are read from the bytes as numbers; " 1003" (a space) and "'1003" (a
+    // spreadsheet's apostrophe) are read as text and trimmed to the same id.
+    for (const again of ["1003", " 1003", "'1003", "\"1003\""]) {
+      const orders = ORDERS.replace(/\nO(\d)/g, "\n100$1") + `${again},C2,2026-03-01T09:00:00Z,complete,700\n`;
+      const dir = shop({ "data/orders.csv": orders });
+      expectFailure(segment(["preview", "buyers"], dir), 3, "data/orders.csv:6: id: duplicate order id (first at data/orders.csv:4)");
+    }
+  });
+
   it("bad RFM thresholds fail validate", () => {
     const dir = shop({ "segment.config.yaml": CONFIG + "rfm:\n  method: thresholds\n  thresholds: { recency: [300, 100, 30, 10], frequency: [1, 2, 3, 4], monetary: [100, 200, 300, 400] }\n" });
     expectFailure(segment(["validate"], dir), 2, "rfm.thresholds.recency: expected 4 increasing numbers");

@@ -15,7 +15,7 @@ import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from 
 import type { ValueType } from "../table/value-type.js";
 import { readRecords } from "./read-records.js";
 import { recordAt } from "./records.js";
-import { IdHashes, idHash, keyHash } from "./unique-ids.js";
+import { IdHashes, idHash } from "./unique-ids.js";
 import { EXPORT_NAMES, ORDER_COLUMNS_IN_ITEMS, SCHEMAS, type ExportName, type FactExportName } from "../schema/exports.js";
 import { resolveSources, type ResolvedSource } from "./sources.js";
 import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, type TypedBatch, type TypedValues } from "./typed-batch.js";
@@ -201,8 +201,10 @@ export class Project {
         const numbers = orderIds.keys;
         const idForm = keys.id;
         for (let r = 0; r < batch.length; r++) {
-          if (numbers && numbers[r] === numbers[r]) unique.addHash(keyHash(numbers[r], idForm!));
-          else if (orderIds.validity.has(r)) unique.add(orderIds.values[r]);
+          if (numbers && numbers[r] === numbers[r]) {
+            if (idForm!.prefix === "" && idForm!.width === 0) unique.addNumber(numbers[r]);
+            else unique.add(keyText(numbers[r], idForm!));
+          } else if (orderIds.validity.has(r)) unique.add(orderIds.values[r]);
         }
       }
       yield { ...batch, customer };

@@ -1,31 +1,27 @@
-/** The order id hashes: a hash made from a key equals the hash of the id's text (idHash, the reference). */
+/** The order id hashes: numbers are their own hash; an id added as text and as a number is one id. */
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../../test/random.js";
-import { keyText, type IdForm } from "../table/id-index.js";
-import { idHash, IdHashes, keyHash } from "./unique-ids.js";
+import { idHash, IdHashes } from "./unique-ids.js";
 
 describe("order id hashes", () => {
-  it("keyHash(key, form) is idHash(keyText(key, form))", () => {
-    const rnd = mulberry32(5);
-    const forms: IdForm[] = [{ prefix: "", width: 0 }, { prefix: "C", width: 0 }, { prefix: "C", width: 8 }, { prefix: "ord-", width: 3 }, { prefix: "", width: 15 }];
-    const wrong: string[] = [];
-    for (const form of forms) {
-      const keys = [0, 1, 9, 10, 999, 999_999_999_999_999];
-      for (let k = 0; k < 2000; k++) keys.push(Math.floor(rnd() * 10 ** Math.ceil(rnd() * 15)));
-      for (const key of keys) {
-        const text = keyText(key, form);
-        if (form.width > 0 && text.length - form.prefix.length !== form.width) continue;
-        if (keyHash(key, form) !== idHash(text)) wrong.push(text);
-      }
+  it("hashes a canonical whole number to itself, and other ids to 52 bits", () => {
+    expect([idHash("1000001"), idHash("0"), idHash("999999999999999")]).toEqual([1000001, 0, 999999999999999]);
+    // Not canonical numbers: a leading zero, 16 digits, a prefix, a space.
+    for (const id of ["01000001", "1000000000000000", "O1000001", "1000001 ", ""]) {
+      const h = idHash(id);
+      expect(Number.isInteger(h) && h >= 0 && h < 2 ** 52).toBe(true);
     }
-    expect(wrong).toEqual([]);
+    expect(idHash("01000001")).not.toBe(idHash("1000001"));
   });
 
-  it("finds an id added once by text and once by key", () => {
+  it("finds an id added once by text and once as a number, and nothing in distinct ids", () => {
     const hashes = new IdHashes();
     hashes.add("1000001");
     hashes.add("1000002");
-    hashes.addHash(keyHash(1000001, { prefix: "", width: 0 }));
-    expect(hashes.repeated()).toEqual(new Set([idHash("1000001")]));
+    hashes.add("A-7");
+    hashes.addNumber(1000003);
+    expect(hashes.repeated()).toEqual(new Set());
+    hashes.addNumber(1000001);
+    hashes.add("A-7");
+    expect(hashes.repeated()).toEqual(new Set([1000001, idHash("A-7")]));
   });
 });

@@ -4,50 +4,27 @@
  * export is read; only when two hashes are equal is the export read again to find the two
  * rows and tell a real duplicate from a hash collision.
  */
-import type { IdForm } from "../table/id-index.js";
+import { digitsFrom } from "../table/id-index.js";
 
-/** A 52-bit hash of a string, exact in a double: FNV-1a's 32 bits and 20 bits of a second hash. */
+/**
+ * A 52-bit hash of an id, exact in a double. A canonical whole number of at most 15 digits
+ * (digitsFrom: below 2^50) is its own hash, so an order id the reader gave as a number
+ * (typed-batch.ts `keys`) is hashed without its text, and numbers never collide; any other
+ * id hashes to FNV-1a's 32 bits and 20 bits of a second hash.
+ */
 export function idHash(s: string): number {
-  let a = FNV_START;
-  let b = SECOND_START;
+  const v = digitsFrom(s, 0);
+  if (v >= 0) return v;
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    a = fnv(a, c);
-    b = second(b, c);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
   }
-  return joined(a, b);
+  return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 }
-
-/** Digits of a key, last first (keyHash). */
-const DIGITS = new Uint8Array(16);
-
-/** idHash of the id of `form` whose number is `key` (keyText), made without its text. */
-export function keyHash(key: number, form: IdForm): number {
-  let n = 0;
-  for (let v = key; n === 0 || v > 0; v = Math.floor(v / 10)) DIGITS[n++] = 48 + (v % 10);
-  while (n < form.width) DIGITS[n++] = 48;
-  let a = FNV_START;
-  let b = SECOND_START;
-  for (let i = 0; i < form.prefix.length; i++) {
-    const c = form.prefix.charCodeAt(i);
-    a = fnv(a, c);
-    b = second(b, c);
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    a = fnv(a, DIGITS[i]);
-    b = second(b, DIGITS[i]);
-  }
-  return joined(a, b);
-}
-
-const FNV_START = 0x811c9dc5;
-const SECOND_START = 0x9e3779b9;
-const fnv = (a: number, c: number) => Math.imul(a ^ c, 0x01000193);
-const second = (b: number, c: number) => {
-  const h = Math.imul(b ^ c, 0x5bd1e995);
-  return h ^ (h >>> 15);
-};
-const joined = (a: number, b: number) => (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 
 /** The hashes of the ids of one export. */
 export class IdHashes {
@@ -58,8 +35,12 @@ export class IdHashes {
     this.addHash(idHash(id));
   }
 
-  /** Adds an id by its hash (idHash, keyHash). */
-  addHash(h: number): void {
+  /** Adds the id whose number is `v` (a canonical whole number, digitsFrom): its hash is itself. */
+  addNumber(v: number): void {
+    this.addHash(v);
+  }
+
+  private addHash(h: number): void {
     if (this.n === this.hashes.length) {
       const grown = new Float64Array(this.n * 2);
       grown.set(this.hashes);
