@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // The same heap setting as bin/segment.js, so the bench measures what users run.
-v8.setFlagsFromString('--max-semi-space-size=32');
+v8.setFlagsFromString('--max-semi-space-size=64');
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outFile = process.env.SEGMENT_BENCH_OUT;
