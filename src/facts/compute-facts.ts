@@ -19,8 +19,8 @@ import type { AggregatePlan, ConditionPlan, Plan } from "../segment/plan.js";
 import { emptyResult, type AggResult } from "./aggregates.js";
 import { ConditionCache, conditionMask } from "./row-mask.js";
 import { phase } from "../timings.js";
-import { NUMERIC_ID, OrderIndex } from "./order-index.js";
-import type { IdForm } from "../table/id-index.js";
+import { OrderIndex } from "./order-index.js";
+import { NUMERIC_ID, type IdForm } from "../table/id-index.js";
 
 /** What the fact pass reads: the fact exports as typed batches with customer rows. */
 export interface FactSource {

@@ -14,7 +14,7 @@
  * so the two tables never disagree and the join stays exact.
  */
 import { detach } from "../table/detach.js";
-import { digitsFrom, slotHash, type IdForm } from "../table/id-index.js";
+import { digitsFrom, slotHash } from "../table/id-index.js";
 
 const EMPTY = -1;
 /** The direct table grows only while at least 1 in DENSE_FILL of its slots would hold an order. */
@@ -24,9 +24,6 @@ const DENSE_FILL = 4;
 export function numericId(id: string): number {
   return digitsFrom(id, 0);
 }
-
-/** The form of the ids the numeric table holds: what a reader may give as keys (typed-batch.ts). */
-export const NUMERIC_ID: IdForm = { prefix: "", width: 0 };
 
 /** Orders by id: ordinal 0, 1, 2... in the order first added. */
 export class OrderIndex {

@@ -22,7 +22,7 @@ import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, t
 import { choiceHint } from "../suggest.js";
 import { endPhase } from "../timings.js";
 import { statSync } from "node:fs";
-import { idIndex, keyText, type IdForm, type IdLookup } from "../table/id-index.js";
+import { idIndex, isNumericForm, keyText, type IdForm, type IdLookup } from "../table/id-index.js";
 import { performance } from "node:perf_hooks";
 
 /** The customers as typed columns, with an id -> row index (src/table/id-index.ts). */
@@ -200,9 +200,11 @@ export class Project {
       if (unique && orderIds && (orderIds.type === "id" || orderIds.type === "string")) {
         const numbers = orderIds.keys;
         const idForm = keys.id;
+        // A canonical number is its own hash (unique-ids.ts); an id of another form is hashed by its text.
+        const ownHash = idForm !== undefined && isNumericForm(idForm);
         for (let r = 0; r < batch.length; r++) {
           if (numbers && numbers[r] === numbers[r]) {
-            if (idForm!.prefix === "" && idForm!.width === 0) unique.addNumber(numbers[r]);
+            if (ownHash) unique.addNumber(numbers[r]);
             else unique.add(keyText(numbers[r], idForm!));
           } else if (orderIds.validity.has(r)) unique.add(orderIds.values[r]);
         }

@@ -28,6 +28,14 @@ export interface IdForm {
   width: number;
 }
 
+/** Canonical whole numbers, no prefix: how shops number orders (src/facts/order-index.ts). */
+export const NUMERIC_ID: IdForm = { prefix: "", width: 0 };
+
+/** Whether ids of `form` are canonical whole numbers, whose text is their number's (NUMERIC_ID). */
+export function isNumericForm(form: IdForm): boolean {
+  return form.prefix === "" && form.width === 0;
+}
+
 const MAX_DIGITS = 15;
 const EMPTY = -1;
 /** Numbers that span at most this many times their count go into a direct table (PrefixedNumbers). */
