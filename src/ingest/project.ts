@@ -23,6 +23,7 @@ import { choiceHint } from "../suggest.js";
 import { endPhase } from "../timings.js";
 import { statSync } from "node:fs";
 import { idIndex, isNumericForm, keyText, type IdForm, type IdLookup } from "../table/id-index.js";
+import { RowsById } from "../table/rows-by-id.js";
 import { performance } from "node:perf_hooks";
 
 /** The customers as typed columns, with an id -> row index (src/table/id-index.ts). */
@@ -356,7 +357,7 @@ export class Project {
     const builders = new Map<string, ColumnBuilder>();
     const custom = new Map<string, ColumnBuilder>();
     const ids: string[] = [];
-    const index = new Map<string, number>();
+    const seen = new RowsById();
     const firstLine: number[] = [];
     const firstFile: string[] = [];
     let rows = 0;
@@ -374,8 +375,9 @@ export class Project {
           this.takeBad(source, { file, line, path: "id", message: "the customer id is empty", hint: "every customer needs an id" }, "");
           continue;
         }
-        const prev = index.get(id);
-        if (prev !== undefined) {
+        const kept = detach(id);
+        const prev = seen.add(kept, ids.length);
+        if (prev !== -1) {
           const where = firstFile[prev] === file ? `line ${firstLine[prev]}` : `${firstFile[prev]}:${firstLine[prev]}`;
           this.takeBad(source, {
             file, line, path: "id", value: id,
@@ -384,8 +386,6 @@ export class Project {
           }, id);
           continue;
         }
-        const kept = detach(id);
-        index.set(kept, ids.length);
         ids.push(kept);
         firstLine.push(line);
         firstFile.push(file);
@@ -418,7 +418,7 @@ export class Project {
     for (const c of all.columns) available.set(c.name, c.type);
     for (const c of all.custom) available.set(`custom.${c.name}`, "string");
     for (const [name, col] of columns) available.set(name, col.type);
-    return { length: ids.length, ids, index: idIndex(ids, index), columns, derived: false, available, complete: wanted === undefined };
+    return { length: ids.length, ids, index: idIndex(ids), columns, derived: false, available, complete: wanted === undefined };
   }
 
   private takeBad(source: ResolvedSource, problem: Problem, raw: string): void {
