@@ -1,6 +1,6 @@
 /** Durable file replacement: temp file in the same folder, fsync, rename, fsync the folder. */
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, copyFileSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, constants, copyFileSync, fchmodSync, fdatasync, fsync, fsyncSync, openSync, renameSync, rmSync, statSync, write, writeSync } from "node:fs";
 import path from "node:path";
 
 /** A file written aside, waiting to be moved over its target. */
@@ -38,6 +38,26 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
   const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   let off = 0;
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/** writeAll with the writes on libuv's threads: the caller's thread goes on meanwhile. */
+export async function writeAllAsync(fd: number, buf: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += await writeAt(fd, buf, off);
+}
+
+function writeAt(fd: number, buf: Uint8Array, off: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, buf, off, buf.length - off, null, (e, n) => (e ? reject(e) : resolve(n))));
+}
+
+/** fsync on libuv's threads. */
+export function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
+/** fdatasync on libuv's threads. */
+export function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 /** True when `file` exists; false only when it does not (existsSync also says false on EIO or EACCES). */

@@ -114,7 +114,7 @@ describe("bugs the fault suite found (each failed before its fix)", () => {
     secondNight(dir);
     const before = tree(path.join(dir, ".segment"));
     const outBefore = tree(path.join(dir, "out"));
-    const { n, op } = opIndex(dir, ["run", ...AS_OF_2], (o) => o.op === "fsyncSync" && o.path.includes("/members/"));
+    const { n, op } = opIndex(dir, ["run", ...AS_OF_2], (o) => (o.op === "fsyncSync" || o.op === "fsync") && o.path.includes("/members/"));
     const { r } = faulted(dir, ["run", "--json", ...AS_OF_2], `nth=${n},errno=EIO`);
     expect(r.code, describeRun(r)).toBe(2);
     expect(op.path).toMatch(/\/members\/\d+\.ids$/);
@@ -137,7 +137,7 @@ describe("bugs the fault suite found (each failed before its fix)", () => {
     const dir = project();
     ok(segment(["run", ...AS_OF_1], dir));
     secondNight(dir);
-    const { n } = opIndex(dir, ["run", ...AS_OF_2], (o) => o.op === "writeSync" && o.path.includes("/members/"));
+    const { n } = opIndex(dir, ["run", ...AS_OF_2], (o) => (o.op === "writeSync" || o.op === "write") && o.path.includes("/members/"));
     const { r } = faulted(dir, ["run", "--json", ...AS_OF_2], `nth=${n},errno=ENOSPC,short=1`);
     ok(r);
     const runId = (JSON.parse(r.stdout) as { run_id: string }).run_id;

@@ -46,11 +46,15 @@ export interface RunContext extends EngineContext {
   idSuffix?(): string;
 }
 
-/** The named steps of a run, in order. */
+/**
+ * The named steps of a run, in order. The snapshot's steps (member-file-written to
+ * history-written) come while the output files are being staged (writeAside below), so
+ * some output files may be staged before them; "outputs-staged" is when both are done.
+ */
 export const RUN_STEPS = [
-  "locked", "collected", "evaluated", "outputs-staged",
+  "locked", "collected", "evaluated",
   "member-file-written", "members-written", "manifest-written", "history-written",
-  "committed", "outputs-moved", "done",
+  "outputs-staged", "committed", "outputs-moved", "done",
 ] as const;
 /** One of them. */
 export type RunStep = (typeof RUN_STEPS)[number];
@@ -149,8 +153,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     endPhase("state: diff against it", t);
     t = performance.now();
     if (tripped.length && !opts.force && !opts.dryRun) throw new GuardError(tripped);
-    const staged = opts.dryRun ? [] : await stageOutputs(outputs, opts.formats, ev, config.timezone, ctx.warn);
-    if (!opts.dryRun) endPhase("write the outputs", t);
+    const staged = opts.dryRun ? [] : await writeAside(store, { manifest, changed, events, prev }, () => stageOutputs(outputs, opts.formats, ev, config.timezone, ctx.warn), step);
     const summary: RunSummary = {
       run_id: runId, as_of: ev.plan.asOf, started_at: startedAt, finished_at: finishedAt, dry_run: opts.dryRun === true, segments,
       orphans: { ...engine.project.report.orphans } as Record<string, number>,
@@ -163,7 +166,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     step("outputs-staged");
     try {
       t = performance.now();
-      store.commit(manifest, changed, events, prev, step);
+      store.point(manifest);
       step("committed");
       endPhase("state: commit", t);
       // The state is committed; the files of this run replace the last run's.
@@ -325,6 +328,29 @@ interface OutputFile {
   code: string;
   kind: OutputKind;
   ids: Membership;
+}
+
+/**
+ * Writes the new snapshot and history aside (StateStore.writeAside) while `stage` writes the
+ * output files aside: nothing either writes is referenced before the commit point, and each
+ * goes on while the disk takes the other's bytes. On a failure the staged outputs are
+ * removed and the outputs' error is thrown first; the snapshot files left aside are removed
+ * by the next run (StateStore.collect). Returns the staged outputs.
+ */
+async function writeAside(store: StateStore, next: { manifest: Manifest; changed: ReadonlyMap<string, Membership>; events: readonly HistoryGroup[]; prev: Manifest | undefined }, stage: () => Promise<StagedFile[]>, step: (s: RunStep) => void): Promise<StagedFile[]> {
+  const t = performance.now();
+  const state = store.writeAside(next.manifest, next.changed, next.events, next.prev, step).then(() => endPhase("state: write aside", t));
+  const outputs = stage().then((s) => {
+    endPhase("write the outputs", t);
+    return s;
+  });
+  const [written, staged] = await Promise.allSettled([state, outputs]);
+  if (staged.status === "rejected") throw staged.reason;
+  if (written.status === "rejected") {
+    discardStaged(staged.value);
+    throw written.reason;
+  }
+  return staged.value;
 }
 
 /** Writes every output file aside, in every format; on a failure none are left. */

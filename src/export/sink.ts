@@ -7,9 +7,9 @@
  * so. A closed pipe (`segment export x --out - | head`) ends the output quietly: the sink
  * drops what comes after, and the command ends with success.
  */
-import { closeSync, fchmodSync, fsyncSync, openSync, rmSync, write as fsWrite } from "node:fs";
+import { closeSync, fchmodSync, openSync, rmSync, write as fsWrite } from "node:fs";
 import { Writable } from "node:stream";
-import { bestEffort, namePath, onFile, tempBeside, type StagedFile } from "../fs-atomic.js";
+import { bestEffort, fsyncAsync, namePath, onFile, tempBeside, type StagedFile } from "../fs-atomic.js";
 
 /** Errors that mean the reader went away: the output ends, without failing. */
 const GONE = new Set(["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
@@ -113,7 +113,10 @@ export function stagedFileSink(file: string, mode: number): StagedSink {
       out.end(() => resolve());
     });
     // An fsync error is never retried: the pages it could not write may be dropped already.
-    onFile(tmp, () => fsyncSync(fd));
+    // On libuv's threads, so the run's other writes go on meanwhile (src/engine/run.ts writeAside).
+    await fsyncAsync(fd).catch((e: unknown) => {
+      throw namePath(e, tmp);
+    });
     out.closeFd();
   });
   return {

@@ -14,14 +14,14 @@ afterEach(() => {
 });
 
 /** The bytes `write` leaves in a new file. */
-function written(write: (out: JsonLines) => void): Buffer {
+async function written(write: (out: JsonLines) => void | Promise<void>): Promise<Buffer> {
   const dir = mkdtempSync(path.join(tmpdir(), "segment-lines-"));
   dirs.push(dir);
   const file = path.join(dir, "f");
   const fd = openSync(file, "wx");
   const out = new JsonLines(fd);
-  write(out);
-  out.flush();
+  await write(out);
+  await out.end();
   closeSync(fd);
   return readFileSync(file);
 }
@@ -48,16 +48,17 @@ function id(next: () => number): string {
 }
 
 describe("JsonLines", () => {
-  it("writes each id exactly as JSON.stringify does, across many chunks", () => {
+  it("writes each id exactly as JSON.stringify does, across many chunks", async () => {
     const next = random(7);
     const ids = Array.from({ length: 200_000 }, () => id(next));
     const head = Buffer.from('{"k":');
     const tail = Buffer.from("}\n");
-    const bytes = written((out) => {
+    const bytes = await written(async (out) => {
       for (const s of ids) {
         out.bytes(head);
         out.string(s);
         out.bytes(tail);
+        if (out.full) await out.flush();
       }
     });
     // Over 1 MiB, so the writer flushed more than once.
@@ -68,10 +69,10 @@ describe("JsonLines", () => {
     expect(back).toEqual(ids);
   });
 
-  it("writes an id longer than its buffer, plain and escaped", () => {
+  it("writes an id longer than its buffer, plain and escaped", async () => {
     const plain = "C".repeat(3 << 20);
     const escaped = "\u0001".repeat(300_000);
-    const bytes = written((out) => {
+    const bytes = await written((out) => {
       out.string("a");
       out.string(plain);
       out.string(escaped);

@@ -14,10 +14,10 @@
  * manifest lists, so it can never disagree with the snapshot. Unreferenced leftovers are
  * removed by the next run, under the lock.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { isSystemError, StateError } from "../errors.js";
-import { bestEffort, fsyncDir, onFile, pathExists, writeAll, writeAside } from "../fs-atomic.js";
+import { bestEffort, fsyncAsync, fsyncDir, namePath, onFile, pathExists, writeAllAsync, writeAside } from "../fs-atomic.js";
 import type { Membership } from "../table/membership.js";
 import { JsonLines } from "./json-lines.js";
 
@@ -104,8 +104,8 @@ export interface HistoryGroup {
 }
 
 /** Writes the history lines of `groups`, each the JSON of a HistoryEvent (keys in its order). */
-function historyLines(groups: readonly HistoryGroup[]): (out: JsonLines) => void {
-  return (out) => {
+function historyLines(groups: readonly HistoryGroup[]): (out: JsonLines) => Promise<void> {
+  return async (out) => {
     for (const g of groups) {
       const head = Buffer.from(`{"run_id":${JSON.stringify(g.run_id)},"as_of":${JSON.stringify(g.as_of)},"at":${JSON.stringify(g.at)},"segment":${JSON.stringify(g.segment)},"customer_id":`);
       const tail = Buffer.from(`,"event":${JSON.stringify(g.event)}}\n`);
@@ -113,6 +113,7 @@ function historyLines(groups: readonly HistoryGroup[]): (out: JsonLines) => void
         out.bytes(head);
         out.string(id);
         out.bytes(tail);
+        if (out.full) await out.flush();
       }
     }
   };
@@ -121,11 +122,12 @@ function historyLines(groups: readonly HistoryGroup[]): (out: JsonLines) => void
 const NEWLINE = Buffer.from("\n");
 
 /** Writes the member file of a membership: one JSON string a line. */
-function memberLines(ids: readonly string[]): (out: JsonLines) => void {
-  return (out) => {
+function memberLines(ids: readonly string[]): (out: JsonLines) => Promise<void> {
+  return async (out) => {
     for (const id of ids) {
       out.string(id);
       out.bytes(NEWLINE);
+      if (out.full) await out.flush();
     }
   };
 }
@@ -182,30 +184,40 @@ export class StateStore {
     return text === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l) as string);
   }
 
+  /** writeAside, then the commit point (point). */
+  async commit(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: readonly HistoryGroup[], previous: Manifest | undefined, checkpoint: (step: CommitStep) => void = () => {}): Promise<void> {
+    await this.writeAside(manifest, changed, events, previous, checkpoint);
+    this.point(manifest);
+  }
+
   /**
-   * Writes a new snapshot and its history aside, then commits it with one rename. Members
-   * are given for the segments whose membership changed or is new; the others are copied
-   * from the current snapshot.
+   * Writes a new snapshot and its history aside, each file fsynced, then its folder: nothing
+   * refers to them until point(). Members are given for the segments whose membership
+   * changed or is new; the others are copied from the current snapshot.
    */
-  commit(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: readonly HistoryGroup[], previous: Manifest | undefined, checkpoint: (step: CommitStep) => void = () => {}): void {
+  async writeAside(manifest: Manifest, changed: ReadonlyMap<string, Membership>, events: readonly HistoryGroup[], previous: Manifest | undefined, checkpoint: (step: CommitStep) => void = () => {}): Promise<void> {
     this.ensure();
     const snap = path.join(this.dir, "snapshots", manifest.run_id);
     mkdirSync(path.join(snap, "members"), { recursive: true, mode: 0o700 });
     for (const seg of Object.values(manifest.segments)) {
       const given = changed.get(seg.code);
       const ids = given ?? (previous ? this.members(previous, seg.code) : []);
-      writeDurable(path.join(snap, "members", seg.file), memberLines(ids));
+      await writeDurable(path.join(snap, "members", seg.file), memberLines(ids));
       checkpoint("member-file-written");
     }
     fsyncDir(path.join(snap, "members"));
     checkpoint("members-written");
-    writeDurable(path.join(snap, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
+    await writeDurable(path.join(snap, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
     fsyncDir(snap);
     fsyncDir(path.join(this.dir, "snapshots"));
     checkpoint("manifest-written");
-    writeDurable(path.join(this.dir, "history", `${manifest.run_id}.ndjson`), historyLines(events));
+    await writeDurable(path.join(this.dir, "history", `${manifest.run_id}.ndjson`), historyLines(events));
     fsyncDir(path.join(this.dir, "history"));
     checkpoint("history-written");
+  }
+
+  /** The commit point: current.json names the snapshot writeAside wrote (temp file, fsync, rename, folder fsync). */
+  point(manifest: Manifest): void {
     const pointer = writeAside(this.currentFile, JSON.stringify({ format_version: FORMAT_VERSION, snapshot: path.join("snapshots", manifest.run_id) }) + "\n", 0o600);
     try {
       // The commit point.
@@ -271,22 +283,26 @@ function readJson(file: string): unknown {
   }
 }
 
-/** Writes `text`, or the lines `write` gives (src/state/json-lines.ts), durably to a new file. */
-function writeDurable(file: string, text: string | ((out: JsonLines) => void)): void {
+/**
+ * Writes `text`, or the lines `write` gives (src/state/json-lines.ts), durably to a new
+ * file. The writes and the fsync go on libuv's threads, so the run's other writes (its
+ * output files) go on meanwhile.
+ */
+async function writeDurable(file: string, text: string | ((out: JsonLines) => Promise<void>)): Promise<void> {
   const fd = openSync(file, "wx", 0o600);
+  const out = typeof text === "string" ? undefined : new JsonLines(fd);
   try {
-    onFile(file, () => {
-      if (typeof text === "string") writeAll(fd, text);
-      else {
-        const out = new JsonLines(fd);
-        text(out);
-        out.flush();
-      }
-      fsyncSync(fd);
-    });
+    if (typeof text === "string") await writeAllAsync(fd, Buffer.from(text, "utf8"));
+    else {
+      await text(out!);
+      await out!.end();
+    }
+    await fsyncAsync(fd);
   } catch (e) {
+    // No write may be in flight when the descriptor is closed: its number could be reused.
+    await out?.idle();
     bestEffort(() => closeSync(fd));
-    throw e;
+    throw namePath(e, file);
   }
   onFile(file, () => closeSync(fd));
 }

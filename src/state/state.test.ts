@@ -27,25 +27,25 @@ function manifest(run: string, members: number): Manifest {
 }
 
 describe("state store", () => {
-  it("commits a snapshot and its history together, and reads them back", () => {
+  it("commits a snapshot and its history together, and reads them back", async () => {
     const store = new StateStore(temp());
     expect(store.current()).toBeUndefined();
     const ids = ["C1", "C2", 'odd "id"\n'];
-    store.commit(manifest("r1", 3), new Map([["a", ids]]), [{ run_id: "r1", as_of: "2026-11-23", at: "", segment: "a", event: "enter", ids: ["C1"] }], undefined);
+    await store.commit(manifest("r1", 3), new Map([["a", ids]]), [{ run_id: "r1", as_of: "2026-11-23", at: "", segment: "a", event: "enter", ids: ["C1"] }], undefined);
     const m = store.current()!;
     expect(m.run_id).toBe("r1");
     expect(store.members(m, "a")).toEqual(ids);
     expect(store.historyFiles(m)).toHaveLength(1);
   });
 
-  it("writes more history and members than one string can hold, a megabyte at a time", () => {
+  it("writes more history and members than one string can hold, a megabyte at a time", async () => {
     // A first run at a million customers enters millions of members: as one joined string
     // this history (about 600 MB) threw "Invalid string length" before anything was written.
     const store = new StateStore(temp());
     // 4 x 1.2M lines of 124 bytes: 595 MB, past V8's longest string (2^29 - 24 characters).
     const ids = Array.from({ length: 1_200_000 }, (_, i) => `C${String(i).padStart(7, "0")}`);
     const events = ["a", "b", "c", "d"].map((segment) => ({ run_id: "r1", as_of: "2026-11-23", at: "2026-11-23T10:00:00.000Z", segment, event: "enter" as const, ids }));
-    store.commit(manifest("r1", ids.length), new Map([["a", ids]]), events, undefined);
+    await store.commit(manifest("r1", ids.length), new Map([["a", ids]]), events, undefined);
     const m = store.current()!;
     expect(store.members(m, "a")).toHaveLength(ids.length);
     const [file] = store.historyFiles(m);
@@ -64,10 +64,10 @@ describe("state store", () => {
     closeSync(fd);
   }, 60_000);
 
-  it("ignores and collects what an uncommitted run left behind", () => {
+  it("ignores and collects what an uncommitted run left behind", async () => {
     const dir = temp();
     const store = new StateStore(dir);
-    store.commit(manifest("r1", 1), new Map([["a", ["C1"]]]), [], undefined);
+    await store.commit(manifest("r1", 1), new Map([["a", ["C1"]]]), [], undefined);
     // A run that died before its commit: its snapshot folder and history file exist, unreferenced.
     mkdirSync(path.join(dir, "snapshots", "r2", "members"), { recursive: true });
     writeFileSync(path.join(dir, "history", "r2.ndjson"), '{"event":"enter"}\n');

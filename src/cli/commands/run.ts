@@ -102,8 +102,8 @@ export async function run(codes: string[], opts: RunOptions, io: Io): Promise<vo
 
 const PHASES: Partial<Record<RunStep, string>> = {
   locked: "reading the exports and evaluating the segments",
-  evaluated: "writing the members and diffs",
-  "outputs-staged": "committing the snapshot and the history",
+  evaluated: "writing the members, the diffs, the snapshot and the history",
+  "outputs-staged": "committing the snapshot",
   committed: "moving the files into place",
 };
 
