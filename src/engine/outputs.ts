@@ -3,7 +3,7 @@
  * columns, `run --fields`), read from the evaluation's columns. An id no longer in the
  * customers (a customer who left a segment and the shop) gets its id and nulls.
  */
-import type { ColumnSpec } from "../export/writer.js";
+import type { ColumnSpec, IdRows } from "../export/writer.js";
 import { RFM_FIELDS } from "../segment/fields.js";
 import type { DataSchema, OutputPlan } from "../segment/plan.js";
 import { cellAt, type CellValue, type Column } from "../table/column.js";
@@ -38,12 +38,19 @@ export class OutputRows {
     this.idsOnly = this.sources.every((s) => s.plan.input.kind === "column" && s.plan.input.column === "id");
   }
 
+  /**
+   * The rows of ids for a writer (writeTable): a run's files of ids (the default) need no
+   * customer looked up, and are the ids as they are (IdRows), 6M rows in a first run at 1M.
+   */
+  tableRows(ids: Membership): Iterable<CellValue[]> | IdRows {
+    return this.idsOnly && !this.countMissing ? { ids } : this.rows(ids);
+  }
+
   /** One row per id, in the order given. */
   *rows(ids: Membership): Generator<CellValue[]> {
     const index = this.ev.customers.index;
     const n = this.sources.length;
     if (this.idsOnly && !this.countMissing) {
-      // A run's files of ids (the default): no customer to look up. 6M rows in a first run at 1M.
       for (const id of ids) yield new Array<CellValue>(n).fill(id);
       return;
     }

@@ -373,7 +373,7 @@ async function stageOutputs(outputs: OutputFile[], formats: Format[], ev: Evalua
           reports.push({ file, report: reports[reports.length - formats.length].report });
           continue;
         }
-        const { staged: s, report } = await stageTable(file, formats[f], { timezone }, { name: o.code, columns: rows.columns }, rows.rows(o.ids));
+        const { staged: s, report } = await stageTable(file, formats[f], { timezone }, { name: o.code, columns: rows.columns }, rows.tableRows(o.ids));
         staged.push(s);
         reports.push({ file, report });
       }

@@ -18,6 +18,13 @@ import { emptyReport, type ColumnSpec, type TableSpec, type TableWriter, type Wr
 
 /** Rows stringified at a time. */
 const CHUNK = 512;
+/**
+ * Characters gathered before a write to the sink (its buffer's size). Each write is a
+ * write(2) on libuv's threads, and handing one over costs the main thread about 40 µs: 512
+ * rows of ids alone are 5 KB, so a first run at 1M customers made 20,000 writes of them and
+ * spent 0.8 s on it.
+ */
+const WRITE_CHARS = 1 << 16;
 
 /** Types whose cells are text to a spreadsheet, and so may be read as a formula. */
 const TEXT_TYPES = new Set(["id", "string", "list"]);
@@ -26,6 +33,9 @@ export class CsvWriter implements TableWriter {
   private columns: ColumnSpec[] = [];
   private text: boolean[] = [];
   private pending: string[][] = [];
+  /** Stringified chunks of rows not yet written, and their length. */
+  private ready: string[] = [];
+  private readyChars = 0;
   private readonly report = emptyReport();
   private started = false;
 
@@ -51,8 +61,30 @@ export class CsvWriter implements TableWriter {
     return this.pending.length >= CHUNK ? this.flush() : undefined;
   }
 
+  /**
+   * Rows of a table whose one column is the customer id, one per id: the bytes row([id]) of
+   * each would write, without a row array or a cell array per id. A first run at 1M
+   * customers writes 6M of them.
+   */
+  async ids(ids: readonly string[]): Promise<void> {
+    if (this.columns.length !== 1 || !this.text[0]) throw new Error("ids() writes a table of one text column");
+    const d = this.options.delimiter ?? ",";
+    const raw = this.options.raw === true;
+    this.stringifyPending();
+    for (let from = 0; from < ids.length; from += CHUNK) {
+      const to = Math.min(ids.length, from + CHUNK);
+      let text = "";
+      for (let k = from; k < to; k++) text += csvField(raw ? ids[k] : neutraliseFormula(ids[k]), d) + "\n";
+      this.ready.push(text);
+      this.readyChars += text.length;
+      this.report.rows += to - from;
+      const wait = this.flush();
+      if (wait) await wait;
+    }
+  }
+
   async end(): Promise<WriteReport> {
-    await this.flush();
+    await this.flush(true);
     await this.sink.end();
     return this.report;
   }
@@ -61,8 +93,19 @@ export class CsvWriter implements TableWriter {
     return isText && !this.options.raw ? neutraliseFormula(text) : text;
   }
 
-  private flush(): Promise<void> | undefined {
-    if (this.pending.length === 0) return undefined;
+  /** Stringifies the pending rows; writes what is gathered once it is WRITE_CHARS long, or with `all`. */
+  private flush(all = false): Promise<void> | undefined {
+    this.stringifyPending();
+    if (this.readyChars === 0 || (!all && this.readyChars < WRITE_CHARS)) return undefined;
+    const text = this.ready.join("");
+    this.ready = [];
+    this.readyChars = 0;
+    return this.sink.write(text);
+  }
+
+  /** The pending rows (and header) as lines, after those gathered before. */
+  private stringifyPending(): void {
+    if (this.pending.length === 0) return;
     const d = this.options.delimiter ?? ",";
     const lines = new Array<string>(this.pending.length);
     for (let k = 0; k < this.pending.length; k++) {
@@ -72,7 +115,9 @@ export class CsvWriter implements TableWriter {
       lines[k] = line;
     }
     this.pending = [];
-    return this.sink.write(lines.join("\n") + "\n");
+    const text = lines.join("\n") + "\n";
+    this.ready.push(text);
+    this.readyChars += text.length;
   }
 }
 
