@@ -12,9 +12,13 @@
 //   nth=N                       the Nth such operation (1-based) fails; without it, count only
 //   errno=ENOSPC|EIO|EACCES     the error it fails with (default EIO)
 //   persist=1                   every operation from the Nth on fails, not only the Nth
-//   short=1                     the Nth operation, a write, writes half of its bytes and
-//                               returns that count (a disk filling up); later ones fail with
-//                               errno when persist=1
+//   short=1                     nth counts writes only (write and writeSync): the Nth write
+//                               writes half of its bytes and returns that count (a disk
+//                               filling up); with persist=1 every operation after it fails
+//                               with errno. Writes, not operations, because a run writes its
+//                               state and its output files at the same time: the order of
+//                               operations across files varies from run to run, and the Nth
+//                               operation of one run may not be a write in the next.
 //   log=/abs/file               appends one JSON line per counted operation:
 //                               { n, op, path, after, faulted } (after: the last RUN_STEPS step
 //                               the run reported, null before the first)
@@ -57,6 +61,9 @@ function install(spec) {
   const real = { ...fs };
   const fds = new Map();
   let n = 0;
+  /** Writes counted, and the operation number of the short write once made (short=1). */
+  let w = 0;
+  let shortAt = 0;
   let after = null;
   process.on('segment:run-step', (step) => (after = step));
 
@@ -98,8 +105,15 @@ function install(spec) {
   const count = (op, file) => {
     if (depth > 0) return undefined;
     n++;
+    const write = op === 'write' || op === 'writeSync';
+    if (write) w++;
     let verdict;
-    if (spec.nth > 0 && (n === spec.nth || (spec.persist && n > spec.nth))) verdict = n === spec.nth && spec.short ? 'short' : 'fail';
+    if (spec.short) {
+      if (write && w === spec.nth) {
+        verdict = 'short';
+        shortAt = n;
+      } else if (spec.persist && shortAt > 0) verdict = 'fail';
+    } else if (spec.nth > 0 && (n === spec.nth || (spec.persist && n > spec.nth))) verdict = 'fail';
     if (spec.log) real.appendFileSync(spec.log, JSON.stringify({ n, op, path: file, after, faulted: verdict ?? false }) + '\n');
     return verdict;
   };
