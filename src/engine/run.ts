@@ -48,7 +48,7 @@ export interface RunContext extends EngineContext {
 
 /**
  * The named steps of a run, in order. The snapshot's steps (member-file-written to
- * history-written) come while the output files are being staged (writeAside below), so
+ * history-written) come while the output files are being staged (stageStateAndOutputs below), so
  * some output files may be staged before them; "outputs-staged" is when both are done.
  */
 export const RUN_STEPS = [
@@ -153,7 +153,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
     endPhase("state: diff against it", t);
     t = performance.now();
     if (tripped.length && !opts.force && !opts.dryRun) throw new GuardError(tripped);
-    const staged = opts.dryRun ? [] : await writeAside(store, { manifest, changed, events, prev }, () => stageOutputs(outputs, opts.formats, ev, config.timezone, ctx.warn), step);
+    const staged = opts.dryRun ? [] : await stageStateAndOutputs(store, { manifest, changed, events, prev }, () => stageOutputs(outputs, opts.formats, ev, config.timezone, ctx.warn), step);
     const summary: RunSummary = {
       run_id: runId, as_of: ev.plan.asOf, started_at: startedAt, finished_at: finishedAt, dry_run: opts.dryRun === true, segments,
       orphans: { ...engine.project.report.orphans } as Record<string, number>,
@@ -337,7 +337,7 @@ interface OutputFile {
  * removed and the outputs' error is thrown first; the snapshot files left aside are removed
  * by the next run (StateStore.collect). Returns the staged outputs.
  */
-async function writeAside(store: StateStore, next: { manifest: Manifest; changed: ReadonlyMap<string, Membership>; events: readonly HistoryGroup[]; prev: Manifest | undefined }, stage: () => Promise<StagedFile[]>, step: (s: RunStep) => void): Promise<StagedFile[]> {
+async function stageStateAndOutputs(store: StateStore, next: { manifest: Manifest; changed: ReadonlyMap<string, Membership>; events: readonly HistoryGroup[]; prev: Manifest | undefined }, stage: () => Promise<StagedFile[]>, step: (s: RunStep) => void): Promise<StagedFile[]> {
   const t = performance.now();
   const state = store.writeAside(next.manifest, next.changed, next.events, next.prev, step).then(() => endPhase("state: write aside", t));
   const outputs = stage().then((s) => {

@@ -113,7 +113,7 @@ export function stagedFileSink(file: string, mode: number): StagedSink {
       out.end(() => resolve());
     });
     // An fsync error is never retried: the pages it could not write may be dropped already.
-    // On libuv's threads, so the run's other writes go on meanwhile (src/engine/run.ts writeAside).
+    // On libuv's threads, so the run's other writes go on meanwhile (src/engine/run.ts stageStateAndOutputs).
     await fsyncAsync(fd).catch((e: unknown) => {
       throw namePath(e, tmp);
     });
