@@ -18,8 +18,8 @@ async function work(): Promise<WorkerOutput> {
   showWholeValues(true);
   const taken = Object.fromEntries(Object.entries(input.taken).map(([k, v]) => [k, new Set(v)])) as Partial<Record<FactExportName, ReadonlySet<string>>>;
   const project = new Project(input.config, input.cwd, undefined, taken);
-  project.adoptCustomers(input.ids, input.types);
-  const facts = await computeFacts(project, input.plan, input.ids.length, input.tables);
+  project.adoptCustomers(input.customers, input.types);
+  const facts = await computeFacts(project, input.plan, input.customers.length, input.tables);
   const phases = performance.getEntriesByType("measure").filter((e) => e.name.startsWith("segment:"))
     .map((e) => ({ name: e.name, start: e.startTime, end: e.startTime + e.duration, detail: (e as PerformanceEntry & { detail?: unknown }).detail }));
   return {

@@ -22,9 +22,16 @@ import { planHeader, rawRowText, typeBatch, type ExtraColumn, type HeaderPlan, t
 import { choiceHint } from "../suggest.js";
 import { endPhase } from "../timings.js";
 import { statSync } from "node:fs";
-import { idIndex, isNumericForm, keyText, type IdForm, type IdLookup } from "../table/id-index.js";
+import { idIndex, idIndexFromParts, isNumericForm, keyText, type IdForm, type IdIndexParts, type IdLookup } from "../table/id-index.js";
 import { RowsById } from "../table/rows-by-id.js";
 import { performance } from "node:perf_hooks";
+
+/** The customers another thread read, as adoptCustomers takes them: their ids, or their index's parts. */
+export interface AdoptedCustomers {
+  length: number;
+  ids?: string[];
+  parts?: IdIndexParts;
+}
 
 /** The customers as typed columns, with an id -> row index (src/table/id-index.ts). */
 export interface CustomerTable {
@@ -103,11 +110,16 @@ export class Project {
 
   /**
    * Takes the customers' ids from another thread's read instead of reading them: a worker
-   * of the parallel fact pass joins facts to the rows the main thread loaded. `types`:
-   * the custom fact columns' types the main thread inferred.
+   * of the parallel fact pass joins facts to the rows the main thread loaded. Numbered ids
+   * come as their index's parts (idIndexParts) and no ids: the table then holds no id
+   * column and `ids` is empty, since a fact pass only looks ids up. `types`: the custom
+   * fact columns' types the main thread inferred.
    */
-  adoptCustomers(ids: string[], types: Partial<Record<ExportName, Record<string, ValueType>>>): void {
-    this.customerTable = { length: ids.length, ids, index: idIndex(ids), columns: new Map([["id", idColumn(ids)]]), derived: false, available: new Map([["id", "id"]]), complete: false };
+  adoptCustomers(given: AdoptedCustomers, types: Partial<Record<ExportName, Record<string, ValueType>>>): void {
+    const ids = given.ids ?? [];
+    const index = given.parts ? idIndexFromParts(given.parts) : idIndex(ids);
+    const columns = new Map<string, Column>(given.ids ? [["id", idColumn(given.ids)]] : []);
+    this.customerTable = { length: given.length, ids, index, columns, derived: false, available: new Map([["id", "id"]]), complete: false };
     Object.assign(this.customTypes, types);
   }
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../test/random.js";
-import { digitsFrom, idIndex, keyIn, keyText } from "./id-index.js";
+import { digitsFrom, idIndex, idIndexFromParts, idIndexParts, keyIn, keyText } from "./id-index.js";
 
 describe("idIndex", () => {
   // Numbers 0..1e6 for 2,000 ids go into the hash table; the dense forms squeeze them into
@@ -53,6 +53,14 @@ describe("idIndex", () => {
       }
       const wrong = queries.filter((q) => index.get(q) !== want.get(q) || index.has(q) !== want.has(q));
       expect(wrong).toEqual([]);
+      // Taken apart, structured-cloned (as to the fact pass's worker) and made again, it still answers as the Map.
+      const parts = idIndexParts(index);
+      expect(parts !== undefined).toBe(numeric);
+      if (parts) {
+        const again = idIndexFromParts(structuredClone(parts));
+        expect(again.size).toBe(ids.length);
+        expect(queries.filter((q) => again.get(q) !== want.get(q))).toEqual([]);
+      }
       // By number (what the fact pass asks for ids read from the bytes): a query of the
       // index's form, found by its key, is the Map's row; keyText gives back the query.
       const form = index.form;
