@@ -109,10 +109,14 @@ function historyLines(groups: readonly HistoryGroup[]): (out: JsonLines) => Prom
     for (const g of groups) {
       const head = Buffer.from(`{"run_id":${JSON.stringify(g.run_id)},"as_of":${JSON.stringify(g.as_of)},"at":${JSON.stringify(g.at)},"segment":${JSON.stringify(g.segment)},"customer_id":`);
       const tail = Buffer.from(`,"event":${JSON.stringify(g.event)}}\n`);
-      for (const id of g.ids) {
-        out.bytes(head);
-        out.string(id);
-        out.bytes(tail);
+      // Between two ids of a group, one copy: the line's tail and the next line's head.
+      const between = Buffer.concat([tail, head]);
+      const { ids } = g;
+      if (ids.length === 0) continue;
+      out.bytes(head);
+      for (let k = 0; k < ids.length; k++) {
+        out.string(ids[k]);
+        out.bytes(k === ids.length - 1 ? tail : between);
         if (out.full) await out.flush();
       }
     }
