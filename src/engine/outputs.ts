@@ -50,10 +50,6 @@ export class OutputRows {
   *rows(ids: Membership): Generator<CellValue[]> {
     const index = this.ev.customers.index;
     const n = this.sources.length;
-    if (this.idsOnly && !this.countMissing) {
-      for (const id of ids) yield new Array<CellValue>(n).fill(id);
-      return;
-    }
     for (const id of ids) {
       const row = index.get(id);
       const values = new Array<CellValue>(n);

@@ -69,12 +69,11 @@ export class CsvWriter implements TableWriter {
   async ids(ids: readonly string[]): Promise<void> {
     if (this.columns.length !== 1 || !this.text[0]) throw new Error("ids() writes a table of one text column");
     const d = this.options.delimiter ?? ",";
-    const raw = this.options.raw === true;
     this.stringifyPending();
     for (let from = 0; from < ids.length; from += CHUNK) {
       const to = Math.min(ids.length, from + CHUNK);
       let text = "";
-      for (let k = from; k < to; k++) text += csvField(raw ? ids[k] : neutraliseFormula(ids[k]), d) + "\n";
+      for (let k = from; k < to; k++) text += csvField(this.cell(ids[k], true), d) + "\n";
       this.ready.push(text);
       this.readyChars += text.length;
       this.report.rows += to - from;

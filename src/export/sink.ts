@@ -7,9 +7,9 @@
  * so. A closed pipe (`segment export x --out - | head`) ends the output quietly: the sink
  * drops what comes after, and the command ends with success.
  */
-import { closeSync, fchmodSync, openSync, rmSync, write as fsWrite } from "node:fs";
+import { closeSync, fchmodSync, openSync, rmSync } from "node:fs";
 import { Writable } from "node:stream";
-import { bestEffort, fsyncAsync, namePath, onFile, tempBeside, type StagedFile } from "../fs-atomic.js";
+import { bestEffort, fsyncAsync, namePath, onFile, tempBeside, writeAllAsync, type StagedFile } from "../fs-atomic.js";
 
 /** Errors that mean the reader went away: the output ends, without failing. */
 const GONE = new Set(["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
@@ -147,20 +147,17 @@ class FileWritable extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.inflight++;
-    const step = (offset: number) => {
-      fsWrite(this.fd, chunk, offset, chunk.length - offset, null, (e, n) => {
-        if (!e && offset + n < chunk.length) return step(offset + n);
-        this.inflight--;
-        // A close wanted during a write comes from discard(), after a failure already reported.
-        try {
-          this.maybeClose();
-        } catch {
-          // Nothing more to report.
-        }
-        cb(e ? (namePath(e, this.file) as Error) : null);
-      });
+    const done = (e: unknown) => {
+      this.inflight--;
+      // A close wanted during a write comes from discard(), after a failure already reported.
+      try {
+        this.maybeClose();
+      } catch {
+        // Nothing more to report.
+      }
+      cb(e ? (namePath(e, this.file) as Error) : null);
     };
-    step(0);
+    writeAllAsync(this.fd, chunk).then(() => done(null), done);
   }
 
   /** Closes the descriptor now, or when the write in flight completes. */

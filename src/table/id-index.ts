@@ -49,6 +49,13 @@ export function digitsFrom(s: string, from: number, width = 0): number {
   return digitsIn(s, from, s.length, width);
 }
 
+/** How many characters `s` starts with that are not ASCII digits: the prefix of a numbered id. */
+export function prefixLength(s: string): number {
+  let p = 0;
+  while (p < s.length && (s.charCodeAt(p) < 48 || s.charCodeAt(p) > 57)) p++;
+  return p;
+}
+
 /** digitsFrom of the text from `from` to `end`. */
 export function digitsIn(s: string, from: number, end: number, width = 0): number {
   const n = end - from;
@@ -135,9 +142,8 @@ class PrefixedNumbers implements IdLookup {
   /** The index of `ids`, or undefined when they are not all of this form. */
   static of(ids: readonly string[]): PrefixedNumbers | undefined {
     if (ids.length === 0) return undefined;
-    let p = 0;
     const first = ids[0];
-    while (p < first.length && (first.charCodeAt(p) < 48 || first.charCodeAt(p) > 57)) p++;
+    const p = prefixLength(first);
     return PrefixedNumbers.tryWidth(ids, first.slice(0, p), 0) ?? PrefixedNumbers.tryWidth(ids, first.slice(0, p), first.length - p);
   }
 

@@ -8,13 +8,12 @@
  * when their numbers are, and an id of the form is never equal to one that is not, so the
  * check finds the same duplicates as a Map of every id.
  */
-import { keyIn, type IdForm } from "./id-index.js";
+import { keyIn, prefixLength, type IdForm } from "./id-index.js";
 import { NumberIndex } from "./number-index.js";
 
 /** The form the first id suggests, or undefined when it has no digits to number. */
 export function formOfFirst(id: string): IdForm | undefined {
-  let p = 0;
-  while (p < id.length && (id.charCodeAt(p) < 48 || id.charCodeAt(p) > 57)) p++;
+  const p = prefixLength(id);
   const digits = id.length - p;
   if (digits === 0) return undefined;
   const form = { prefix: id.slice(0, p), width: digits > 1 && id.charCodeAt(p) === 48 ? digits : 0 };
