@@ -263,6 +263,16 @@ describe("computeFacts: orders with items", () => {
     expect(arr(d.quantity)).toEqual([3, 0, 2, 0]);
   });
 
+  it("two conditions on one string column (encoded once for both) each count their own rows", async () => {
+    // Kept paid orders as in C: c0 o1, o2 ("Paid"); c1 o3; c2 o7. Kept cancelled: c2 o5 (undated).
+    // Not cancelled: the paid ones (o6's customer is unknown).
+    const plan = planOf(["{ field: orders.count, where: { status: [paid] }, gte: 1 }", "{ field: orders.count, where: { status: [cancelled] }, gte: 1 }", "{ field: orders.count, where: { status: { not_in: [cancelled] } }, gte: 1 }"]);
+    const out = await computeFacts(ordersSource(), plan, 4);
+    expect(arr(resultOf(out, plan, 0).count)).toEqual([2, 1, 1, 0]);
+    expect(arr(resultOf(out, plan, 1).count)).toEqual([0, 0, 1, 0]);
+    expect(arr(resultOf(out, plan, 2).count)).toEqual([2, 1, 1, 0]);
+  });
+
   it("E, an exists aggregate: orders with a coffee item", async () => {
     // Coffee items: o1 (c0), o3 (c1).
     const plan = planOf(FILTERS);

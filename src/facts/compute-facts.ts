@@ -17,7 +17,7 @@ import type { FactExportName } from "../schema/exports.js";
 import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
 import type { AggregatePlan, ConditionPlan, Plan } from "../segment/plan.js";
 import { emptyResult, type AggResult } from "./aggregates.js";
-import { ConditionCache, conditionMask } from "./row-mask.js";
+import { ConditionCache, conditionMask, encodeStrings, type StringCodes } from "./row-mask.js";
 import { phase } from "../timings.js";
 import { OrderIndex } from "./order-index.js";
 import { NUMERIC_ID, type IdForm } from "../table/id-index.js";
@@ -47,9 +47,13 @@ class BatchMasks {
   private readonly masks = new Map<string, Uint8Array>();
   /** Rows dated before another cut-off than the plan's (an aggregate's own `before`), by cut-off. */
   private readonly datedBefore = new Map<number, Uint8Array | undefined>();
+  /** String columns encoded for their conditions (null: too many distinct values), by name. */
+  private readonly encoded = new Map<string, StringCodes | null>();
+  /** `shared`: the string columns two or more distinct conditions test, encoded once (encodeStrings). */
   constructor(
     private readonly batch: TypedBatch, private readonly timezone: string, private readonly cache: ConditionCache,
     private readonly dated: Uint8Array | undefined, private readonly ts?: Float64Array,
+    private readonly shared: ReadonlySet<string> = new Set(),
   ) {}
   /**
    * The rows passing every condition, and dated before the as-of day's end when `dated` is
@@ -61,10 +65,18 @@ class BatchMasks {
     const out = base ? base.slice() : new Uint8Array(this.batch.length).fill(1);
     for (const c of conds) {
       let m = this.masks.get(c.key);
-      if (!m) this.masks.set(c.key, (m = conditionMask(c, this.batch.columns[c.column], this.batch.length, this.timezone, this.cache)));
+      if (!m) this.masks.set(c.key, (m = conditionMask(c, this.batch.columns[c.column], this.batch.length, this.timezone, this.cache, this.codesOf(c.column))));
       for (let r = 0; r < out.length; r++) out[r] &= m[r];
     }
     return out;
+  }
+
+  private codesOf(name: string): StringCodes | undefined {
+    const col = this.batch.columns[name];
+    if (!this.shared.has(name) || !col || col.type !== "string") return undefined;
+    let e = this.encoded.get(name);
+    if (e === undefined) this.encoded.set(name, (e = encodeStrings(col.values, col.validity, this.batch.length) ?? null));
+    return e ?? undefined;
   }
 
   private datedFor(before: number): Uint8Array | undefined {
@@ -101,6 +113,19 @@ export async function computeFacts(source: FactSource, plan: Plan, customerCount
     await phase(`aggregate ${table}`, () => (table === "orders" ? pass.orders(source) : pass.simple(source)));
   }
   return out;
+}
+
+/** The columns that two or more distinct conditions of `aggs` test (at `level`). */
+function sharedColumns(aggs: AggregatePlan[], level: "row" | "item"): Set<string> {
+  const keys = new Map<string, Set<string>>();
+  for (const a of aggs) {
+    for (const c of level === "row" ? a.rowConditions : a.itemConditions) {
+      let k = keys.get(c.column);
+      if (!k) keys.set(c.column, (k = new Set()));
+      k.add(c.key);
+    }
+  }
+  return new Set([...keys].filter(([, k]) => k.size > 1).map(([name]) => name));
 }
 
 function columnsOf(aggs: AggregatePlan[], level: "row" | "item"): string[] {
@@ -158,9 +183,10 @@ class Pass {
 
   async simple(source: FactSource): Promise<void> {
     const tsName = this.aggs[0].timestamp;
+    const shared = sharedColumns(this.aggs, "row");
     for await (const batch of source.facts(FACT_EXPORT[this.table], columnsOf(this.aggs, "row"))) {
       const ts = numbers(batch, tsName, "datetime");
-      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts);
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts, shared);
       for (const a of this.aggs) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions, true, a.before), ts, undefined);
     }
   }
@@ -177,12 +203,13 @@ class Pass {
     const orderKeys: Record<string, IdForm> = conditioned.includes("id") ? {} : { id: NUMERIC_ID };
     // The item join's per-order state (see the file comment).
     const orders = new OrderIndex(itemLevel.length);
+    const shared = sharedColumns(this.aggs, "row");
     let orderRows = 0;
     for await (const batch of source.facts("orders", wanted, orderKeys)) {
       orderRows += batch.length;
       const ts = numbers(batch, "created_at", "datetime");
       const totals = numbers(batch, "total", "decimal");
-      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts);
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts, shared);
       for (const a of orderLevel) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions, true, a.before), ts, totals);
       if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions, true, a.before)), orders, ts);
     }
@@ -196,8 +223,9 @@ class Pass {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
     const hit = itemLevel.map(() => new Uint8Array(orders.size));
+    const sharedItems = sharedColumns(itemLevel, "item");
     for await (const batch of items) {
-      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined);
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined, undefined, sharedItems);
       const ids = batch.columns.order_id;
       const qty = numbers(batch, "quantity", "integer");
       const price = numbers(batch, "price", "decimal");

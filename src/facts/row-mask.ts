@@ -5,6 +5,7 @@ import { makeTester, type Tester } from "../rules/value-test.js";
 import { monthDayKey } from "../segment/operands.js";
 import type { ConditionPlan } from "../segment/plan.js";
 import { dayInZone } from "../table/time.js";
+import type { BitSet } from "../table/bitset.js";
 import { detach } from "../table/detach.js";
 
 /** Distinct strings remembered per condition; past this, strings are tested afresh. */
@@ -44,12 +45,80 @@ function slotOf(v: string): number {
   return (n * 31 + v.charCodeAt(0) * 7 + v.charCodeAt(n >> 1) * 131 + v.charCodeAt(n - 1)) & (SLOTS - 1);
 }
 
-/** Computes the condition's 0/1 mask over a batch column (absent column: every value null). */
-export function conditionMask(cond: ConditionPlan, col: TypedValues | undefined, length: number, timezone: string, cache: ConditionCache): Uint8Array {
+/**
+ * A string column of one batch as codes: 0 for a null row, k >= 1 for the row's value
+ * `distinct[k]` (distinct[0] is unused).
+ */
+export interface StringCodes {
+  codes: Uint32Array;
+  distinct: string[];
+}
+
+/** Most distinct values an encoded batch column may have (and at most a quarter of its rows). */
+const ENCODE_LIMIT = 4096;
+
+/**
+ * Encodes a batch's string column once for all the conditions on it: several segments test
+ * the same status or event type, and each condition then tests the batch's few distinct
+ * values and reads one byte a row, where each would otherwise look every row's text up.
+ * Undefined when the column has too many distinct values for that to pay (page addresses,
+ * say): its conditions then test row by row (conditionMask).
+ */
+export function encodeStrings(values: readonly string[], validity: BitSet, length: number): StringCodes | undefined {
+  const limit = Math.min(ENCODE_LIMIT, Math.max(16, length >> 2));
+  const codes = new Uint32Array(length);
+  const distinct = [""];
+  const byText = new Map<string, number>();
+  // Batch-local, so no copies: the slot table holds the batch's own strings.
+  const slotText = new Array<string | undefined>(SLOTS);
+  const slotCode = new Uint32Array(SLOTS);
+  for (let r = 0; r < length; r++) {
+    if (!validity.has(r)) continue;
+    const v = values[r];
+    const slot = slotOf(v);
+    if (slotText[slot] === v) {
+      codes[r] = slotCode[slot];
+      continue;
+    }
+    let c = byText.get(v);
+    if (c === undefined) {
+      if (distinct.length > limit) return undefined;
+      c = distinct.length;
+      distinct.push(v);
+      byText.set(v, c);
+    }
+    slotText[slot] = v;
+    slotCode[slot] = c;
+    codes[r] = c;
+  }
+  return { codes, distinct };
+}
+
+/**
+ * Computes the condition's 0/1 mask over a batch column (absent column: every value null);
+ * `encoded`, the column's codes when the caller has them (encodeStrings).
+ */
+export function conditionMask(cond: ConditionPlan, col: TypedValues | undefined, length: number, timezone: string, cache: ConditionCache, encoded?: StringCodes): Uint8Array {
   const out = new Uint8Array(length);
   const { tester, memo, slotText, slotHit } = cache.for(cond);
   const onNull = tester.onNull ? 1 : 0;
   if (!col) return out.fill(onNull);
+  if (encoded && col.type === "string") {
+    const { codes, distinct } = encoded;
+    const verdict = new Uint8Array(distinct.length);
+    verdict[0] = onNull;
+    for (let c = 1; c < distinct.length; c++) {
+      const v = distinct[c];
+      let hit = memo.get(v);
+      if (hit === undefined) {
+        hit = tester.test(v);
+        if (memo.size < STRING_CACHE_LIMIT) memo.set(detach(v), hit);
+      }
+      verdict[c] = hit ? 1 : 0;
+    }
+    for (let r = 0; r < length; r++) out[r] = verdict[codes[r]];
+    return out;
+  }
   const valid = col.validity;
   const monthDay = cond.test.monthDay;
   switch (col.type) {
