@@ -39,6 +39,13 @@ export class ConditionCache {
   }
 }
 
+/** Tests a text not in the memo yet, and remembers the verdict while the memo has room. */
+function remember(memo: Map<string, boolean>, tester: Tester, v: string): boolean {
+  const hit = tester.test(v);
+  if (memo.size < STRING_CACHE_LIMIT) memo.set(detach(v), hit);
+  return hit;
+}
+
 /** The slot of a text: its length and first, middle and last characters (NaN for "" lands in 0). */
 function slotOf(v: string): number {
   const n = v.length;
@@ -109,12 +116,7 @@ export function conditionMask(cond: ConditionPlan, col: TypedValues | undefined,
     verdict[0] = onNull;
     for (let c = 1; c < distinct.length; c++) {
       const v = distinct[c];
-      let hit = memo.get(v);
-      if (hit === undefined) {
-        hit = tester.test(v);
-        if (memo.size < STRING_CACHE_LIMIT) memo.set(detach(v), hit);
-      }
-      verdict[c] = hit ? 1 : 0;
+      verdict[c] = (memo.get(v) ?? remember(memo, tester, v)) ? 1 : 0;
     }
     for (let r = 0; r < length; r++) out[r] = verdict[codes[r]];
     return out;
@@ -135,11 +137,9 @@ export function conditionMask(cond: ConditionPlan, col: TypedValues | undefined,
           out[r] = slotHit[slot];
           continue;
         }
-        let hit = memo.get(v);
-        if (hit === undefined) {
-          hit = tester.test(v);
-          if (memo.size < STRING_CACHE_LIMIT) memo.set(detach(v), hit);
-        } else {
+        const known = memo.get(v);
+        const hit = known ?? remember(memo, tester, v);
+        if (known !== undefined) {
           // Seen before: a value that repeats earns its slot (a value seen once never costs a copy).
           slotText[slot] = detach(v);
           slotHit[slot] = hit ? 1 : 0;
