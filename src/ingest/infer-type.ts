@@ -44,6 +44,17 @@ export class TypeGuess {
     if (this.datetime && parseDateTime(v) === undefined) this.datetime = false;
   }
 
+  /** Whether every value added so far reads as `type` (for bool, whether or not a word came). */
+  fits(type: Exclude<ValueType, "string" | "id" | "list">): boolean {
+    switch (type) {
+      case "bool": return this.bool;
+      case "integer": return this.integer;
+      case "decimal": return this.dec;
+      case "date": return this.date;
+      case "datetime": return this.datetime;
+    }
+  }
+
   result(): ValueType {
     if (!this.any) return "string";
     if (this.bool && this.boolWord) return "bool";

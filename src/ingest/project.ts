@@ -9,9 +9,9 @@ import { DataError, type Problem } from "../errors.js";
 import { BitSet } from "../table/bitset.js";
 import { detach } from "../table/detach.js";
 import { ColumnBuilder, Dictionary, type Column } from "../table/column.js";
+import { CustomFieldBuilder } from "./custom-field.js";
 import { BadRows, type BadRowPolicy } from "./bad-rows.js";
-import { inferType, TypeGuess } from "./infer-type.js";
-import { parseBool, parseDate, parseDateTime, parseDecimal, parseInteger } from "../schema/parse-value.js";
+import { TypeGuess } from "./infer-type.js";
 import type { ValueType } from "../table/value-type.js";
 import { readRecords } from "./read-records.js";
 import { recordAt } from "./records.js";
@@ -75,6 +75,7 @@ export interface IngestReport {
 const ORPHAN_EXAMPLES = 5;
 
 const MSG_NO_EXPORTS = "no exports found: the data folder has neither a customers export nor a fact export with customer_id";
+const MSG_CHANGED_WHILE_READ = "the customers export changed while it was read: this row is not where it was";
 const msgMissingColumn = (col: string, exp: string) => `the ${exp} export has no \`${col}\` column`;
 
 /** Opens the exports of a project. Nothing is read until asked for. */
@@ -367,7 +368,7 @@ export class Project {
 
   private async loadCustomers(source: ResolvedSource, wanted?: readonly string[]): Promise<CustomerTable> {
     const builders = new Map<string, ColumnBuilder>();
-    const custom = new Map<string, ColumnBuilder>();
+    const custom = new Map<string, CustomFieldBuilder>();
     const ids: string[] = [];
     const seen = new RowsById();
     const firstLine: number[] = [];
@@ -412,7 +413,7 @@ export class Project {
       }
       for (const [name, values] of Object.entries(batch.custom)) {
         let b = custom.get(name);
-        if (!b) custom.set(name, (b = backfilled(new ColumnBuilder("string"), rows)));
+        if (!b) custom.set(name, (b = backfilled(new CustomFieldBuilder(source.options.decimal, "UTC"), rows)));
         for (let r = 0; r < batch.length; r++) if (keep[r]) b.push(values[r]);
       }
       rows = ids.length;
@@ -421,16 +422,40 @@ export class Project {
     }
     const columns = new Map<string, Column>([["id", idColumn(ids)]]);
     for (const [name, b] of builders) columns.set(name, b.finish());
-    for (const [name, b] of custom) {
-      const raw = b.finish();
-      columns.set(`custom.${name}`, typeCustomColumn(raw as Extract<Column, { kind: "string" }>, source.options.decimal, "UTC"));
-    }
+    const finished = new Map([...custom].map(([name, b]) => [name, b.finish()]));
+    const lost = [...finished].filter(([, col]) => col === undefined).map(([name]) => name);
+    const asText = lost.length ? await this.customFieldsAsText(source, lost, firstFile, firstLine) : new Map<string, Column>();
+    for (const [name, col] of finished) columns.set(`custom.${name}`, col ?? asText.get(name)!);
     const available = new Map<string, ValueType>();
     const all = planHeader(header, source, "UTC");
     for (const c of all.columns) available.set(c.name, c.type);
     for (const c of all.custom) available.set(`custom.${c.name}`, "string");
     for (const [name, col] of columns) available.set(name, col.type);
     return { length: ids.length, ids, index: idIndex(ids), columns, derived: false, available, complete: wanted === undefined };
+  }
+
+  /**
+   * Custom fields of the customers read again as text, for the rows a read kept (by file and
+   * line, in order): a field that turned out to be text after its strings were dropped
+   * (custom-field.ts). Its bad rows were reported by the first read.
+   */
+  private async customFieldsAsText(source: ResolvedSource, names: string[], files: readonly string[], lines: readonly number[]): Promise<Map<string, Column>> {
+    const builders = new Map(names.map((n) => [n, new ColumnBuilder("string")]));
+    const report = { ...this.report, rows: { ...this.report.rows }, ignored: { ...this.report.ignored }, extra: { ...this.report.extra } };
+    let k = 0;
+    for await (const batch of this.typedBatches(source, ["id"], { customers: names, quiet: true })) {
+      const file = batch.display ?? source.display;
+      for (let r = 0; r < batch.length && k < lines.length; r++) {
+        if (batch.lines[r] !== lines[k] || file !== files[k]) continue;
+        for (const [n, b] of builders) b.push(batch.custom[n]?.[r] ?? null);
+        k++;
+      }
+    }
+    Object.assign(this.report, report);
+    if (k < lines.length) {
+      throw new DataError([{ file: files[k], line: lines[k], message: MSG_CHANGED_WHILE_READ, hint: "run again once the export has been written" }]);
+    }
+    return new Map([...builders].map(([n, b]) => [n, b.finish()]));
   }
 
   private takeBad(source: ResolvedSource, problem: Problem, raw: string): void {
@@ -613,7 +638,7 @@ export function idColumn(ids: string[]): Column {
   return { kind: "string", type: "id", codes, dict: ids, validity: BitSet.full(n), length: n };
 }
 
-function backfilled(b: ColumnBuilder, rows: number): ColumnBuilder {
+function backfilled<B extends { push(v: null): void }>(b: B, rows: number): B {
   for (let i = 0; i < rows; i++) b.push(null);
   return b;
 }
@@ -621,25 +646,6 @@ function backfilled(b: ColumnBuilder, rows: number): ColumnBuilder {
 function typedValue(col: TypedValues, r: number): number | boolean | string | string[] | null {
   if (!col.validity.has(r)) return null;
   return col.type === "bool" ? col.values[r] === 1 : col.values[r];
-}
-
-/** Types a custom field: infers its type from the distinct values, then parses each once. */
-function typeCustomColumn(raw: Extract<Column, { kind: "string" }>, decimal: "." | ",", timezone: string): Column {
-  const type: ValueType = inferType(raw.dict, decimal);
-  if (type === "string") return raw;
-  const parsed = raw.dict.map((v): number | boolean | null => {
-    switch (type) {
-      case "bool": return parseBool(v) ?? null;
-      case "integer": return parseInteger(v, decimal) ?? null;
-      case "decimal": return parseDecimal(v, decimal) ?? null;
-      case "date": return parseDate(v) ?? null;
-      case "datetime": return parseDateTime(v, timezone) ?? null;
-      default: return null;
-    }
-  });
-  const b = new ColumnBuilder(type);
-  for (let i = 0; i < raw.length; i++) b.push(raw.validity.has(i) ? parsed[raw.codes[i]] : null);
-  return b.finish();
 }
 
 /** The files of one export must have the same columns (their order may differ). */

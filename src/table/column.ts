@@ -89,7 +89,8 @@ export function nullCount(col: Column): number {
   return col.length - col.validity.count();
 }
 
-class Growable<T extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
+/** A typed array that doubles as values are pushed. */
+export class Growable<T extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
   data: T;
   length = 0;
   constructor(private readonly make: (n: number) => T) {
