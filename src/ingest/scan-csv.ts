@@ -19,7 +19,7 @@ import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "../config/load-config.j
 import { DEFAULT_BATCH, fieldCountHint, fieldCountMessage, limitError, type RawCell, type ReaderOptions, type RecordBatch, type RecordReader } from "./records.js";
 import { isUtf8 } from "node:buffer";
 import { CellBlock, ByteRecords, INCOMPLETE, IRREGULAR } from "./scan-bytes.js";
-import { decodeBytes, fileBytes, readProblem, readText } from "./text-stream.js";
+import { decodeBytes, FileChunks, readProblem, readText } from "./text-stream.js";
 
 // Same texts as fromCsv.
 const HINT_FIELD_COUNT = "check for an unquoted delimiter or a missing cell; quote cells that hold the delimiter";
@@ -416,18 +416,26 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
   const delimiter = opts.delimiter.charCodeAt(0);
-  const chunks = fileBytes(opts.file, opts.chunkBytes)[Symbol.asyncIterator]();
+  const chunks = new FileChunks(opts.file, opts.chunkBytes);
+  try {
+    yield* scanBytes(opts, batcher, chunks, limits, batchSize, delimiter);
+  } finally {
+    await chunks.close();
+  }
+}
+
+async function* scanBytes(opts: ReaderOptions, batcher: Batcher, chunks: FileChunks, limits: Limits, batchSize: number, delimiter: number): AsyncGenerator<RecordBatch> {
   const utf8 = new Utf8Chunks();
   /** Line of the byte at `p`. */
   let line = 1;
-  const next = async (): Promise<Buffer | undefined> => {
+  const read = async <T>(f: () => Promise<T>): Promise<T> => {
     try {
-      const r = await chunks.next();
-      return r.done ? undefined : r.value;
+      return await f();
     } catch (e) {
       throw readProblem(e, opts.display, line, 1, opts.encoding);
     }
   };
+  const next = () => read(() => chunks.next());
   /** The bytes from the start of the batch being scanned (`from`) on; `bounds`: where later chunks of the file start in them. */
   let buf: Buffer = Buffer.alloc(0);
   let bounds: number[] = [];
@@ -444,26 +452,43 @@ async function* fromCsvBytes(opts: ReaderOptions, batcher: Batcher): AsyncGenera
   let releaseAt = Infinity;
   /** Moves the ranges of the rows scanned so far when `buf` is cut and copied. */
   let shiftRows: (by: number) => void = () => undefined;
-  /** Adds the file's next chunk to `buf` (false at its end, or when the chunk is refused). */
+  /** The buffer `buf` is the start of, reused from chunk to chunk. */
+  let store: Buffer = Buffer.alloc(0);
+  /**
+   * Adds the file's next chunk to `buf` (false at its end, or when the chunk is refused):
+   * the bytes from `from` on move to the front of `store` (every range moves with them),
+   * and the chunk is read in after them.
+   */
   const more = async (): Promise<boolean> => {
-    const chunk = await next();
-    if (!chunk) {
-      ended = true;
-      return false;
-    }
-    if (chunk.includes(0) || !utf8.accepts(chunk)) {
-      refused = chunk;
-      return false;
-    }
-    const kept = buf.subarray(from);
+    const kept = buf.length - from;
+    const room = kept + chunks.chunkBytes;
+    if (store.length < room) {
+      const grown = Buffer.allocUnsafe(Math.max(room, store.length * 2));
+      buf.copy(grown, 0, from);
+      store = grown;
+    } else if (from > 0) store.copyWithin(0, from, buf.length);
     bounds = bounds.filter((b) => b > from).map((b) => b - from);
-    if (kept.length > 0) bounds.push(kept.length);
-    buf = kept.length > 0 ? Buffer.concat([kept, chunk]) : chunk;
     shiftRows(-from);
     p -= from;
     at -= from;
-    releaseAt = releaseAt === Infinity ? kept.length : releaseAt - from;
+    const last = releaseAt === Infinity;
+    if (!last) releaseAt -= from;
     from = 0;
+    buf = store.subarray(0, kept);
+    const n = await read(() => chunks.into(store, kept));
+    if (n === 0) {
+      ended = true;
+      return false;
+    }
+    const chunk = store.subarray(kept, kept + n);
+    if (chunk.includes(0) || !utf8.accepts(chunk)) {
+      // The string scan reads it after `buf`, which the next read would overwrite: a copy.
+      refused = Buffer.from(chunk);
+      return false;
+    }
+    if (kept > 0) bounds.push(kept);
+    buf = store.subarray(0, kept + n);
+    if (last) releaseAt = kept;
     return true;
   };
   /** The string scan of the bytes from `from` on, in the file's chunks. */

@@ -5,6 +5,7 @@
  */
 import { fsProblem } from "../text-bytes.js";
 import { createReadStream } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { DataError } from "../errors.js";
 
@@ -21,6 +22,38 @@ export function fileBytes(file: string, chunkBytes = 1 << 20): AsyncIterable<Buf
   if (!file.toLowerCase().endsWith(".gz")) return raw;
   raw.on("error", () => undefined);
   return raw.pipe(createGunzip());
+}
+
+/**
+ * A plain (not gzipped) file's bytes, chunk by chunk from one file handle, read in order
+ * (so a pipe reads too): straight into a buffer the caller reuses (`into`), or into a new
+ * one (`next`). A read stream makes a new buffer for every chunk, and the byte scan then
+ * joined it to the rest of the last one: two fresh megabytes a chunk.
+ */
+export class FileChunks {
+  private handle?: FileHandle;
+
+  constructor(readonly file: string, readonly chunkBytes = 1 << 20) {}
+
+  /** Reads the next chunk into `target` from `at` on (room for chunkBytes); its length, 0 at the end. */
+  async into(target: Buffer, at: number): Promise<number> {
+    this.handle ??= await open(this.file, "r");
+    const { bytesRead } = await this.handle.read(target, at, this.chunkBytes, null);
+    return bytesRead;
+  }
+
+  /** The next chunk in a buffer of its own, or undefined at the end. */
+  async next(): Promise<Buffer | undefined> {
+    const b = Buffer.allocUnsafe(this.chunkBytes);
+    const n = await this.into(b, 0);
+    return n === 0 ? undefined : b.subarray(0, n);
+  }
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    await h?.close();
+  }
 }
 
 /** Where decoding starts when a reader hands over the rest of a file (after a line end). */
