@@ -43,8 +43,6 @@ export class CustomFieldBuilder {
   private prefix = -1;
   /** The types that fit every value since `prefix`, each with its rows' values. */
   private typed: Array<{ type: Candidate; values: Growable<Float64Array> }> = [];
-  /** True once no type fits a field whose strings were not kept. */
-  private lost = false;
 
   constructor(private readonly decimal: "." | ",", private readonly timezone: string, private readonly typedAfter = TYPED_AFTER) {
     this.guess = new TypeGuess(decimal);
@@ -74,9 +72,8 @@ export class CustomFieldBuilder {
   finish(): Column | undefined {
     if (this.lost) return undefined;
     const length = this.valid.length;
-    const validity = new BitSet(length);
     const valid = this.valid.data;
-    for (let i = 0; i < length; i++) if (valid[i] === 1) validity.add(i);
+    const validity = BitSet.ofFlags(valid, length);
     const codes = this.codes.finish();
     const rest = this.typed[0];
     const type = rest ? rest.type : this.guess.result();
@@ -110,9 +107,13 @@ export class CustomFieldBuilder {
     this.prefix = this.codes.length;
   }
 
+  /** True once no type fits a field whose strings were not kept. */
+  private get lost(): boolean {
+    return this.prefix >= 0 && this.typed.length === 0;
+  }
+
   private parse(v: string | null): void {
     const typed = this.typed;
-    if (this.lost) return;
     for (let k = 0; k < typed.length; k++) {
       const x = v === null ? 0 : parseAs(typed[k].type, v, this.decimal, this.timezone);
       if (x !== undefined) {
@@ -121,6 +122,5 @@ export class CustomFieldBuilder {
       }
       typed.splice(k--, 1);
     }
-    if (typed.length === 0) this.lost = true;
   }
 }

@@ -16,6 +16,13 @@ export class BitSet {
     return s;
   }
 
+  /** The rows below `size` whose byte in `flags` is 1. */
+  static ofFlags(flags: Uint8Array, size: number): BitSet {
+    const s = new BitSet(size);
+    for (let i = 0; i < size; i++) if (flags[i] === 1) s.add(i);
+    return s;
+  }
+
   /** Tests row `i`. */
   has(i: number): boolean {
     return (this.words[i >>> 5] & (1 << (i & 31))) !== 0;

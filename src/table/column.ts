@@ -208,9 +208,7 @@ export class ColumnBuilder {
   /** The finished column. */
   finish(): Column {
     const length = this.valid.length;
-    const validity = new BitSet(length);
-    const valid = this.valid.data;
-    for (let i = 0; i < length; i++) if (valid[i] === 1) validity.add(i);
+    const validity = BitSet.ofFlags(this.valid.data, length);
     switch (this.type) {
       case "integer": case "decimal":
         return { kind: "number", type: this.type, values: this.nums!.finish(), validity, length };
