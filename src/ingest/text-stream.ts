@@ -18,10 +18,18 @@ const msgInvalidBytes = (enc: string) => `bytes that are not valid ${enc}`;
 
 /** The bytes of `file`, gunzipped when its name ends in `.gz`, chunk by chunk. */
 export function fileBytes(file: string, chunkBytes = 1 << 20): AsyncIterable<Buffer> {
+  if (!file.toLowerCase().endsWith(".gz")) return chunksOf(new FileChunks(file, chunkBytes));
   const raw = createReadStream(file, { highWaterMark: chunkBytes });
-  if (!file.toLowerCase().endsWith(".gz")) return raw;
   raw.on("error", () => undefined);
   return raw.pipe(createGunzip());
+}
+
+async function* chunksOf(chunks: FileChunks): AsyncGenerator<Buffer> {
+  try {
+    for (let c = await chunks.next(); c; c = await chunks.next()) yield c;
+  } finally {
+    await chunks.close();
+  }
 }
 
 /**
