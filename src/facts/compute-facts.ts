@@ -222,7 +222,8 @@ class Pass {
     if (orders.size === 0 && orderRows > 0) {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
-    const hit = itemLevel.map(() => new Uint8Array(orders.size));
+    // Per item-level aggregate, one bit an order: it has an item that passed.
+    const hit = itemLevel.map(() => new Uint8Array((orders.size + 7) >> 3));
     const sharedItems = sharedColumns(itemLevel, "item");
     for await (const batch of items) {
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined, undefined, sharedItems);
@@ -241,13 +242,12 @@ class Pass {
       itemLevel.forEach((a, k) => {
         const mask = masks.all(a.itemConditions, false);
         const res = this.results.get(a.id)!;
-        const pass = orders.pass[k];
         const hits = hit[k];
         for (let r = 0; r < batch.length; r++) {
           const o = ordinals[r];
-          if (o < 0 || !pass[o] || (mask && !mask[r])) continue;
-          hits[o] = 1;
-          const cust = orders.customer[o];
+          if (o < 0 || !orders.passed(k, o) || (mask && !mask[r])) continue;
+          hits[o >> 3] |= 1 << (o & 7);
+          const cust = orders.customer(o);
           if (cust < 0) continue;
           // An item with no quantity is one unit; one with no price adds nothing to revenue.
           const q = qty && !Number.isNaN(qty[r]) ? qty[r] : 1;
@@ -261,9 +261,10 @@ class Pass {
       if (a.itemConditions.length === 0) return;
       const res = this.results.get(a.id)!;
       const hits = hit[k];
-      for (let o = 0; o < hits.length; o++) {
-        const cust = orders.customer[o];
-        if (hits[o] && cust >= 0) accumulate(res, cust, orders.ts[o], NaN);
+      for (let o = 0; o < orders.size; o++) {
+        if (((hits[o >> 3] >> (o & 7)) & 1) === 0) continue;
+        const cust = orders.customer(o);
+        if (cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
       }
     });
   }

@@ -33,7 +33,7 @@ describe("OrderIndex", () => {
       }
     }
     const wrong: number[] = [];
-    for (const [id, o] of ref) if (index.getKey(id) !== o || index.get(String(id)) !== o || index.customer[o] !== index.ts[o]) wrong.push(id);
+    for (const [id, o] of ref) if (index.getKey(id) !== o || index.get(String(id)) !== o || index.customer(o) !== index.ts(o)) wrong.push(id);
     for (let k = 0; k < 100_000; k++) {
       const q = Math.floor(rand() * 4_000_000);
       if ((ref.get(q) ?? -1) !== index.getKey(q)) wrong.push(q);
@@ -68,10 +68,29 @@ describe("OrderIndex", () => {
       const o = index.get(id);
       if (numericId(id) >= 0) expect(index.getKey(numericId(id))).toBe(o);
       expect(o).toBe(want.o);
-      expect(index.customer[o]).toBe(want.customer);
-      expect(Object.is(index.ts[o], want.ts)).toBe(true);
-      expect([index.pass[0][o], index.pass[1][o]]).toEqual(want.pass);
+      expect(index.customer(o)).toBe(want.customer);
+      expect(Object.is(index.ts(o), want.ts)).toBe(true);
+      expect([index.passed(0, o), index.passed(1, o)]).toEqual(want.pass.map((p) => p === 1));
     }
     for (const id of ["400001", "0400001", "B-1", "", "-5"]) expect(index.get(id)).toBe(-1);
+  });
+
+  it("keeps each order's flags of eleven aggregates (two bytes an order) over two chunks", () => {
+    // The flags as given, kept beside in arrays of booleans: the reference.
+    let a = 3;
+    const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+    const index = new OrderIndex(11);
+    const given: boolean[][] = [];
+    for (let o = 0; o < 70_000; o++) {
+      const passes = Array.from({ length: 11 }, () => (rand() < 0.5 ? 1 : 0));
+      expect(index.addKey(500 + o, o % 977, o * 1000, passes)).toBe(o);
+      given.push(passes.map((p) => p === 1));
+    }
+    const wrong: string[] = [];
+    for (let o = 0; o < 70_000; o++) {
+      for (let k = 0; k < 11; k++) if (index.passed(k, o) !== given[o][k]) wrong.push(`order ${o}, aggregate ${k}`);
+      if (index.customer(o) !== o % 977 || index.ts(o) !== o * 1000) wrong.push(`order ${o}`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 });

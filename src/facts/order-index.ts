@@ -1,6 +1,6 @@
 /**
  * The item join's per-order state in typed arrays: each order's ordinal, customer row and
- * timestamp, and per item-level aggregate one byte saying whether the order passed its
+ * timestamp, and per item-level aggregate one bit saying whether the order passed its
  * order-level conditions. No JavaScript object per order.
  *
  * Ids that are canonical whole numbers (digits only, no leading zero, at most 15 digits:
@@ -19,19 +19,29 @@ export function numericId(id: string): number {
   return digitsFrom(id, 0);
 }
 
-/** Orders by id: ordinal 0, 1, 2... in the order first added. */
+/** Ordinals per chunk of the per-order arrays: at most one chunk (about 0.9 MB) not yet used. */
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const IN_CHUNK = CHUNK - 1;
+
+/**
+ * Orders by id: ordinal 0, 1, 2... in the order first added. The per-order state is kept in
+ * chunks of 65,536 orders, so it grows without copying and without a doubled array's
+ * spare half: per order 4 bytes of customer, 8 of time and one bit per item-level aggregate
+ * (a byte for up to eight), and nothing for the ids of orders numbered in sequence.
+ */
 export class OrderIndex {
   private readonly numbers = new NumberIndex();
   private readonly texts = new Map<string, number>();
-  /** Per ordinal: the customer row (-1: unknown) and the timestamp (NaN: none). */
-  customer = new Int32Array(1024);
-  ts = new Float64Array(1024);
-  /** Per item-level aggregate, per ordinal: 1 when the order passed its conditions. */
-  readonly pass: Uint8Array[];
+  private readonly customers: Int32Array[] = [];
+  private readonly times: Float64Array[] = [];
+  /** Per chunk: `stride` bytes an order, bit k of byte k >> 3 set when the order passed aggregate k's conditions. */
+  private readonly flags: Uint8Array[] = [];
+  private readonly stride: number;
   size = 0;
 
-  constructor(aggregates: number) {
-    this.pass = Array.from({ length: aggregates }, () => new Uint8Array(1024));
+  constructor(private readonly aggregates: number) {
+    this.stride = (aggregates + 7) >> 3;
   }
 
   /** The ordinal of an id, or -1. */
@@ -59,29 +69,36 @@ export class OrderIndex {
     return this.numbers.add(v, this.size) === -1 ? this.place(customer, ts, passes) : -1;
   }
 
+  /** The customer row of an order (-1: unknown). */
+  customer(o: number): number {
+    return this.customers[o >> CHUNK_BITS][o & IN_CHUNK];
+  }
+
+  /** The timestamp of an order (NaN: none). */
+  ts(o: number): number {
+    return this.times[o >> CHUNK_BITS][o & IN_CHUNK];
+  }
+
+  /** True when the order passed the order-level conditions of item-level aggregate `k`. */
+  passed(k: number, o: number): boolean {
+    return ((this.flags[o >> CHUNK_BITS][(o & IN_CHUNK) * this.stride + (k >> 3)] >> (k & 7)) & 1) === 1;
+  }
+
   /** The per-order state of the next ordinal; that ordinal. */
   private place(customer: number, ts: number, passes: ArrayLike<number>): number {
     const o = this.size;
-    if (o === this.customer.length) this.grow();
-    this.customer[o] = customer;
-    this.ts[o] = ts;
-    for (let k = 0; k < this.pass.length; k++) this.pass[k][o] = passes[k];
+    const c = o >> CHUNK_BITS;
+    if (c === this.customers.length) {
+      this.customers.push(new Int32Array(CHUNK));
+      this.times.push(new Float64Array(CHUNK));
+      this.flags.push(new Uint8Array(CHUNK * this.stride));
+    }
+    const j = o & IN_CHUNK;
+    this.customers[c][j] = customer;
+    this.times[c][j] = ts;
+    const flags = this.flags[c];
+    for (let k = 0; k < this.aggregates; k++) if (passes[k]) flags[j * this.stride + (k >> 3)] |= 1 << (k & 7);
     this.size++;
     return o;
-  }
-
-  private grow(): void {
-    const n = this.customer.length * 2;
-    const c = new Int32Array(n);
-    c.set(this.customer);
-    this.customer = c;
-    const t = new Float64Array(n);
-    t.set(this.ts);
-    this.ts = t;
-    for (let k = 0; k < this.pass.length; k++) {
-      const p = new Uint8Array(n);
-      p.set(this.pass[k]);
-      this.pass[k] = p;
-    }
   }
 }

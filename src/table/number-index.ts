@@ -10,6 +10,12 @@
  * number itself, 12 bytes a slot; when the window grows over some of them, they move into
  * it, so a number is in exactly one of the two. So it holds at most 16 bytes a number.
  * Numbers are exact in a double (below 2^53) and never negative.
+ *
+ * Before any of that, numbers that come in sequence from the first one with ordinals 0, 1,
+ * 2... (orders numbered and exported in order, each its next ordinal) keep no table at all:
+ * the ordinal of such a number is its offset from the first. The first number out of that
+ * sequence fills the direct table with the offsets so far, and from then on the index works
+ * as above.
  */
 import { slotHash } from "./id-index.js";
 
@@ -25,10 +31,14 @@ export class NumberIndex {
   private slots = new Int32Array(1 << 16).fill(EMPTY);
   private mask = (1 << 16) - 1;
   private hashed = 0;
+  /** While true, the numbers added are base, base + 1, ... base + run - 1, with ordinals 0 to run - 1, and no table holds them. */
+  private inRun = true;
+  private run = 0;
 
   /** The ordinal of `v`, or -1. */
   get(v: number): number {
     const i = v - this.base;
+    if (this.inRun) return i >= 0 && i < this.run ? i : EMPTY;
     if (i >= 0 && i < this.dense.length) return this.dense[i];
     if (this.hashed === 0) return -1;
     for (let s = slotHash(v) & this.mask; ; s = (s + 1) & this.mask) {
@@ -40,6 +50,16 @@ export class NumberIndex {
 
   /** Gives `v` the ordinal `o` and returns -1, or returns the ordinal `v` already has. */
   add(v: number, o: number): number {
+    if (this.inRun) {
+      if (this.run === 0) this.base = v;
+      const i = v - this.base;
+      if (i === this.run && o === this.run) {
+        this.run++;
+        return EMPTY;
+      }
+      if (i >= 0 && i < this.run) return i;
+      this.leaveRun();
+    }
     if (this.dense.length === 0) {
       this.base = v;
       this.dense = new Int32Array(1 << 12).fill(EMPTY);
@@ -60,6 +80,17 @@ export class NumberIndex {
     this.keys[s] = v;
     this.hashed++;
     return EMPTY;
+  }
+
+  /** Puts the run's numbers into the direct table (their ordinals are their offsets), which holds them from now on. */
+  private leaveRun(): void {
+    this.inRun = false;
+    if (this.run === 0) return;
+    let n = 1 << 12;
+    while (n < this.run) n *= 2;
+    this.dense = new Int32Array(n).fill(EMPTY);
+    for (let i = 0; i < this.run; i++) this.dense[i] = i;
+    this.inDense = this.run;
   }
 
   /**
