@@ -244,6 +244,18 @@ describe("computeFacts: orders with items", () => {
     expect(arr(b.last)).toEqual([O2, NaN, O7, NaN]);
   });
 
+  it("B and D without first or last times (the orders' times are then not kept): the same counts and sums", async () => {
+    // The hand-derived values of B and D above, from a plan whose item-level aggregates have
+    // no first or last measure.
+    const plan = planOf([FILTERS[5], FILTERS[6], FILTERS[7], FILTERS[12], FILTERS[13]]);
+    expect(plan.aggregates.flatMap((a) => a.measures).filter((m) => m === "first" || m === "last")).toEqual([]);
+    const out = await computeFacts(ordersSource(), plan, 4);
+    const b = resultOf(out, plan, 0);
+    expect([arr(b.count), arr(b.revenue), arr(b.quantity)]).toEqual([[2, 0, 2, 0], [110.5, 0, 50, 0], [3, 0, 3, 0]]);
+    const d = resultOf(out, plan, 3);
+    expect([arr(d.count), arr(d.revenue), arr(d.quantity)]).toEqual([[2, 0, 1, 0], [110.5, 0, 30, 0], [3, 0, 2, 0]]);
+  });
+
   it("C, a row condition: paid orders (status folded), revenue from totals", async () => {
     // Paid and kept: c0 o1, o2 ("Paid"); c1 o3; c2 o7 (o5 is cancelled). o7 has no total.
     const plan = planOf(FILTERS);

@@ -202,7 +202,9 @@ class Pass {
     // Order ids no condition reads are read as numbers where they are plainly numbers (OrderIndex).
     const orderKeys: Record<string, IdForm> = conditioned.includes("id") ? {} : { id: NUMERIC_ID };
     // The item join's per-order state (see the file comment).
-    const orders = new OrderIndex(itemLevel.length);
+    // An order's time is read again only for the first and last times of orders with a passing item.
+    const times = itemLevel.some((a) => a.itemConditions.length > 0 && (a.measures.includes("first") || a.measures.includes("last")));
+    const orders = new OrderIndex(itemLevel.length, times);
     const shared = sharedColumns(this.aggs, "row");
     let orderRows = 0;
     for await (const batch of source.facts("orders", wanted, orderKeys)) {

@@ -27,8 +27,9 @@ const IN_CHUNK = CHUNK - 1;
 /**
  * Orders by id: ordinal 0, 1, 2... in the order first added. The per-order state is kept in
  * chunks of 65,536 orders, so it grows without copying and without a doubled array's
- * spare half: per order 4 bytes of customer, 8 of time and one bit per item-level aggregate
- * (a byte for up to eight), and nothing for the ids of orders numbered in sequence.
+ * spare half: per order 4 bytes of customer, 8 of time (only when an aggregate with item
+ * conditions has a first or last time to find) and one bit per item-level aggregate (a
+ * byte for up to eight), and nothing for the ids of orders numbered in sequence.
  */
 export class OrderIndex {
   private readonly numbers = new NumberIndex();
@@ -40,7 +41,8 @@ export class OrderIndex {
   private readonly stride: number;
   size = 0;
 
-  constructor(private readonly aggregates: number) {
+  /** `keepTimes`: false when no aggregate reads an order's time after the orders are read (ts() is then NaN). */
+  constructor(private readonly aggregates: number, private readonly keepTimes = true) {
     this.stride = (aggregates + 7) >> 3;
   }
 
@@ -74,9 +76,9 @@ export class OrderIndex {
     return this.customers[o >> CHUNK_BITS][o & IN_CHUNK];
   }
 
-  /** The timestamp of an order (NaN: none). */
+  /** The timestamp of an order (NaN: none, or times not kept). */
   ts(o: number): number {
-    return this.times[o >> CHUNK_BITS][o & IN_CHUNK];
+    return this.keepTimes ? this.times[o >> CHUNK_BITS][o & IN_CHUNK] : NaN;
   }
 
   /** True when the order passed the order-level conditions of item-level aggregate `k`. */
@@ -90,12 +92,12 @@ export class OrderIndex {
     const c = o >> CHUNK_BITS;
     if (c === this.customers.length) {
       this.customers.push(new Int32Array(CHUNK));
-      this.times.push(new Float64Array(CHUNK));
+      if (this.keepTimes) this.times.push(new Float64Array(CHUNK));
       this.flags.push(new Uint8Array(CHUNK * this.stride));
     }
     const j = o & IN_CHUNK;
     this.customers[c][j] = customer;
-    this.times[c][j] = ts;
+    if (this.keepTimes) this.times[c][j] = ts;
     const flags = this.flags[c];
     for (let k = 0; k < this.aggregates; k++) if (passes[k]) flags[j * this.stride + (k >> 3)] |= 1 << (k & 7);
     this.size++;
