@@ -20,6 +20,7 @@ import { emptyResult, type AggResult } from "./aggregates.js";
 import { ConditionCache, conditionMask, encodeStrings, type StringCodes } from "./row-mask.js";
 import { phase } from "../timings.js";
 import { OrderIndex } from "./order-index.js";
+import { BitSet } from "../table/bitset.js";
 import { NUMERIC_ID, type IdForm } from "../table/id-index.js";
 
 /** What the fact pass reads: the fact exports as typed batches with customer rows. */
@@ -224,8 +225,8 @@ class Pass {
     if (orders.size === 0 && orderRows > 0) {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
-    // Per item-level aggregate, one bit an order: it has an item that passed.
-    const hit = itemLevel.map(() => new Uint8Array((orders.size + 7) >> 3));
+    // Per item-level aggregate: the orders with an item that passed.
+    const hit = itemLevel.map(() => new BitSet(orders.size));
     const sharedItems = sharedColumns(itemLevel, "item");
     for await (const batch of items) {
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined, undefined, sharedItems);
@@ -248,7 +249,7 @@ class Pass {
         for (let r = 0; r < batch.length; r++) {
           const o = ordinals[r];
           if (o < 0 || !orders.passed(k, o) || (mask && !mask[r])) continue;
-          hits[o >> 3] |= 1 << (o & 7);
+          hits.add(o);
           const cust = orders.customer(o);
           if (cust < 0) continue;
           // An item with no quantity is one unit; one with no price adds nothing to revenue.
@@ -262,12 +263,10 @@ class Pass {
       // Order-level measures of an aggregate with item conditions count the orders with a passing item.
       if (a.itemConditions.length === 0) return;
       const res = this.results.get(a.id)!;
-      const hits = hit[k];
-      for (let o = 0; o < orders.size; o++) {
-        if (((hits[o >> 3] >> (o & 7)) & 1) === 0) continue;
+      hit[k].forEach((o) => {
         const cust = orders.customer(o);
         if (cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
-      }
+      });
     });
   }
 }

@@ -75,7 +75,7 @@ describe("OrderIndex", () => {
     for (const id of ["400001", "0400001", "B-1", "", "-5"]) expect(index.get(id)).toBe(-1);
   });
 
-  it("keeps each order's flags of eleven aggregates (two bytes an order) over two chunks", () => {
+  it("keeps each order's flags of eleven aggregates over two chunks", () => {
     // The flags as given, kept beside in arrays of booleans: the reference.
     let a = 3;
     const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);

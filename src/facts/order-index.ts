@@ -10,6 +10,7 @@
  * goes into a Map by its text. A number and a text never stand for the same id ("00123" is
  * text, "123" a number), so the two tables never disagree and the join stays exact.
  */
+import { BitSet } from "../table/bitset.js";
 import { detach } from "../table/detach.js";
 import { digitsFrom } from "../table/id-index.js";
 import { NumberIndex } from "../table/number-index.js";
@@ -28,22 +29,21 @@ const IN_CHUNK = CHUNK - 1;
  * Orders by id: ordinal 0, 1, 2... in the order first added. The per-order state is kept in
  * chunks of 65,536 orders, so it grows without copying and without a doubled array's
  * spare half: per order 4 bytes of customer, 8 of time (only when an aggregate with item
- * conditions has a first or last time to find) and one bit per item-level aggregate (a
- * byte for up to eight), and nothing for the ids of orders numbered in sequence.
+ * conditions has a first or last time to find) and one bit per item-level aggregate, and
+ * nothing for the ids of orders numbered in sequence.
  */
 export class OrderIndex {
   private readonly numbers = new NumberIndex();
   private readonly texts = new Map<string, number>();
   private readonly customers: Int32Array[] = [];
   private readonly times: Float64Array[] = [];
-  /** Per chunk: `stride` bytes an order, bit k of byte k >> 3 set when the order passed aggregate k's conditions. */
-  private readonly flags: Uint8Array[] = [];
-  private readonly stride: number;
+  /** Per item-level aggregate, per chunk: the orders that passed its order-level conditions. */
+  private readonly passes: BitSet[][];
   size = 0;
 
   /** `keepTimes`: false when no aggregate reads an order's time after the orders are read (ts() is then NaN). */
-  constructor(private readonly aggregates: number, private readonly keepTimes = true) {
-    this.stride = (aggregates + 7) >> 3;
+  constructor(aggregates: number, private readonly keepTimes = true) {
+    this.passes = Array.from({ length: aggregates }, () => []);
   }
 
   /** The ordinal of an id, or -1. */
@@ -83,7 +83,7 @@ export class OrderIndex {
 
   /** True when the order passed the order-level conditions of item-level aggregate `k`. */
   passed(k: number, o: number): boolean {
-    return ((this.flags[o >> CHUNK_BITS][(o & IN_CHUNK) * this.stride + (k >> 3)] >> (k & 7)) & 1) === 1;
+    return this.passes[k][o >> CHUNK_BITS].has(o & IN_CHUNK);
   }
 
   /** The per-order state of the next ordinal; that ordinal. */
@@ -93,13 +93,12 @@ export class OrderIndex {
     if (c === this.customers.length) {
       this.customers.push(new Int32Array(CHUNK));
       if (this.keepTimes) this.times.push(new Float64Array(CHUNK));
-      this.flags.push(new Uint8Array(CHUNK * this.stride));
+      for (const chunks of this.passes) chunks.push(new BitSet(CHUNK));
     }
     const j = o & IN_CHUNK;
     this.customers[c][j] = customer;
     if (this.keepTimes) this.times[c][j] = ts;
-    const flags = this.flags[c];
-    for (let k = 0; k < this.aggregates; k++) if (passes[k]) flags[j * this.stride + (k >> 3)] |= 1 << (k & 7);
+    for (let k = 0; k < this.passes.length; k++) if (passes[k]) this.passes[k][c].add(j);
     this.size++;
     return o;
   }

@@ -31,14 +31,16 @@ export class NumberIndex {
   private slots = new Int32Array(1 << 16).fill(EMPTY);
   private mask = (1 << 16) - 1;
   private hashed = 0;
-  /** While true, the numbers added are base, base + 1, ... base + run - 1, with ordinals 0 to run - 1, and no table holds them. */
+  /**
+   * While true, the numbers added are base, base + 1, ... base + inDense - 1, with ordinals 0
+   * to inDense - 1: the direct table would hold each its offset, so none is made.
+   */
   private inRun = true;
-  private run = 0;
 
   /** The ordinal of `v`, or -1. */
   get(v: number): number {
     const i = v - this.base;
-    if (this.inRun) return i >= 0 && i < this.run ? i : EMPTY;
+    if (this.inRun) return i >= 0 && i < this.inDense ? i : EMPTY;
     if (i >= 0 && i < this.dense.length) return this.dense[i];
     if (this.hashed === 0) return -1;
     for (let s = slotHash(v) & this.mask; ; s = (s + 1) & this.mask) {
@@ -51,13 +53,13 @@ export class NumberIndex {
   /** Gives `v` the ordinal `o` and returns -1, or returns the ordinal `v` already has. */
   add(v: number, o: number): number {
     if (this.inRun) {
-      if (this.run === 0) this.base = v;
+      if (this.inDense === 0) this.base = v;
       const i = v - this.base;
-      if (i === this.run && o === this.run) {
-        this.run++;
+      if (i === this.inDense && o === this.inDense) {
+        this.inDense++;
         return EMPTY;
       }
-      if (i >= 0 && i < this.run) return i;
+      if (i >= 0 && i < this.inDense) return i;
       this.leaveRun();
     }
     if (this.dense.length === 0) {
@@ -85,12 +87,11 @@ export class NumberIndex {
   /** Puts the run's numbers into the direct table (their ordinals are their offsets), which holds them from now on. */
   private leaveRun(): void {
     this.inRun = false;
-    if (this.run === 0) return;
+    if (this.inDense === 0) return;
     let n = 1 << 12;
-    while (n < this.run) n *= 2;
+    while (n < this.inDense) n *= 2;
     this.dense = new Int32Array(n).fill(EMPTY);
-    for (let i = 0; i < this.run; i++) this.dense[i] = i;
-    this.inDense = this.run;
+    for (let i = 0; i < this.inDense; i++) this.dense[i] = i;
   }
 
   /**
