@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `segment` against DuckDB: npm run bench:duckdb [-- --scale 100k|1m] [--runs N]
+// `segment` against DuckDB: npm run bench:duckdb [-- --scale 100k|1m|1m-x10] [--runs N]
 //                                                [--only-segment | --only-duckdb] [--check-ids]
 //                                                [--dry-run]
 //
@@ -22,9 +22,9 @@
 // that writes them; the product's are its out/<code>/members.csv). Writes
 // bench/results-duckdb-<scale>.json (git-ignored). --dry-run runs `segment run --dry-run`:
 // the same evaluation and summary, with no state, history or out files written (and so
-// no member ids for --check-ids). At 1m a first real run fails at its commit (2026-12-01:
-// `RangeError: Invalid string length`, the ~6M enter events of its history joined into
-// one string), so the dry run is what can be compared there.
+// no member ids for --check-ids). (On 2026-12-01 a first real run at 1m failed at its
+// commit, `RangeError: Invalid string length`, and only the dry run could be compared;
+// the state has been written as bytes since 8cba621, and the real run is what is compared.)
 //
 // DuckDB (@duckdb/node-api, pinned in bench/duckdb/package.json) is installed into
 // bench/duckdb/node_modules the first time (npm ci): it is not a dependency of segment.
