@@ -5,29 +5,40 @@
  * aggregate and counted.
  *
  * Orders with item conditions (or `orders.quantity`) need a second stream, over
- * order_items, joined to orders by `order_id`. For that join the orders pass keeps, per
- * order: its customer row, its timestamp, and one byte per item-level aggregate saying
- * whether the order passed that aggregate's order-level conditions (and the as-of day),
- * in typed arrays (order-index.ts). That is the only memory that grows with orders: about
- * 30 bytes an order whose id is a number, more for ids that are text (kept in a Map).
+ * order_items, joined to orders by `order_id` and read beside the orders (Pass.joinItems).
+ * For that join the orders pass keeps, per order: its customer row, its timestamp (when a
+ * first or last time is asked) and one bit per item-level aggregate saying whether the
+ * order passed that aggregate's order-level conditions (and the as-of day), in typed
+ * arrays (order-index.ts), and lets go of the orders the items have passed. When items
+ * come in the orders' order that is about READ_AHEAD orders at a time; only one bit an
+ * order per item-level aggregate stays for all of them, and ids that are text (kept in a
+ * Map) or numbers out of sequence (a table) keep their slot.
  */
-import type { FactBatch } from "../ingest/project.js";
+import type { FactBatch, FactReadOptions } from "../ingest/project.js";
 import type { TypedBatch } from "../ingest/typed-batch.js";
 import type { FactExportName } from "../schema/exports.js";
 import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
 import type { AggregatePlan, ConditionPlan, Plan } from "../segment/plan.js";
 import { emptyResult, type AggResult } from "./aggregates.js";
 import { ConditionCache, conditionMask, encodeStrings, type StringCodes } from "./row-mask.js";
+import { DataError } from "../errors.js";
 import { phase } from "../timings.js";
 import { OrderIndex } from "./order-index.js";
 import { BitSet } from "../table/bitset.js";
 import { NUMERIC_ID, type IdForm } from "../table/id-index.js";
 
+/**
+ * Orders the item join reads at a time when an item names an order not read yet: about
+ * 13 MB of their state. Fewer turns between the two streams than a batch at a time, which
+ * cost about 7% of a run at 1m (docs/performance.md).
+ */
+const READ_AHEAD = 1 << 20;
+
 /** What the fact pass reads: the fact exports as typed batches with customer rows. */
 export interface FactSource {
   hasFacts(name: FactExportName): boolean;
   /** Streams a fact export; `wanted` limits the columns typed (customer_id and the timestamp always come). */
-  facts(name: FactExportName, wanted?: readonly string[], keyed?: Readonly<Record<string, IdForm>>): AsyncIterable<FactBatch>;
+  facts(name: FactExportName, wanted?: readonly string[], keyed?: Readonly<Record<string, IdForm>>, opts?: FactReadOptions): AsyncIterable<FactBatch>;
   /** Streams order_items for the item join, or undefined when there is no such export. */
   orderItems(wanted: readonly string[], keyed?: Readonly<Record<string, IdForm>>): AsyncIterable<TypedBatch> | undefined;
 }
@@ -101,8 +112,8 @@ function datedMask(ts: Float64Array, length: number, before: number): { mask: Ui
   return { mask: left === 0 ? undefined : out, left };
 }
 
-/** Runs one pass per fact table (of `tables`, default all) that any aggregate needs, and the item pass when asked. */
-export async function computeFacts(source: FactSource, plan: Plan, customerCount: number, tables: readonly FactTable[] = FACT_TABLES): Promise<FactResults> {
+/** Runs one pass per fact table (of `tables`, default all) that any aggregate needs, and the item pass when asked; `readAhead` is for tests (READ_AHEAD). */
+export async function computeFacts(source: FactSource, plan: Plan, customerCount: number, tables: readonly FactTable[] = FACT_TABLES, readAhead = READ_AHEAD): Promise<FactResults> {
   const results = new Map<number, AggResult>();
   for (const a of plan.aggregates) if (tables.includes(a.table)) results.set(a.id, emptyResult(customerCount, a.measures));
   const out: FactResults = { results, leftOut: {}, unmatchedItems: 0, warnings: [] };
@@ -110,7 +121,7 @@ export async function computeFacts(source: FactSource, plan: Plan, customerCount
   for (const table of tables) {
     const mine = plan.aggregates.filter((a) => a.table === table);
     if (mine.length === 0 || !source.hasFacts(FACT_EXPORT[table])) continue;
-    const pass = new Pass(table, mine, results, plan, cache, out);
+    const pass = new Pass(table, mine, results, plan, cache, out, readAhead);
     await phase(`aggregate ${table}`, () => (table === "orders" ? pass.orders(source) : pass.simple(source)));
   }
   return out;
@@ -170,6 +181,7 @@ class Pass {
     private readonly plan: Plan,
     private readonly cache: ConditionCache,
     private readonly out: FactResults,
+    private readonly readAhead: number,
   ) {
     out.leftOut[table] = 0;
   }
@@ -207,50 +219,126 @@ class Pass {
     const times = itemLevel.some((a) => a.itemConditions.length > 0 && (a.measures.includes("first") || a.measures.includes("last")));
     const orders = new OrderIndex(itemLevel.length, times);
     const shared = sharedColumns(this.aggs, "row");
+    const passMasks = (masks: BatchMasks) => itemLevel.map((a) => masks.all(a.rowConditions, true, a.before));
     let orderRows = 0;
-    for await (const batch of source.facts("orders", wanted, orderKeys)) {
+    const stream = source.facts("orders", wanted, orderKeys)[Symbol.asyncIterator]();
+    let ordersDone = false;
+    /** Reads the next batch of orders into the order-level aggregates and the index; false at the end. */
+    const readOrders = async (): Promise<boolean> => {
+      const next = await stream.next();
+      if (next.done) {
+        ordersDone = true;
+        return false;
+      }
+      const batch = next.value;
       orderRows += batch.length;
       const ts = numbers(batch, "created_at", "datetime");
       const totals = numbers(batch, "total", "decimal");
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts, shared);
       for (const a of orderLevel) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions, true, a.before), ts, totals);
-      if (join) indexOrders(batch, itemLevel.map((a) => masks.all(a.rowConditions, true, a.before)), orders, ts);
-    }
-    if (!join) return;
+      if (join) indexOrders(batch, passMasks(masks), ts, (key, id, customer, t, passes) => (key === key ? orders.addKey(key, customer, t, passes) : orders.add(id, customer, t, passes)));
+      return true;
+    };
     const itemConditioned = columnsOf(itemLevel, "item");
     const itemCols = ["order_id", "quantity", "price", ...itemConditioned];
-    const items = source.orderItems(itemCols, itemConditioned.includes("order_id") ? {} : { order_id: NUMERIC_ID });
     // Without order_items, bind has warned already (the schema says so).
-    if (!items) return;
-    if (orders.size === 0 && orderRows > 0) {
+    const items = join ? source.orderItems(itemCols, itemConditioned.includes("order_id") ? {} : { order_id: NUMERIC_ID }) : undefined;
+    // Orders are read ahead of the items a few chunks at a time: fewer turns between the two streams.
+    const readAhead = async (): Promise<boolean> => {
+      const until = orders.size + this.readAhead;
+      let read = false;
+      while (orders.size < until && (await readOrders())) read = true;
+      return read;
+    };
+    if (items) await this.joinItems(items, itemLevel, orders, () => ordersDone, readAhead, async (below) => {
+      // An item of an order whose state was let go: read the orders again up to there (reread).
+      const restoredOrders = new BitSet(below);
+      let left = below;
+      for await (const batch of source.facts("orders", wanted, orderKeys, { again: true })) {
+        const ts = numbers(batch, "created_at", "datetime");
+        const dated = ts ? datedMask(ts, batch.length, this.plan.factsBefore).mask : undefined;
+        const masks = new BatchMasks(batch, this.plan.timezone, this.cache, dated, ts, shared);
+        indexOrders(batch, passMasks(masks), ts, (key, id, customer, t, passes) => {
+          const o = key === key ? orders.getKey(key) : orders.get(id);
+          // The first row of an id is the one the index holds (a repeat fails the run anyway).
+          if (o >= 0 && o < below && !restoredOrders.has(o)) {
+            restoredOrders.add(o);
+            orders.restore(o, customer, t, passes);
+            left--;
+          }
+          return o;
+        });
+        if (left === 0) break;
+      }
+      if (left > 0) throw new DataError([{ message: `the orders export changed while it was read: ${left} orders read before are not in it now`, hint: "let the export finish writing, then run again" }]);
+      orders.restored();
+    });
+    while (await readOrders());
+    if (join && items && orders.size === 0 && orderRows > 0) {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
-    // Per item-level aggregate: the orders with an item that passed.
-    const hit = itemLevel.map(() => new BitSet(orders.size));
+  }
+
+  /**
+   * The item join, streamed beside the orders: an item whose order is not read yet reads
+   * orders until it is (or they end), and the chunks of orders that the items have passed
+   * are counted and let go (OrderIndex.release), so that for items in the orders' order only
+   * the orders between the items read and the orders read are held. An item of an order let
+   * go calls `reread(end)`, which restores the orders below `end`; nothing is let go after.
+   */
+  private async joinItems(items: AsyncIterable<TypedBatch>, itemLevel: AggregatePlan[], orders: OrderIndex, ordersDone: () => boolean, readOrders: () => Promise<boolean>, reread: (end: number) => Promise<void>): Promise<void> {
     const sharedItems = sharedColumns(itemLevel, "item");
+    const results = itemLevel.map((a) => this.results.get(a.id)!);
+    // Order-level measures of an aggregate with item conditions count the orders with a passing item.
+    const counted = itemLevel.map((a) => a.itemConditions.length > 0);
+    /** Chunks below this one have had their hits counted (their orders' measures added). */
+    let settled = 0;
+    const settle = (c: number) => {
+      itemLevel.forEach((_, k) => {
+        if (!counted[k]) return;
+        orders.forEachHit(k, c, (o) => {
+          const cust = orders.customer(o);
+          if (cust >= 0) accumulate(results[k], cust, orders.ts(o), NaN);
+        });
+      });
+    };
+    // Chunks are let go oldest first, once items have named an order of the first chunk, and
+    // only those wholly below every item of the batch just joined. Items in the orders' order
+    // start in the first chunk and move up; items backwards reach it last, and items at random
+    // name an early order in every batch: for them nothing is let go.
+    let lowestChunk = Infinity;
+    let mayRelease = true;
     for await (const batch of items) {
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined, undefined, sharedItems);
       const ids = batch.columns.order_id;
       const qty = numbers(batch, "quantity", "integer");
       const price = numbers(batch, "price", "decimal");
       const ordinals = new Int32Array(batch.length).fill(-1);
+      let lowest = Infinity;
       if (ids && ids.type === "id") {
-        const keys = ids.keys;
+        // The lookups run in a plain loop, which stops at an order not read yet or let go.
+        for (let r = 0; (r = lookUpOrders(ids, orders, ordinals, r, ordersDone())) < batch.length; ) {
+          if (orderOf(ids, orders, r) < 0) await readOrders();
+          else {
+            await reread(OrderIndex.chunkStart(orders.releasedChunks));
+            mayRelease = false;
+          }
+        }
         for (let r = 0; r < batch.length; r++) {
-          const o = keys && keys[r] === keys[r] ? orders.getKey(keys[r]) : ids.validity.has(r) ? orders.get(ids.values[r]) : -1;
+          const o = ordinals[r];
           if (o < 0) this.out.unmatchedItems++;
-          else ordinals[r] = o;
+          else if (o < lowest) lowest = o;
         }
       }
       itemLevel.forEach((a, k) => {
         const mask = masks.all(a.itemConditions, false);
-        const res = this.results.get(a.id)!;
-        const hits = hit[k];
+        const res = results[k];
         for (let r = 0; r < batch.length; r++) {
           const o = ordinals[r];
           if (o < 0 || !orders.passed(k, o) || (mask && !mask[r])) continue;
-          hits.add(o);
           const cust = orders.customer(o);
+          // An order whose chunk was counted already is counted as its first passing item comes.
+          if (orders.hit(k, o) && counted[k] && OrderIndex.chunkOf(o) < settled && cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
           if (cust < 0) continue;
           // An item with no quantity is one unit; one with no price adds nothing to revenue.
           const q = qty && !Number.isNaN(qty[r]) ? qty[r] : 1;
@@ -258,20 +346,46 @@ class Pass {
           if (a.itemConditions.length > 0 && res.revenue.length && price && !Number.isNaN(price[r])) res.revenue[cust] += price[r] * q;
         }
       });
+      // The chunks wholly below every item of this batch: counted, then let go.
+      if (lowest !== Infinity) lowestChunk = Math.min(lowestChunk, OrderIndex.chunkOf(lowest));
+      if (mayRelease && lowestChunk === 0) {
+        while (OrderIndex.chunkStart(settled + 1) <= lowest) settle(settled++);
+        while (orders.releasedChunks < settled) orders.release();
+      }
     }
-    itemLevel.forEach((a, k) => {
-      // Order-level measures of an aggregate with item conditions count the orders with a passing item.
-      if (a.itemConditions.length === 0) return;
-      const res = this.results.get(a.id)!;
-      hit[k].forEach((o) => {
-        const cust = orders.customer(o);
-        if (cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
-      });
-    });
+    while (settled < orders.chunks) settle(settled++);
   }
 }
 
-function indexOrders(batch: FactBatch, passMasks: Array<Uint8Array | undefined>, orders: OrderIndex, ts: Float64Array | undefined): void {
+type IdValues = { type: "id" | "string"; values: string[]; validity: BitSet; keys?: Float64Array };
+
+/** The ordinal of the order item row `r` names, or -1 (none, or no order id). */
+function orderOf(ids: IdValues, orders: OrderIndex, r: number): number {
+  const keys = ids.keys;
+  if (keys !== undefined && keys[r] === keys[r]) return orders.getKey(keys[r]);
+  return ids.validity.has(r) ? orders.get(ids.values[r]) : -1;
+}
+
+/**
+ * Puts the ordinals of the orders item rows `from`... name into `ordinals` (-1 stays for
+ * none) until a row whose order is let go, or not read yet while `all` (every order read)
+ * is false; returns that row, or the batch's length.
+ */
+function lookUpOrders(ids: IdValues, orders: OrderIndex, ordinals: Int32Array, from: number, all: boolean): number {
+  const keys = ids.keys;
+  for (let r = from; r < ordinals.length; r++) {
+    let o: number;
+    if (keys !== undefined && keys[r] === keys[r]) o = orders.getKey(keys[r]);
+    else if (ids.validity.has(r)) o = orders.get(ids.values[r]);
+    else continue;
+    if (o < 0 ? !all : orders.released(o)) return r;
+    ordinals[r] = o;
+  }
+  return ordinals.length;
+}
+
+/** Calls `add` with each order of the batch that has an id: its number (NaN when text), text, customer, time and passes. */
+function indexOrders(batch: FactBatch, passMasks: Array<Uint8Array | undefined>, ts: Float64Array | undefined, add: (key: number, id: string, customer: number, ts: number, passes: Uint8Array) => number): void {
   const ids = batch.columns.id;
   if (!ids || ids.type !== "id") return;
   const passes = new Uint8Array(passMasks.length);
@@ -280,7 +394,6 @@ function indexOrders(batch: FactBatch, passMasks: Array<Uint8Array | undefined>,
     const key = keys ? keys[r] : NaN;
     if (key !== key && !ids.validity.has(r)) continue;
     for (let k = 0; k < passMasks.length; k++) passes[k] = passMasks[k] ? passMasks[k]![r] : 1;
-    if (key === key) orders.addKey(key, batch.customer[r], ts ? ts[r] : NaN, passes);
-    else orders.add(ids.values[r], batch.customer[r], ts ? ts[r] : NaN, passes);
+    add(key, key === key ? "" : ids.values[r], batch.customer[r], ts ? ts[r] : NaN, passes);
   }
 }

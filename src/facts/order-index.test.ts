@@ -93,4 +93,36 @@ describe("OrderIndex", () => {
     }
     expect(wrong.slice(0, 5)).toEqual([]);
   });
+
+  it("lets go of chunks oldest first, keeping their hits, and restores them as added", () => {
+    // 140,000 orders: chunks 0 and 1 full, chunk 2 partly. Customers and times follow the
+    // ordinal, flags its parity: the reference is the formula.
+    const index = new OrderIndex(2);
+    for (let o = 0; o < 140_000; o++) index.addKey(7 + o, o % 1000, o * 10, [o % 2, 1 - (o % 2)]);
+    expect(index.chunks).toBe(3);
+    for (const o of [3, 70_000, 139_999]) expect(index.hit(0, o)).toBe(true);
+    expect(index.hit(0, 3)).toBe(false);
+    index.release();
+    expect([index.released(65_535), index.released(65_536)]).toEqual([true, false]);
+    // Hits of a chunk let go stay; the state of the chunk after it is untouched.
+    const hits: number[] = [];
+    for (let c = 0; c < 3; c++) index.forEachHit(0, c, (o) => hits.push(o));
+    expect(hits).toEqual([3, 70_000, 139_999]);
+    expect([index.customer(70_001), index.ts(70_001), index.passed(0, 70_001), index.passed(1, 70_001)]).toEqual([1, 700_010, true, false]);
+    for (let o = 0; o < 65_536; o++) index.restore(o, o % 1000, o * 10, [o % 2, 1 - (o % 2)]);
+    index.restored();
+    expect(index.released(0)).toBe(false);
+    const wrong: number[] = [];
+    for (let o = 0; o < 65_536; o++) if (index.customer(o) !== o % 1000 || index.ts(o) !== o * 10 || index.passed(0, o) !== (o % 2 === 1) || index.passed(1, o) !== (o % 2 === 0)) wrong.push(o);
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(index.hit(0, 3)).toBe(false);
+    // A chunk let go lends its arrays to the next chunk: the new orders pass nothing, so a
+    // flag left from the old chunk would show.
+    index.release();
+    expect(index.released(65_535)).toBe(true);
+    for (let o = 140_000; o < 200_000; o++) index.addKey(7 + o, 5, -o, [0, 0]);
+    expect(index.chunks).toBe(4);
+    for (let o = 140_000; o < 200_000; o++) if (index.customer(o) !== 5 || index.ts(o) !== -o || index.passed(0, o) || index.passed(1, o)) wrong.push(o);
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
 });

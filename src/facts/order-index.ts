@@ -24,6 +24,10 @@ export function numericId(id: string): number {
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const IN_CHUNK = CHUNK - 1;
+/** What a chunk let go holds (OrderIndex.release). */
+const NO_CUSTOMERS = new Int32Array(0);
+const NO_TIMES = new Float64Array(0);
+const NO_FLAGS = new BitSet(0);
 
 /**
  * Orders by id: ordinal 0, 1, 2... in the order first added. The per-order state is kept in
@@ -31,6 +35,12 @@ const IN_CHUNK = CHUNK - 1;
  * spare half: per order 4 bytes of customer, 8 of time (only when an aggregate with item
  * conditions has a first or last time to find) and one bit per item-level aggregate, and
  * nothing for the ids of orders numbered in sequence.
+ *
+ * While the items are joined, each item that passes marks its order (`hit`), one bit per
+ * order and item-level aggregate. The join lets go of the chunks its items have passed
+ * (`release`, oldest first): their customers, times and flags are dropped and only their
+ * hits stay. An item of an order in a chunk let go (`released`) needs that state back: the
+ * join reads it again from the orders (`restore`) and lets nothing go from then on.
  */
 export class OrderIndex {
   private readonly numbers = new NumberIndex();
@@ -39,11 +49,81 @@ export class OrderIndex {
   private readonly times: Float64Array[] = [];
   /** Per item-level aggregate, per chunk: the orders that passed its order-level conditions. */
   private readonly passes: BitSet[][];
+  /** Per item-level aggregate, per chunk: the orders with an item that passed (hit()). */
+  private readonly hits: BitSet[][];
   size = 0;
+  /** The chunks below this one are let go (release()): their orders' state is dropped. */
+  releasedChunks = 0;
+  /** The arrays of chunks let go, for the next chunks: no new memory while the join moves on. */
+  private readonly spare: Array<{ customers: Int32Array; times: Float64Array; passes: BitSet[] }> = [];
 
   /** `keepTimes`: false when no aggregate reads an order's time after the orders are read (ts() is then NaN). */
   constructor(aggregates: number, private readonly keepTimes = true) {
     this.passes = Array.from({ length: aggregates }, () => []);
+    this.hits = Array.from({ length: aggregates }, () => []);
+  }
+
+  /** The chunks started so far (the last one partly filled). */
+  get chunks(): number {
+    return this.customers.length;
+  }
+
+  /** The chunk of an ordinal. */
+  static chunkOf(o: number): number {
+    return o >> CHUNK_BITS;
+  }
+
+  /** The first ordinal of chunk `c`. */
+  static chunkStart(c: number): number {
+    return c << CHUNK_BITS;
+  }
+
+  /** True when the order's chunk is let go: its customer, time and flags must be restored before use. */
+  released(o: number): boolean {
+    return o >> CHUNK_BITS < this.releasedChunks;
+  }
+
+  /** Marks order `o` as having an item that passed aggregate `k`; false when it was marked already. */
+  hit(k: number, o: number): boolean {
+    const set = this.hits[k][o >> CHUNK_BITS];
+    const j = o & IN_CHUNK;
+    if (set.has(j)) return false;
+    set.add(j);
+    return true;
+  }
+
+  /** Calls `fn` with each order of chunk `c` marked for aggregate `k`, in order. */
+  forEachHit(k: number, c: number, fn: (o: number) => void): void {
+    const base = c << CHUNK_BITS;
+    this.hits[k][c].forEach((j) => fn(base + j));
+  }
+
+  /** Lets go of the oldest chunk not let go yet: its customers, times and flags (its hits stay). */
+  release(): void {
+    const c = this.releasedChunks++;
+    this.spare.push({ customers: this.customers[c], times: this.keepTimes ? this.times[c] : NO_TIMES, passes: this.passes.map((chunks) => chunks[c]) });
+    this.customers[c] = NO_CUSTOMERS;
+    if (this.keepTimes) this.times[c] = NO_TIMES;
+    for (const chunks of this.passes) chunks[c] = NO_FLAGS;
+  }
+
+  /** Puts back the state of an order of a chunk let go, as add() first gave it; call restored() once all are back. */
+  restore(o: number, customer: number, ts: number, passes: ArrayLike<number>): void {
+    const c = o >> CHUNK_BITS;
+    if (this.customers[c] === NO_CUSTOMERS) {
+      this.customers[c] = new Int32Array(CHUNK);
+      if (this.keepTimes) this.times[c] = new Float64Array(CHUNK);
+      for (const chunks of this.passes) chunks[c] = new BitSet(CHUNK);
+    }
+    const j = o & IN_CHUNK;
+    this.customers[c][j] = customer;
+    if (this.keepTimes) this.times[c][j] = ts;
+    for (let k = 0; k < this.passes.length; k++) if (passes[k]) this.passes[k][c].add(j);
+  }
+
+  /** Every chunk let go has been restored. */
+  restored(): void {
+    this.releasedChunks = 0;
   }
 
   /** The ordinal of an id, or -1. */
@@ -91,9 +171,12 @@ export class OrderIndex {
     const o = this.size;
     const c = o >> CHUNK_BITS;
     if (c === this.customers.length) {
-      this.customers.push(new Int32Array(CHUNK));
-      if (this.keepTimes) this.times.push(new Float64Array(CHUNK));
-      for (const chunks of this.passes) chunks.push(new BitSet(CHUNK));
+      // Every slot of a chunk's customers and times is set as its order is placed; flags are cleared.
+      const reused = this.spare.pop();
+      this.customers.push(reused?.customers ?? new Int32Array(CHUNK));
+      if (this.keepTimes) this.times.push(reused?.times ?? new Float64Array(CHUNK));
+      this.passes.forEach((chunks, k) => chunks.push(reused ? reused.passes[k].clear() : new BitSet(CHUNK)));
+      for (const chunks of this.hits) chunks.push(new BitSet(CHUNK));
     }
     const j = o & IN_CHUNK;
     this.customers[c][j] = customer;

@@ -15,9 +15,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { DataError, SegmentError, shownWholeValues, type Problem } from "../errors.js";
-import { bytesOf, type AdoptedCustomers, type Project } from "../ingest/project.js";
+import { bytesOf, inExportOrder, type AdoptedCustomers, type Project } from "../ingest/project.js";
 import { idIndexParts } from "../table/id-index.js";
-import { EXPORT_NAMES, type ExportName } from "../schema/exports.js";
+import type { ExportName } from "../schema/exports.js";
 import { EXPORTS_OF, FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
 import type { Plan } from "../segment/plan.js";
 import type { ValueType } from "../table/value-type.js";
@@ -141,11 +141,8 @@ function merge(project: Project, out: FactResults, w: Extract<WorkerOutput, { ok
   out.warnings.push(...w.warnings);
   const r = project.report;
   for (const key of ["rows", "skipped", "orphans", "orphanExamples", "ignored", "extra"] as const) {
-    // In the order of the exports, as one thread would have filled them (summaries print them so).
-    const all: Record<string, unknown> = { ...r[key], ...w.report[key] };
-    const target = r[key] as Record<string, unknown>;
-    for (const k of Object.keys(target)) delete target[k];
-    for (const name of EXPORT_NAMES) if (name in all) target[name] = all[name];
+    Object.assign(r[key], w.report[key]);
+    inExportOrder(r[key] as Record<string, unknown>);
   }
   // The worker's phases, on this thread's clock.
   const shift = w.timeOrigin - performance.timeOrigin;

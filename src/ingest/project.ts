@@ -56,6 +56,19 @@ export interface FactBatch extends TypedBatch {
   customer: Int32Array;
 }
 
+/** `again`: a second read of an export already being read (the item join's reread): it adds nothing to the run's report (orphans, bad rows, the order id check). */
+export interface FactReadOptions {
+  again?: boolean;
+}
+
+/** Puts the keys of one of the report's records in the order of the exports, in place: summaries print them so. */
+export function inExportOrder(record: Record<string, unknown>): void {
+  const all = { ...record };
+  for (const k of Object.keys(record)) delete record[k];
+  for (const name of EXPORT_NAMES) if (name in all) record[name] = all[name];
+  for (const k of Object.keys(all)) if (!(k in record)) record[k] = all[k];
+}
+
 /** What reading the exports found, for summaries. */
 export interface IngestReport {
   rows: Partial<Record<ExportName, number>>;
@@ -168,26 +181,30 @@ export class Project {
    * Streams a fact export in typed batches with customer row indices. `wanted` limits the
    * columns typed (customer_id and the timestamp are always included).
    */
-  async *facts(name: FactExportName, wanted?: readonly string[], keyed: Readonly<Record<string, IdForm>> = {}): AsyncGenerator<FactBatch> {
+  async *facts(name: FactExportName, wanted?: readonly string[], keyed: Readonly<Record<string, IdForm>> = {}, opts: FactReadOptions = {}): AsyncGenerator<FactBatch> {
     // The customers as loaded (only the id is needed here), or loaded now.
     const customers = this.customerTable ?? await this.customers();
     if (name === "orders" && this.report.ordersFromItems) {
-      yield* this.ordersFromItems(customers);
+      yield* this.ordersFromItems(customers, opts.again === true);
       return;
     }
     const source = this.sources[name];
     if (!source) return;
     const ts = SCHEMAS[name].timestamp;
+    // A second read (`again`) of an export being read adds nothing to the report: its orphans,
+    // bad rows and repeated ids are the first read's.
+    const counted = !opts.again;
     // Order ids are checked for repeats whenever the orders are read.
-    const unique = name === "orders" ? new IdHashes() : undefined;
-    const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : []), ...(unique ? ["id"] : [])])] : undefined;
-    if (name !== "order_items") this.report.orphans[name] = 0;
-    const examples = (this.report.orphanExamples[name] = [] as string[]);
+    const unique = name === "orders" && counted ? new IdHashes() : undefined;
+    const cols = wanted ? [...new Set([...wanted, ...(name === "order_items" ? [] : ["customer_id"]), ...(ts ? [ts] : []), ...(name === "orders" ? ["id"] : [])])] : undefined;
+    if (name !== "order_items" && counted) this.report.orphans[name] = 0;
+    const examples: string[] = [];
+    if (counted) this.report.orphanExamples[name] = examples;
     // Customer ids of the index's form are looked up by their number, read from the bytes (typed-batch.ts).
     const index = customers.index;
     const form = index.form;
     const keys: Record<string, IdForm> = { ...keyed, ...(form && index.getKey ? { customer_id: form } : {}) };
-    for await (const batch of this.typedBatches(source, cols, { keys })) {
+    for await (const batch of this.typedBatches(source, cols, { keys, quiet: !counted })) {
       const customer = new Int32Array(batch.length).fill(-1);
       const ids = batch.columns.customer_id;
       let orphans = 0;
@@ -209,7 +226,7 @@ export class Project {
         }
       }
       // Counted batch by batch, so the report is right however far a reader got.
-      if (name !== "order_items") this.report.orphans[name]! += orphans;
+      if (name !== "order_items" && counted) this.report.orphans[name]! += orphans;
       const orderIds = batch.columns.id;
       if (unique && orderIds && (orderIds.type === "id" || orderIds.type === "string")) {
         const numbers = orderIds.keys;
@@ -331,6 +348,9 @@ export class Project {
         resumed = performance.now();
       }
       this.report.rows[source.name] = rows;
+      // The item join reads orders and items side by side: the report lists them in the exports' order all the same.
+      inExportOrder(this.report.rows);
+      inExportOrder(this.report.skipped);
     } finally {
       endPhase(`read ${source.name}`, start, { rows, readMs, bytes: bytesOf(source) });
     }
@@ -481,10 +501,14 @@ export class Project {
   }
 
   /** Orders of a line-item export, grouped by order_id; order columns from each order's first row. */
-  private async *ordersFromItems(customers: CustomerTable): AsyncGenerator<FactBatch> {
+  private async *ordersFromItems(customers: CustomerTable, again: boolean): AsyncGenerator<FactBatch> {
     const source = this.sources.order_items!;
     const acc = new OrderAccumulator();
-    for await (const batch of this.typedBatches(source, ["order_id", ...ORDER_COLUMNS_IN_ITEMS, "quantity", "price"])) acc.add(batch, customers);
+    for await (const batch of this.typedBatches(source, ["order_id", ...ORDER_COLUMNS_IN_ITEMS, "quantity", "price"], { quiet: again })) acc.add(batch, customers);
+    if (again) {
+      yield* acc.batches();
+      return;
+    }
     this.report.orphans.orders = acc.orphans;
     this.report.orphanExamples.orders = acc.orphanExamples;
     this.report.rows.orders = acc.size;

@@ -11,6 +11,9 @@ describe("BitSet", () => {
     expect(s.has(30)).toBe(false);
     s.delete(31);
     expect(s.toArray()).toEqual([0, 32, 63, 69]);
+    expect(s.clear().toArray()).toEqual([]);
+    s.add(40);
+    expect(s.toArray()).toEqual([40]);
   });
 
   it("complements within its size only", () => {

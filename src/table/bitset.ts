@@ -23,6 +23,12 @@ export class BitSet {
     return s;
   }
 
+  /** Empties the set. */
+  clear(): this {
+    this.words.fill(0);
+    return this;
+  }
+
   /** Tests row `i`. */
   has(i: number): boolean {
     return (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
