@@ -66,6 +66,14 @@ class FakeSource implements FactSource {
 
   async *facts(name: FactExportName, wanted?: readonly string[], _keyed?: unknown, opts?: { again?: boolean }): AsyncIterable<FactBatch> {
     if (!opts?.again) this.asked[name] = wanted;
+    try {
+      yield* this.batchesOf(name, wanted, opts);
+    } finally {
+      this.log.push(`${name} closed`);
+    }
+  }
+
+  private async *batchesOf(name: FactExportName, wanted?: readonly string[], opts?: { again?: boolean }): AsyncIterable<FactBatch> {
     for (const b of this.tables[name] ?? []) {
       this.log.push(opts?.again ? `${name} again` : name);
       if (!wanted) {
@@ -727,5 +735,24 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
     await check(orders, holes);
     const text = world(10, true);
     await check(text.orders, text.items);
+  });
+
+  it("an error in the items closes the orders, read only part way", async () => {
+    const { orders, items } = world(11, false);
+    const src = sourceOf(orders, items);
+    const failing: FactSource = {
+      hasFacts: (name) => src.hasFacts(name),
+      facts: (...args) => src.facts(...args),
+      orderItems: (wanted) => (async function* () {
+        let n = 0;
+        for await (const b of src.orderItems(wanted)!) {
+          if (++n === 3) throw new Error("items.csv:12345:1: a bad row");
+          yield b;
+        }
+      })(),
+    };
+    await expect(computeFacts(failing, planOf(FILTERS), CUSTOMERS, undefined, READ_AHEAD)).rejects.toThrow(/a bad row/);
+    expect(src.log.filter((l) => l === "orders").length).toBeLessThan(ORDERS / 5000);
+    expect(src.log.at(-1)).toBe("orders closed");
   });
 });

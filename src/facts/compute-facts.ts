@@ -250,30 +250,35 @@ class Pass {
       while (orders.size < until && (await readOrders())) read = true;
       return read;
     };
-    if (items) await this.joinItems(items, itemLevel, orders, () => ordersDone, readAhead, async (below) => {
-      // An item of an order whose state was let go: read the orders again up to there (reread).
-      const restoredOrders = new BitSet(below);
-      let left = below;
-      for await (const batch of source.facts("orders", wanted, orderKeys, { again: true })) {
-        const ts = numbers(batch, "created_at", "datetime");
-        const dated = ts ? datedMask(ts, batch.length, this.plan.factsBefore).mask : undefined;
-        const masks = new BatchMasks(batch, this.plan.timezone, this.cache, dated, ts, shared);
-        indexOrders(batch, passMasks(masks), ts, (key, id, customer, t, passes) => {
-          const o = key === key ? orders.getKey(key) : orders.get(id);
-          // The first row of an id is the one the index holds (a repeat fails the run anyway).
-          if (o >= 0 && o < below && !restoredOrders.has(o)) {
-            restoredOrders.add(o);
-            orders.restore(o, customer, t, passes);
-            left--;
-          }
-          return o;
-        });
-        if (left === 0) break;
-      }
-      if (left > 0) throw new DataError([{ message: `the orders export changed while it was read: ${left} orders read before are not in it now`, hint: "let the export finish writing, then run again" }]);
-      orders.restored();
-    });
-    while (await readOrders());
+    try {
+      if (items) await this.joinItems(items, itemLevel, orders, () => ordersDone, readAhead, async (below) => {
+        // An item of an order whose state was let go: read the orders again up to there (reread).
+        const restoredOrders = new BitSet(below);
+        let left = below;
+        for await (const batch of source.facts("orders", wanted, orderKeys, { again: true })) {
+          const ts = numbers(batch, "created_at", "datetime");
+          const dated = ts ? datedMask(ts, batch.length, this.plan.factsBefore).mask : undefined;
+          const masks = new BatchMasks(batch, this.plan.timezone, this.cache, dated, ts, shared);
+          indexOrders(batch, passMasks(masks), ts, (key, id, customer, t, passes) => {
+            const o = key === key ? orders.getKey(key) : orders.get(id);
+            // The first row of an id is the one the index holds (a repeat fails the run anyway).
+            if (o >= 0 && o < below && !restoredOrders.has(o)) {
+              restoredOrders.add(o);
+              orders.restore(o, customer, t, passes);
+              left--;
+            }
+            return o;
+          });
+          if (left === 0) break;
+        }
+        if (left > 0) throw new DataError([{ message: `the orders export changed while it was read: ${left} orders read before are not in it now`, hint: "let the export finish writing, then run again" }]);
+        orders.restored();
+      });
+      while (await readOrders());
+    } finally {
+      // An error in the items leaves the orders half read: their file is closed here.
+      if (!ordersDone) await stream.return?.();
+    }
     if (join && items && orders.size === 0 && orderRows > 0) {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
