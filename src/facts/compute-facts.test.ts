@@ -733,6 +733,11 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
     const holes = items.slice();
     for (let k = 0; k < 50; k++) holes.splice(Math.floor(rand() * holes.length), 0, { order: k % 2 ? String(90_000 + k) : null, category: "Tea", qty: 1, price: 1 });
     await check(orders, holes);
+    // A block of items of no order, longer than two batches, after the join has let orders go:
+    // batches in which no item has an order.
+    const block = items.slice();
+    block.splice(150_000, 0, ...Array.from({ length: 12_000 }, (_, k) => ({ order: k % 3 ? String(90_000 + k) : null, category: "Tea", qty: 1, price: 1 })));
+    await check(orders, block);
     const text = world(10, true);
     await check(text.orders, text.items);
   });

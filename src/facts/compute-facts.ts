@@ -351,8 +351,10 @@ class Pass {
           if (a.itemConditions.length > 0 && res.revenue.length && price && !Number.isNaN(price[r])) res.revenue[cust] += price[r] * q;
         }
       });
-      // The chunks wholly below every item of this batch: counted, then let go.
-      if (lowest !== Infinity) lowestChunk = Math.min(lowestChunk, OrderIndex.chunkOf(lowest));
+      // The chunks wholly below every item of this batch: counted, then let go. A batch in
+      // which no item has an order says nothing of where the items are.
+      if (lowest === Infinity) continue;
+      lowestChunk = Math.min(lowestChunk, OrderIndex.chunkOf(lowest));
       if (mayRelease && lowestChunk === 0) {
         while (OrderIndex.chunkStart(settled + 1) <= lowest) settle(settled++);
         while (orders.releasedChunks < settled) orders.release();
