@@ -204,7 +204,7 @@ export class Project {
     const index = customers.index;
     const form = index.form;
     const keys: Record<string, IdForm> = { ...keyed, ...(form && index.getKey ? { customer_id: form } : {}) };
-    for await (const batch of this.typedBatches(source, cols, { keys, quiet: !counted })) {
+    for await (const batch of this.typedBatches(source, cols, { keys, again: !counted })) {
       const customer = new Int32Array(batch.length).fill(-1);
       const ids = batch.columns.customer_id;
       let orphans = 0;
@@ -293,14 +293,17 @@ export class Project {
    * export of several files is checked file by file: each must have the columns of the
    * first (in any order), and messages name the file the row is in. Custom columns whose
    * types have been inferred are typed when wanted; `raw` ones come as text; `quiet` leaves
-   * bad rows unreported.
+   * bad rows unreported; `again` (a second read of an export being read, which may stop part
+   * way) leaves them unreported and the rows read uncounted, and is timed as `read X again`.
    */
-  async *typedBatches(source: ResolvedSource, wanted?: readonly string[], opts: { raw?: readonly string[]; quiet?: boolean; customers?: readonly string[]; onHeader?: (header: string[]) => void; keys?: Readonly<Record<string, IdForm>> } = {}): AsyncGenerator<TypedBatch> {
+  async *typedBatches(source: ResolvedSource, wanted?: readonly string[], opts: { raw?: readonly string[]; quiet?: boolean; again?: boolean; customers?: readonly string[]; onHeader?: (header: string[]) => void; keys?: Readonly<Record<string, IdForm>> } = {}): AsyncGenerator<TypedBatch> {
     let plan: HeaderPlan | undefined;
     let rows = 0;
     let current: ResolvedSource = source;
     let first: { display: string; columns: string[] } | undefined;
-    const onBad = opts.quiet ? () => {} : (problem: Problem, raw: string) => {
+    const quiet = opts.quiet === true || opts.again === true;
+    const counted = opts.again !== true;
+    const onBad = quiet ? () => {} : (problem: Problem, raw: string) => {
       this.report.skipped[source.name] = (this.report.skipped[source.name] ?? 0) + 1;
       this.bad.take(source.name, problem, raw);
     };
@@ -308,7 +311,7 @@ export class Project {
     // Columns no plan reads are skipped by the CSV scanner (no string cut for them), unless
     // the raw text of a bad row is kept: the rejected-rows files of --max-bad-rows need it.
     const policy = this.bad.policy;
-    const project = source.format === "csv" && (opts.quiet || (policy.maxBadRows === 0 && !policy.collectAll))
+    const project = source.format === "csv" && (quiet || (policy.maxBadRows === 0 && !policy.collectAll))
       ? (header: string[]) => columnsRead(header, source, wanted, reading)
       : undefined;
     // Timed for --timings: the reader's own time, without the consumer's between batches.
@@ -342,17 +345,17 @@ export class Project {
         const { typed, bad } = typeBatch(batch, plan, current);
         for (const b of bad) onBad(b.problem, rawRowText(recordAt(batch, b.row), source.options.delimiter));
         rows += typed.length;
-        this.report.rows[source.name] = rows;
+        if (counted) this.report.rows[source.name] = rows;
         readMs += performance.now() - resumed;
         yield typed;
         resumed = performance.now();
       }
-      this.report.rows[source.name] = rows;
+      if (counted) this.report.rows[source.name] = rows;
       // The item join reads orders and items side by side: the report lists them in the exports' order all the same.
       inExportOrder(this.report.rows);
       inExportOrder(this.report.skipped);
     } finally {
-      endPhase(`read ${source.name}`, start, { rows, readMs, bytes: bytesOf(source) });
+      endPhase(`read ${source.name}${counted ? "" : " again"}`, start, { rows, readMs, bytes: counted ? bytesOf(source) : undefined });
     }
   }
 
@@ -504,7 +507,7 @@ export class Project {
   private async *ordersFromItems(customers: CustomerTable, again: boolean): AsyncGenerator<FactBatch> {
     const source = this.sources.order_items!;
     const acc = new OrderAccumulator();
-    for await (const batch of this.typedBatches(source, ["order_id", ...ORDER_COLUMNS_IN_ITEMS, "quantity", "price"], { quiet: again })) acc.add(batch, customers);
+    for await (const batch of this.typedBatches(source, ["order_id", ...ORDER_COLUMNS_IN_ITEMS, "quantity", "price"], { again })) acc.add(batch, customers);
     if (again) {
       yield* acc.batches();
       return;
