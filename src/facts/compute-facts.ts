@@ -15,7 +15,7 @@
  * Map) or numbers out of sequence (a table) keep their slot.
  */
 import type { FactBatch, FactReadOptions } from "../ingest/project.js";
-import type { TypedBatch } from "../ingest/typed-batch.js";
+import type { TypedBatch, TypedValues } from "../ingest/typed-batch.js";
 import type { FactExportName } from "../schema/exports.js";
 import { FACT_EXPORT, FACT_TABLES, type FactTable } from "../segment/fields.js";
 import type { AggregatePlan, ConditionPlan, Plan } from "../segment/plan.js";
@@ -251,29 +251,8 @@ class Pass {
       return read;
     };
     try {
-      if (items) await this.joinItems(items, itemLevel, orders, () => ordersDone, readAhead, async (below) => {
-        // An item of an order whose state was let go: read the orders again up to there (reread).
-        const restoredOrders = new BitSet(below);
-        let left = below;
-        for await (const batch of source.facts("orders", wanted, orderKeys, { again: true })) {
-          const ts = numbers(batch, "created_at", "datetime");
-          const dated = ts ? datedMask(ts, batch.length, this.plan.factsBefore).mask : undefined;
-          const masks = new BatchMasks(batch, this.plan.timezone, this.cache, dated, ts, shared);
-          indexOrders(batch, passMasks(masks), ts, (key, id, customer, t, passes) => {
-            const o = key === key ? orders.getKey(key) : orders.get(id);
-            // The first row of an id is the one the index holds (a repeat fails the run anyway).
-            if (o >= 0 && o < below && !restoredOrders.has(o)) {
-              restoredOrders.add(o);
-              orders.restore(o, customer, t, passes);
-              left--;
-            }
-            return o;
-          });
-          if (left === 0) break;
-        }
-        if (left > 0) throw new DataError([{ message: `the orders export changed while it was read: ${left} orders read before are not in it now`, hint: "let the export finish writing, then run again" }]);
-        orders.restored();
-      });
+      const again = () => source.facts("orders", wanted, orderKeys, { again: true });
+      if (items) await this.joinItems(items, itemLevel, orders, () => ordersDone, readAhead, (below) => this.restoreOrders(again(), orders, below, shared, passMasks));
       while (await readOrders());
     } finally {
       // An error in the items leaves the orders half read: their file is closed here.
@@ -282,6 +261,33 @@ class Pass {
     if (join && items && orders.size === 0 && orderRows > 0) {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
+  }
+
+  /**
+   * An item of an order whose state was let go: reads the orders again (`reread`, a read
+   * that adds nothing to the report) until every order below `below` is restored.
+   */
+  private async restoreOrders(reread: AsyncIterable<FactBatch>, orders: OrderIndex, below: number, shared: Set<string>, passMasks: (masks: BatchMasks) => Array<Uint8Array | undefined>): Promise<void> {
+    const restored = new BitSet(below);
+    let left = below;
+    for await (const batch of reread) {
+      const ts = numbers(batch, "created_at", "datetime");
+      const dated = ts ? datedMask(ts, batch.length, this.plan.factsBefore).mask : undefined;
+      const masks = new BatchMasks(batch, this.plan.timezone, this.cache, dated, ts, shared);
+      indexOrders(batch, passMasks(masks), ts, (key, id, customer, t, passes) => {
+        const o = key === key ? orders.getKey(key) : orders.get(id);
+        // The first row of an id is the one the index holds (a repeat fails the run anyway).
+        if (o >= 0 && o < below && !restored.has(o)) {
+          restored.add(o);
+          orders.restore(o, customer, t, passes);
+          left--;
+        }
+        return o;
+      });
+      if (left === 0) break;
+    }
+    if (left > 0) throw new DataError([{ message: `the orders export changed while it was read: ${left} orders read before are not in it now`, hint: "let the export finish writing, then run again" }]);
+    orders.restored();
   }
 
   /**
@@ -364,13 +370,16 @@ class Pass {
   }
 }
 
-type IdValues = { type: "id" | "string"; values: string[]; validity: BitSet; keys?: Float64Array };
+type IdValues = Extract<TypedValues, { type: "id" | "string" }>;
 
-/** The ordinal of the order item row `r` names, or -1 (none, or no order id). */
+/** orderOf() of an item row without an order id. */
+const NO_ORDER_ID = -2;
+
+/** The ordinal of the order item row `r` names, -1 when none is known, or NO_ORDER_ID. */
 function orderOf(ids: IdValues, orders: OrderIndex, r: number): number {
   const keys = ids.keys;
   if (keys !== undefined && keys[r] === keys[r]) return orders.getKey(keys[r]);
-  return ids.validity.has(r) ? orders.get(ids.values[r]) : -1;
+  return ids.validity.has(r) ? orders.get(ids.values[r]) : NO_ORDER_ID;
 }
 
 /**
@@ -379,12 +388,9 @@ function orderOf(ids: IdValues, orders: OrderIndex, r: number): number {
  * is false; returns that row, or the batch's length.
  */
 function lookUpOrders(ids: IdValues, orders: OrderIndex, ordinals: Int32Array, from: number, all: boolean): number {
-  const keys = ids.keys;
   for (let r = from; r < ordinals.length; r++) {
-    let o: number;
-    if (keys !== undefined && keys[r] === keys[r]) o = orders.getKey(keys[r]);
-    else if (ids.validity.has(r)) o = orders.get(ids.values[r]);
-    else continue;
+    const o = orderOf(ids, orders, r);
+    if (o === NO_ORDER_ID) continue;
     if (o < 0 ? !all : orders.released(o)) return r;
     ordinals[r] = o;
   }
