@@ -367,7 +367,7 @@ export class Project {
   private async checkUnique(source: ResolvedSource, repeated: Set<number>): Promise<void> {
     if (repeated.size === 0) return;
     const first = new Map<string, string>();
-    for await (const batch of this.typedBatches(source, ["id"], { quiet: true })) {
+    for await (const batch of this.typedBatches(source, ["id"], { again: true })) {
       const ids = batch.columns.id;
       if (!ids || (ids.type !== "id" && ids.type !== "string")) return;
       for (let r = 0; r < batch.length; r++) {
