@@ -16,6 +16,7 @@ import { daysFromCivil } from "../table/time.js";
 import type { ValueType } from "../table/value-type.js";
 import type { AggResult } from "./aggregates.js";
 import { computeFacts, type FactSource } from "./compute-facts.js";
+import { numericId } from "./order-index.js";
 
 // ---------------------------------------------------------------- batches and the source
 
@@ -579,8 +580,9 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
   /*
    * 200,000 orders (four chunks of 65,536 of the order index) of 997 customers and about
    * 300,000 items, in batches of 5,000 rows, against a join written out here: every order in
-   * a Map by id, every item looked up in it. Each aggregate's expected values are summed in
-   * the items' order, as the pass adds them, so sums of decimals compare exactly.
+   * a Map by id, every item looked up in it. Prices are whole quarters, so every sum is
+   * exact in any order: items that wait for their order (DeferredItems) are added when it
+   * comes, not in the items' order.
    */
   const ORDERS = 200_000;
   const CUSTOMERS = 997;
@@ -608,7 +610,7 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
       const n = Math.floor(rand() * 4);
       for (let k = 0; k < n; k++) {
         const u = rand();
-        items.push({ order: id, category: u < 0.4 ? "Tea" : u < 0.7 ? "coffee" : "cups", qty: rand() < 0.1 ? null : 1 + Math.floor(rand() * 5), price: Math.floor(rand() * 10_000) / 100 });
+        items.push({ order: id, category: u < 0.4 ? "Tea" : u < 0.7 ? "coffee" : "cups", qty: rand() < 0.1 ? null : 1 + Math.floor(rand() * 5), price: Math.floor(rand() * 400) / 4 });
       }
     }
     return { orders, items };
@@ -620,7 +622,19 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
     return out;
   }
 
-  function sourceOf(orders: Order[], items: Item[]): FakeSource {
+  /**
+   * An id column as the byte scan gives it when the pass asks for numbers (typed-batch.ts
+   * keyedIds): a plain number in `keys` with "" as its text, any other id as text with NaN.
+   */
+  function keyed(col: TypedValues): TypedValues {
+    if (col.type !== "id") return col;
+    const keys = Float64Array.from(col.values, (v, r) => (col.validity.has(r) && numericId(v) >= 0 ? numericId(v) : NaN));
+    return { ...col, keys, values: col.values.map((v, r) => (keys[r] === keys[r] ? "" : v)) };
+  }
+
+  /** The orders and items in batches; with `keys`, their ids as the byte scan gives them (keyed). */
+  function sourceOf(orders: Order[], items: Item[], keys = false): FakeSource {
+    const ids = <B extends TypedBatch>(b: B, name: string): B => (keys ? { ...b, columns: { ...b.columns, [name]: keyed(b.columns[name]) } } : b);
     const ob = batches(orders, (p) => facts(p.map((o) => o.cust), {
       id: ["id", p.map((o) => o.id)],
       customer_id: ["id", p.map((o) => String(o.cust))],
@@ -634,7 +648,7 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
       quantity: ["integer", p.map((i) => i.qty)],
       price: ["decimal", p.map((i) => i.price)],
     })) as TypedBatch[];
-    return new FakeSource({ orders: ob }, ib);
+    return new FakeSource({ orders: ob.map((b) => ids(b, "id")) }, ib.map((b) => ids(b, "order_id")));
   }
 
   /** The join written out: per customer, over kept orders, what each aggregate of FILTERS holds. */
@@ -678,10 +692,10 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
   /** Orders read at a time when an item names one not read yet: 4 batches here (1,048,576 in a run). */
   const READ_AHEAD = 20_000;
 
-  async function check(orders: Order[], items: Item[], readAhead = READ_AHEAD) {
+  async function check(orders: Order[], items: Item[], readAhead = READ_AHEAD, deferLimit?: number, keys = false) {
     const plan = planOf(FILTERS);
-    const src = sourceOf(orders, items);
-    const out = await computeFacts(src, plan, CUSTOMERS, undefined, readAhead);
+    const src = sourceOf(orders, items, keys);
+    const out = await computeFacts(src, plan, CUSTOMERS, undefined, { readAhead, deferLimit });
     const want = reference(orders, items);
     const tea = resultOf(out, plan, 0);
     expect(resultOf(out, plan, 2)).toBe(tea);
@@ -723,12 +737,7 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
     await check(orders, items.slice().reverse());
     let a = 1;
     const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
-    const shuffled = items.slice();
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-    }
-    await check(orders, shuffled);
+    await check(orders, shuffle(items, rand));
     // Items of orders that do not exist, spread through items in order, and items without an order id.
     const holes = items.slice();
     for (let k = 0; k < 50; k++) holes.splice(Math.floor(rand() * holes.length), 0, { order: k % 2 ? String(90_000 + k) : null, category: "Tea", qty: 1, price: 1 });
@@ -740,6 +749,67 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
     await check(orders, block);
     const text = world(10, true);
     await check(text.orders, text.items);
+  });
+
+  /** A shuffled copy of `rows` (Fisher-Yates with `rand`). */
+  function shuffle<T>(rows: T[], rand: () => number): T[] {
+    const out = rows.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  }
+
+  /** The most orders batches read between two items batches (or before the first). */
+  const mostOrdersAtOnce = (log: string[]) => Math.max(...log.join(" ").split("items").map((part) => part.split("orders").length - 1));
+
+  it("an item of an order the export does not have waits instead of reading every order at once", async () => {
+    // Items in the orders' order, with an item of a missing order in the first batch and
+    // more spread through. Before items could wait, the first one read all 40 orders
+    // batches at once; now the join reads on only while it holds fewer than 4 read-aheads
+    // (HOLD_LIMIT: 16 batches), and then at most one more read-ahead (4 batches).
+    const { orders, items } = world(12, false);
+    const holes = items.slice();
+    holes.splice(10, 0, { order: "1", category: "Tea", qty: 1, price: 1 });
+    for (let k = 0; k < 40; k++) holes.splice(2000 + k * 7000, 0, { order: String(900_000 + k), category: "Tea", qty: 2, price: 3 });
+    for (const keys of [false, true]) {
+      const log = await check(orders, holes, READ_AHEAD, undefined, keys);
+      expect(mostOrdersAtOnce(log)).toBeLessThanOrEqual(16 + 4);
+      expect(log.filter((l) => l === "orders")).toHaveLength(ORDERS / 5000);
+      expect(log).not.toContain("orders again");
+    }
+    // Ids that are text, with an item of a missing one first.
+    const text = world(15, true);
+    const textLog = await check(text.orders, [{ order: "A-missing", category: "Tea", qty: 1, price: 1 }, ...text.items], READ_AHEAD, undefined, true);
+    expect(mostOrdersAtOnce(textLog)).toBeLessThanOrEqual(16 + 4);
+  });
+
+  it("an item far ahead of its order waits for it and is joined when it comes, also after the last item", async () => {
+    const { orders, items } = world(13, false);
+    // The items of the last quarter of the orders dropped, but for 30 of orders near the end
+    // moved to the front (their orders come after the last item, more than a read-ahead
+    // later: only they are indexed then), and 30 of orders just before the quarter (their
+    // orders come while the items are read).
+    const cut = items.findIndex((i) => i.order === orders[150_000].id);
+    const end = items.findIndex((i) => i.order === orders[195_000].id);
+    const early = [...items.slice(end, end + 30), ...items.slice(cut - 4000, cut - 3970)];
+    const rest = [...items.slice(0, cut - 4000), ...items.slice(cut - 3970, cut)];
+    for (const keys of [false, true]) {
+      const log = await check(orders, [...early, ...rest], READ_AHEAD, undefined, keys);
+      expect(mostOrdersAtOnce(log)).toBeLessThanOrEqual(16 + 4);
+      expect(log).not.toContain("orders again");
+    }
+    // With room for only 10 items to wait, the rest read on as before: still the same sums.
+    const log10 = await check(orders, [...early, ...rest], READ_AHEAD, 10);
+    expect(mostOrdersAtOnce(log10)).toBeGreaterThan(16 + 4);
+  });
+
+  it("items at random, with room for few to wait: the same as the join written out", async () => {
+    const { orders, items } = world(14, false);
+    let a = 3;
+    const shuffled = shuffle(items, () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296));
+    for (const limit of [1, 4999, 5001, 20_000]) await check(orders, shuffled, READ_AHEAD, limit);
   });
 
   it("an error in the items closes the orders, read only part way", async () => {
@@ -756,7 +826,7 @@ describe("computeFacts: the item join streamed beside the orders, over many chun
         }
       })(),
     };
-    await expect(computeFacts(failing, planOf(FILTERS), CUSTOMERS, undefined, READ_AHEAD)).rejects.toThrow(/a bad row/);
+    await expect(computeFacts(failing, planOf(FILTERS), CUSTOMERS, undefined, { readAhead: READ_AHEAD })).rejects.toThrow(/a bad row/);
     expect(src.log.filter((l) => l === "orders").length).toBeLessThan(ORDERS / 5000);
     expect(src.log.at(-1)).toBe("orders closed");
   });

@@ -12,7 +12,9 @@
  * arrays (order-index.ts), and lets go of the orders the items have passed. When items
  * come in the orders' order that is about READ_AHEAD orders at a time; only one bit an
  * order per item-level aggregate stays for all of them, and ids that are text (kept in a
- * Map) or numbers out of sequence (a table) keep their slot.
+ * Map) or numbers out of sequence (a table) keep their slot. An item whose order is not
+ * read when HOLD_LIMIT read-aheads are held waits for it (deferred-items.ts) rather than
+ * reading on, so that an item of a missing order does not hold every order.
  */
 import type { FactBatch, FactReadOptions } from "../ingest/project.js";
 import type { TypedBatch, TypedValues } from "../ingest/typed-batch.js";
@@ -24,6 +26,7 @@ import { ConditionCache, conditionMask, encodeStrings, type StringCodes } from "
 import { DataError } from "../errors.js";
 import { phase } from "../timings.js";
 import { OrderIndex } from "./order-index.js";
+import { DEFER_LIMIT, DeferredItems } from "./deferred-items.js";
 import { BitSet } from "../table/bitset.js";
 import { NUMERIC_ID, type IdForm } from "../table/id-index.js";
 
@@ -112,8 +115,14 @@ function datedMask(ts: Float64Array, length: number, before: number): { mask: Ui
   return { mask: left === 0 ? undefined : out, left };
 }
 
-/** Runs one pass per fact table (of `tables`, default all) that any aggregate needs, and the item pass when asked; `readAhead` is for tests (READ_AHEAD). */
-export async function computeFacts(source: FactSource, plan: Plan, customerCount: number, tables: readonly FactTable[] = FACT_TABLES, readAhead = READ_AHEAD): Promise<FactResults> {
+/** Sizes of the item join, for tests: the orders read ahead at a time (READ_AHEAD) and the items that may wait (DEFER_LIMIT). */
+export interface JoinTuning {
+  readAhead?: number;
+  deferLimit?: number;
+}
+
+/** Runs one pass per fact table (of `tables`, default all) that any aggregate needs, and the item pass when asked. */
+export async function computeFacts(source: FactSource, plan: Plan, customerCount: number, tables: readonly FactTable[] = FACT_TABLES, tuning: JoinTuning = {}): Promise<FactResults> {
   const results = new Map<number, AggResult>();
   for (const a of plan.aggregates) if (tables.includes(a.table)) results.set(a.id, emptyResult(customerCount, a.measures));
   const out: FactResults = { results, leftOut: {}, unmatchedItems: 0, warnings: [] };
@@ -121,7 +130,7 @@ export async function computeFacts(source: FactSource, plan: Plan, customerCount
   for (const table of tables) {
     const mine = plan.aggregates.filter((a) => a.table === table);
     if (mine.length === 0 || !source.hasFacts(FACT_EXPORT[table])) continue;
-    const pass = new Pass(table, mine, results, plan, cache, out, readAhead);
+    const pass = new Pass(table, mine, results, plan, cache, out, tuning);
     await phase(`aggregate ${table}`, () => (table === "orders" ? pass.orders(source) : pass.simple(source)));
   }
   return out;
@@ -181,7 +190,7 @@ class Pass {
     private readonly plan: Plan,
     private readonly cache: ConditionCache,
     private readonly out: FactResults,
-    private readonly readAhead: number,
+    private readonly tuning: JoinTuning,
   ) {
     out.leftOut[table] = 0;
   }
@@ -218,9 +227,20 @@ class Pass {
     // An order's time is read again only for the first and last times of orders with a passing item.
     const times = itemLevel.some((a) => a.itemConditions.length > 0 && (a.measures.includes("first") || a.measures.includes("last")));
     const orders = new OrderIndex(itemLevel.length, times);
+    const itemJoin = new ItemJoin(itemLevel.map((a) => this.results.get(a.id)!), itemLevel.map((a) => a.itemConditions.length > 0), orders, this.tuning.deferLimit ?? DEFER_LIMIT);
     const shared = sharedColumns(this.aggs, "row");
     const passMasks = (masks: BatchMasks) => itemLevel.map((a) => masks.all(a.rowConditions, true, a.before));
     let orderRows = 0;
+    let orderIds = false;
+    /** Once the items are read, only the orders that items wait for (DeferredItems) are indexed. */
+    let itemsRead = false;
+    const index = (key: number, id: string, customer: number, t: number, passes: Uint8Array): number => {
+      const waiting = itemJoin.deferred;
+      if (itemsRead && !waiting.waits(key, id)) return -1;
+      const o = key === key ? orders.addKey(key, customer, t, passes) : orders.add(id, customer, t, passes);
+      if (o >= 0 && waiting.size > 0) itemJoin.arrived(o, waiting.take(key, id));
+      return o;
+    };
     const stream = source.facts("orders", wanted, orderKeys)[Symbol.asyncIterator]();
     let ordersDone = false;
     /** Reads the next batch of orders into the order-level aggregates and the index; false at the end. */
@@ -232,11 +252,12 @@ class Pass {
       }
       const batch = next.value;
       orderRows += batch.length;
+      if (batch.columns.id) orderIds = true;
       const ts = numbers(batch, "created_at", "datetime");
       const totals = numbers(batch, "total", "decimal");
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, this.dated(ts, batch.length), ts, shared);
       for (const a of orderLevel) accumulateBatch(this.results.get(a.id)!, batch.customer, masks.all(a.rowConditions, true, a.before), ts, totals);
-      if (join) indexOrders(batch, passMasks(masks), ts, (key, id, customer, t, passes) => (key === key ? orders.addKey(key, customer, t, passes) : orders.add(id, customer, t, passes)));
+      if (join && !(itemsRead && itemJoin.deferred.size === 0)) indexOrders(batch, passMasks(masks), ts, index);
       return true;
     };
     const itemConditioned = columnsOf(itemLevel, "item");
@@ -244,21 +265,24 @@ class Pass {
     // Without order_items, bind has warned already (the schema says so).
     const items = join ? source.orderItems(itemCols, itemConditioned.includes("order_id") ? {} : { order_id: NUMERIC_ID }) : undefined;
     // Orders are read ahead of the items a few chunks at a time: fewer turns between the two streams.
-    const readAhead = async (): Promise<boolean> => {
-      const until = orders.size + this.readAhead;
+    const readAhead = this.tuning.readAhead ?? READ_AHEAD;
+    const readOn = async (): Promise<boolean> => {
+      const until = orders.size + readAhead;
       let read = false;
       while (orders.size < until && (await readOrders())) read = true;
       return read;
     };
     try {
       const again = () => source.facts("orders", wanted, orderKeys, { again: true });
-      if (items) await this.joinItems(items, itemLevel, orders, () => ordersDone, readAhead, (below) => this.restoreOrders(again(), orders, below, shared, passMasks));
+      if (items) await this.joinItems(items, itemLevel, itemJoin, () => ordersDone, readOn, HOLD_LIMIT * readAhead, (below) => this.restoreOrders(again(), orders, below, shared, passMasks));
+      itemsRead = true;
       while (await readOrders());
     } finally {
       // An error in the items leaves the orders half read: their file is closed here.
       if (!ordersDone) await stream.return?.();
     }
-    if (join && items && orders.size === 0 && orderRows > 0) {
+    if (items) itemJoin.finish(this.out);
+    if (join && items && !orderIds && orderRows > 0) {
       this.out.warnings.push("conditions on order items match no order: the orders export has no `id` column to join items by");
     }
   }
@@ -296,29 +320,19 @@ class Pass {
    * are counted and let go (OrderIndex.release), so that for items in the orders' order only
    * the orders between the items read and the orders read are held. An item of an order let
    * go calls `reread(end)`, which restores the orders below `end`; nothing is let go after.
+   * An item whose order is still not read when `holdLimit` orders are held waits for it
+   * (DeferredItems) instead of reading on, while there is room.
    */
-  private async joinItems(items: AsyncIterable<TypedBatch>, itemLevel: AggregatePlan[], orders: OrderIndex, ordersDone: () => boolean, readOrders: () => Promise<boolean>, reread: (end: number) => Promise<void>): Promise<void> {
+  private async joinItems(items: AsyncIterable<TypedBatch>, itemLevel: AggregatePlan[], join: ItemJoin, ordersDone: () => boolean, readOrders: () => Promise<boolean>, holdLimit: number, reread: (end: number) => Promise<void>): Promise<void> {
     const sharedItems = sharedColumns(itemLevel, "item");
-    const results = itemLevel.map((a) => this.results.get(a.id)!);
-    // Order-level measures of an aggregate with item conditions count the orders with a passing item.
-    const counted = itemLevel.map((a) => a.itemConditions.length > 0);
-    /** Chunks below this one have had their hits counted (their orders' measures added). */
-    let settled = 0;
-    const settle = (c: number) => {
-      itemLevel.forEach((_, k) => {
-        if (!counted[k]) return;
-        orders.forEachHit(k, c, (o) => {
-          const cust = orders.customer(o);
-          if (cust >= 0) accumulate(results[k], cust, orders.ts(o), NaN);
-        });
-      });
-    };
+    const { orders, deferred } = join;
     // Chunks are let go oldest first, once items have named an order of the first chunk, and
     // only those wholly below every item of the batch just joined. Items in the orders' order
     // start in the first chunk and move up; items backwards reach it last, and items at random
     // name an early order in every batch: for them nothing is let go.
     let lowestChunk = Infinity;
     let mayRelease = true;
+    const waiting: number[] = [];
     for await (const batch of items) {
       const masks = new BatchMasks(batch, this.plan.timezone, this.cache, undefined, undefined, sharedItems);
       const ids = batch.columns.order_id;
@@ -326,49 +340,115 @@ class Pass {
       const price = numbers(batch, "price", "decimal");
       const ordinals = new Int32Array(batch.length).fill(-1);
       let lowest = Infinity;
+      waiting.length = 0;
       if (ids && ids.type === "id") {
         // The lookups run in a plain loop, which stops at an order not read yet or let go.
         for (let r = 0; (r = lookUpOrders(ids, orders, ordinals, r, ordersDone())) < batch.length; ) {
-          if (orderOf(ids, orders, r) < 0) await readOrders();
-          else {
+          if (orderOf(ids, orders, r) >= 0) {
             await reread(OrderIndex.chunkStart(orders.releasedChunks));
             mayRelease = false;
-          }
+          } else if (mayRelease && waiting.length < deferred.room && orders.size - OrderIndex.chunkStart(orders.releasedChunks) >= holdLimit) {
+            ordinals[r] = WAITING;
+            waiting.push(r++);
+          } else await readOrders();
+        }
+        // An order read for a later item of the batch may be one an earlier item was to wait for.
+        for (let w = waiting.length - 1; w >= 0; w--) {
+          const o = orderOf(ids, orders, waiting[w]);
+          if (o < 0) continue;
+          ordinals[waiting[w]] = o;
+          waiting.splice(w, 1);
         }
         for (let r = 0; r < batch.length; r++) {
           const o = ordinals[r];
-          if (o < 0) this.out.unmatchedItems++;
-          else if (o < lowest) lowest = o;
+          if (o === -1) this.out.unmatchedItems++;
+          else if (o >= 0 && o < lowest) lowest = o;
         }
       }
-      itemLevel.forEach((a, k) => {
-        const mask = masks.all(a.itemConditions, false);
-        const res = results[k];
+      const itemMasks = itemLevel.map((a) => masks.all(a.itemConditions, false));
+      itemMasks.forEach((mask, k) => {
         for (let r = 0; r < batch.length; r++) {
           const o = ordinals[r];
-          if (o < 0 || !orders.passed(k, o) || (mask && !mask[r])) continue;
-          const cust = orders.customer(o);
-          // An order whose chunk was counted already is counted as its first passing item comes.
-          if (orders.hit(k, o) && counted[k] && OrderIndex.chunkOf(o) < settled && cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
-          if (cust < 0) continue;
+          if (o < 0 || (mask && !mask[r])) continue;
           // An item with no quantity is one unit; one with no price adds nothing to revenue.
-          const q = qty && !Number.isNaN(qty[r]) ? qty[r] : 1;
-          if (res.quantity.length) res.quantity[cust] += q;
-          if (a.itemConditions.length > 0 && res.revenue.length && price && !Number.isNaN(price[r])) res.revenue[cust] += price[r] * q;
+          join.add(k, o, qty && !Number.isNaN(qty[r]) ? qty[r] : 1, price ? price[r] : NaN);
         }
       });
+      for (const r of waiting) {
+        const keys = (ids as IdValues).keys;
+        deferred.add(keys ? keys[r] : NaN, (ids as IdValues).values[r], qty && !Number.isNaN(qty[r]) ? qty[r] : 1, price ? price[r] : NaN, (k) => !itemMasks[k] || itemMasks[k]![r] === 1);
+      }
       // The chunks wholly below every item of this batch: counted, then let go. A batch in
       // which no item has an order says nothing of where the items are.
       if (lowest === Infinity) continue;
       lowestChunk = Math.min(lowestChunk, OrderIndex.chunkOf(lowest));
       if (mayRelease && lowestChunk === 0) {
-        while (OrderIndex.chunkStart(settled + 1) <= lowest) settle(settled++);
-        while (orders.releasedChunks < settled) orders.release();
+        while (OrderIndex.chunkStart(join.settled + 1) <= lowest) join.settle();
+        while (orders.releasedChunks < join.settled) orders.release();
       }
     }
-    while (settled < orders.chunks) settle(settled++);
   }
 }
+
+/** Orders the join may hold, in read-aheads, before an item of an order not read yet waits for it (DeferredItems). */
+const HOLD_LIMIT = 4;
+
+/**
+ * What the item join adds up: per item-level aggregate, the quantity and revenue of the
+ * items that pass, and for aggregates with item conditions the order measures (count, first
+ * and last times) of the orders with such an item, counted a chunk of orders at a time.
+ */
+class ItemJoin {
+  /** Chunks below this one have had their hits counted (their orders' measures added). */
+  settled = 0;
+  readonly deferred: DeferredItems;
+
+  /** `counted[k]`: aggregate k has item conditions, and counts orders with a passing item. */
+  constructor(private readonly results: AggResult[], private readonly counted: boolean[], readonly orders: OrderIndex, deferLimit: number) {
+    this.deferred = new DeferredItems(results.length, deferLimit);
+  }
+
+  /** Adds an item of order `o` that passed aggregate k's item conditions: `q` units at `price` (NaN: none). */
+  add(k: number, o: number, q: number, price: number): void {
+    const orders = this.orders;
+    if (!orders.passed(k, o)) return;
+    const cust = orders.customer(o);
+    const res = this.results[k];
+    // An order whose chunk was counted already is counted as its first passing item comes.
+    if (orders.hit(k, o) && this.counted[k] && OrderIndex.chunkOf(o) < this.settled && cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
+    if (cust < 0) return;
+    if (res.quantity.length) res.quantity[cust] += q;
+    if (this.counted[k] && res.revenue.length && !Number.isNaN(price)) res.revenue[cust] += price * q;
+  }
+
+  /** Joins the items that waited for order `o`, now read (DeferredItems.take). */
+  arrived(o: number, waiting: number[] | undefined): void {
+    if (!waiting) return;
+    const d = this.deferred;
+    for (const e of waiting) for (let k = 0; k < this.results.length; k++) if (d.passed(e, k)) this.add(k, o, d.quantity(e), d.price(e));
+  }
+
+  /** Counts the orders of the next chunk with a passing item. */
+  settle(): void {
+    const c = this.settled++;
+    this.results.forEach((res, k) => {
+      if (!this.counted[k]) return;
+      this.orders.forEachHit(k, c, (o) => {
+        const cust = this.orders.customer(o);
+        if (cust >= 0) accumulate(res, cust, this.orders.ts(o), NaN);
+      });
+    });
+  }
+
+  /** After the last order: counts the chunks left, and the items still waiting as items of no order. */
+  finish(out: FactResults): void {
+    while (this.settled < this.orders.chunks) this.settle();
+    out.unmatchedItems += this.deferred.size;
+  }
+}
+
+/** An item row of the batch that waits for its order (DeferredItems). */
+const WAITING = -3;
 
 type IdValues = Extract<TypedValues, { type: "id" | "string" }>;
 
