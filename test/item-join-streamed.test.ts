@@ -51,8 +51,8 @@ function expected(orders: Order[], items: Item[]): string[] {
   const revenue = new Map<string, number>();
   const last = new Map<string, string>();
   for (const i of items) {
-    const o = byId.get(i.order)!;
-    if (o.day > AS_OF || i.category !== "Tea") continue;
+    const o = byId.get(i.order);
+    if (!o || o.day > AS_OF || i.category !== "Tea") continue;
     if (!teaOrders.has(o.customer)) teaOrders.set(o.customer, new Set());
     teaOrders.get(o.customer)!.add(o.id);
     revenue.set(o.customer, (revenue.get(o.customer) ?? 0) + i.price * i.qty);
@@ -62,7 +62,8 @@ function expected(orders: Order[], items: Item[]): string[] {
   return [...teaOrders.keys()].filter((c) => teaOrders.get(c)!.size >= 3 && revenue.get(c)! >= 60 && last.get(c)! >= "2026-09-24").sort();
 }
 
-function project(orders: Order[], items: Item[]): string {
+/** `noOrder`: item lines of no order (an order_id not in the orders, or none), the first before every item, then one after each `every` items. */
+function project(orders: Order[], items: Item[], noOrder: string[] = [], every = 5000): string {
   const customers = ["id,email"];
   for (let c = 1; c <= CUSTOMERS; c++) customers.push(`C${String(c).padStart(5, "0")},c${c}@example.com`);
   const dir = projectDir({
@@ -71,7 +72,9 @@ function project(orders: Order[], items: Item[]): string {
     "data/customers.csv": customers.join("\n") + "\n",
   });
   writeFileSync(path.join(dir, "data", "orders.csv"), "id,customer_id,created_at,status,total\n" + orders.map((o) => `${o.id},${o.customer},${o.at},complete,1.00`).join("\n") + "\n");
-  writeFileSync(path.join(dir, "data", "order_items.csv"), "order_id,category,quantity,price\n" + items.map((i) => `${i.order},${i.category},${i.qty},${i.price}.00`).join("\n") + "\n");
+  const lines = items.map((i) => `${i.order},${i.category},${i.qty},${i.price}.00`);
+  noOrder.forEach((line, k) => lines.splice(k * (every + 1), 0, line));
+  writeFileSync(path.join(dir, "data", "order_items.csv"), "order_id,category,quantity,price\n" + lines.join("\n") + "\n");
   return dir;
 }
 
@@ -106,5 +109,27 @@ describe("the item join over 150,000 orders, through the binary", () => {
     expect(parseJson<{ rows: Record<string, number> }>(run).rows).toEqual({ customers: CUSTOMERS, orders: ORDERS, order_items: withLate.length });
     expect(run.stderr).toMatch(/^read orders again /m);
     expect(members(project(orders, items.slice().reverse()))).toEqual(inOrder);
+  });
+
+  it("items of orders the export does not have, or of none: left out, and counted on stderr and in the run's summary", () => {
+    // Tea items worth a lot, the first before any other item: joined to anyone, they would
+    // change the members. 37 name orders that do not exist, 5 have no order_id.
+    const noOrder = [...Array.from({ length: 37 }, (_, k) => `${9_000_000 + k},Tea,3,500.00`), ...Array.from({ length: 5 }, () => ",Tea,3,500.00")];
+    const dir = project(orders, items, noOrder);
+    const preview = segment(["preview", "tea-regulars", "--as-of", AS_OF, "--format", "ids", "--limit", "0", "--no-cache"], dir);
+    expectExit(preview, 0);
+    expect(preview.stdout.trim().split("\n").filter(Boolean).sort()).toEqual(inOrder);
+    expect(preview.stderr).toContain("items of no order (order_items rows whose order_id is empty or not in the orders export, ignored): 42");
+    const run = segment(["run", "--as-of", AS_OF, "--json"], dir);
+    expectExit(run, 0);
+    expect(parseJson<{ items_without_order: number }>(run).items_without_order).toBe(42);
+    // The summary line (without --json; the same as-of again gives empty diffs).
+    const again = segment(["run", "--as-of", AS_OF], dir);
+    expectExit(again, 0);
+    expect(again.stderr).toMatch(/: 1 segment computed; \+0 entered, -0 left; .*; items of no order: 42$/m);
+    // Without them, nothing is said.
+    const clean = segment(["preview", "tea-regulars", "--as-of", AS_OF, "--no-cache"], project(orders, items));
+    expectExit(clean, 0);
+    expect(clean.stderr).not.toContain("items of no order");
   });
 });

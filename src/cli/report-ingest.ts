@@ -6,7 +6,7 @@ import type { Io } from "./io.js";
 import type { FactExportName } from "../schema/exports.js";
 import { TABLE_OF } from "../segment/fields.js";
 
-/** Moves the rejected-rows files into place (the command succeeded) and tells stderr about them, orphans and left-out facts. */
+/** Moves the rejected-rows files into place (the command succeeded) and tells stderr about them, orphans, left-out facts and items of no order. */
 export function reportIngest(engine: Engine, io: Io, facts?: FactResults, asOf?: string): void {
   const project = engine.project;
   for (const { name, file } of engine.commitRejected()) {
@@ -15,6 +15,12 @@ export function reportIngest(engine: Engine, io: Io, facts?: FactResults, asOf?:
   reportOrphans(engine, io);
   const left = facts ? leftOutText(facts.leftOut) : "";
   if (left) io.info(io.style.dim(`left out, dated after the as-of day ${asOf} (${engine.config.timezone}): ${left}`));
+  if (facts && facts.unmatchedItems > 0) io.info(io.style.dim(itemsWithoutOrderText(facts.unmatchedItems)));
+}
+
+/** The line about items the item join found no order for. */
+export function itemsWithoutOrderText(n: number): string {
+  return `items of no order (order_items rows whose order_id is empty or not in the orders export, ignored): ${n}`;
 }
 
 /** The orphans of a read: every export's, and those past max_orphan_share (never when the customers come from the facts). */

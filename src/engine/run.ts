@@ -98,6 +98,8 @@ export interface RunSummary {
   /** Facts of unknown customers, and facts dated after the as-of day, per export read. */
   orphans: Record<string, number>;
   left_out: Record<string, number>;
+  /** Items of no order (order_items rows whose order is empty or unknown) that segments testing items met; 0 when none tests items. */
+  items_without_order: number;
   /** Rows read per export. */
   rows: Record<string, number>;
   /** The files this run wrote (empty for a dry run). */
@@ -158,6 +160,7 @@ export async function runSegments(config: Config, ctx: RunContext, opts: RunOpti
       run_id: runId, as_of: ev.plan.asOf, started_at: startedAt, finished_at: finishedAt, dry_run: opts.dryRun === true, segments,
       orphans: { ...engine.project.report.orphans } as Record<string, number>,
       left_out: Object.fromEntries(Object.entries(ev.facts.leftOut).filter(([, n]) => n)) as Record<string, number>,
+      items_without_order: ev.facts.unmatchedItems,
       rows,
       files: opts.dryRun ? [] : staged.map((f) => fileEntry(f.file)),
       guards_tripped: tripped.map((p) => p.message),
@@ -472,5 +475,6 @@ export function summaryLine(s: RunSummary): string {
   const orphans = Object.entries(s.orphans).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ");
   const leftOut = leftOutText(s.left_out);
   return `${s.dry_run ? "dry run" : `run ${s.run_id}`} as of ${s.as_of}: ${computed.length} segment${computed.length === 1 ? "" : "s"} computed${skipped ? `, ${skipped} skipped` : ""}; +${entered} entered, -${left} left` +
-    (orphans ? `; orphans: ${orphans}` : "") + (leftOut ? `; left out after the as-of day: ${leftOut}` : "");
+    (orphans ? `; orphans: ${orphans}` : "") + (leftOut ? `; left out after the as-of day: ${leftOut}` : "") +
+    (s.items_without_order > 0 ? `; items of no order: ${s.items_without_order}` : "");
 }
