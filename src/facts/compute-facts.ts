@@ -326,11 +326,15 @@ class Pass {
   private async joinItems(items: AsyncIterable<TypedBatch>, itemLevel: AggregatePlan[], join: ItemJoin, ordersDone: () => boolean, readOrders: () => Promise<boolean>, holdLimit: number, reread: (end: number) => Promise<void>): Promise<void> {
     const sharedItems = sharedColumns(itemLevel, "item");
     const { orders, deferred } = join;
-    // Chunks are let go oldest first, once items have named an order of the first chunk, and
-    // only those wholly below every item of the batch just joined. Items in the orders' order
-    // start in the first chunk and move up; items backwards reach it last, and items at random
+    // Chunks are let go oldest first, only those wholly below every item of the batch just
+    // joined, and only once items have named an order of the first chunk or the batch's items
+    // are none of them below those of the batches before it. Items in the orders' order start
+    // in the first chunk, or later when the first orders have no items, and move up; items
+    // backwards go lower with every batch and reach the first chunk last, and items at random
     // name an early order in every batch: for them nothing is let go.
     let lowestChunk = Infinity;
+    /** The lowest order the items of the batches before this one named. */
+    let lowestBefore = Infinity;
     let mayRelease = true;
     const waiting: number[] = [];
     for await (const batch of items) {
@@ -381,8 +385,10 @@ class Pass {
       // The chunks wholly below every item of this batch: counted, then let go. A batch in
       // which no item has an order says nothing of where the items are.
       if (lowest === Infinity) continue;
+      const movedUp = lowest >= lowestBefore;
+      lowestBefore = Math.min(lowestBefore, lowest);
       lowestChunk = Math.min(lowestChunk, OrderIndex.chunkOf(lowest));
-      if (mayRelease && lowestChunk === 0) {
+      if (mayRelease && (lowestChunk === 0 || movedUp)) {
         while (OrderIndex.chunkStart(join.settled + 1) <= lowest) join.settle();
         while (orders.releasedChunks < join.settled) orders.release();
       }
