@@ -15,12 +15,7 @@ export function reportIngest(engine: Engine, io: Io, facts?: FactResults, asOf?:
   reportOrphans(engine, io);
   const left = facts ? leftOutText(facts.leftOut) : "";
   if (left) io.info(io.style.dim(`left out, dated after the as-of day ${asOf} (${engine.config.timezone}): ${left}`));
-  if (facts && facts.unmatchedItems > 0) io.info(io.style.dim(itemsWithoutOrderText(facts.unmatchedItems)));
-}
-
-/** The line about items the item join found no order for. */
-export function itemsWithoutOrderText(n: number): string {
-  return `items of no order (order_items rows whose order_id is empty or not in the orders export, ignored): ${n}`;
+  if (facts && facts.unmatchedItems > 0) io.info(io.style.dim(`items of no order (order_items rows whose order_id is empty or not in the orders export, ignored): ${facts.unmatchedItems}`));
 }
 
 /** The orphans of a read: every export's, and those past max_orphan_share (never when the customers come from the facts). */

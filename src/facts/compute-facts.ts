@@ -226,8 +226,10 @@ class Pass {
     // The item join's per-order state (see the file comment).
     // An order's time is read again only for the first and last times of orders with a passing item.
     const times = itemLevel.some((a) => a.itemConditions.length > 0 && (a.measures.includes("first") || a.measures.includes("last")));
-    const orders = new OrderIndex(itemLevel.length, times);
-    const itemJoin = new ItemJoin(itemLevel.map((a) => this.results.get(a.id)!), itemLevel.map((a) => a.itemConditions.length > 0), orders, this.tuning.deferLimit ?? DEFER_LIMIT);
+    // Order-level measures of an aggregate with item conditions count the orders with a passing item.
+    const counted = itemLevel.map((a) => a.itemConditions.length > 0);
+    const orders = new OrderIndex(itemLevel.length, times, counted);
+    const itemJoin = new ItemJoin(itemLevel.map((a) => this.results.get(a.id)!), counted, orders, this.tuning.deferLimit ?? DEFER_LIMIT);
     const shared = sharedColumns(this.aggs, "row");
     const passMasks = (masks: BatchMasks) => itemLevel.map((a) => masks.all(a.rowConditions, true, a.before));
     let orderRows = 0;
@@ -378,10 +380,9 @@ class Pass {
           join.add(k, o, qty && !Number.isNaN(qty[r]) ? qty[r] : 1, price ? price[r] : NaN);
         }
       });
-      for (const r of waiting) {
-        const keys = (ids as IdValues).keys;
-        deferred.add(keys ? keys[r] : NaN, (ids as IdValues).values[r], qty && !Number.isNaN(qty[r]) ? qty[r] : 1, price ? price[r] : NaN, (k) => !itemMasks[k] || itemMasks[k]![r] === 1);
-      }
+      // Only rows of an id column wait (the lookups above).
+      const keys = waiting.length ? (ids as IdValues).keys : undefined;
+      for (const r of waiting) deferred.add(keys ? keys[r] : NaN, (ids as IdValues).values[r], qty && !Number.isNaN(qty[r]) ? qty[r] : 1, price ? price[r] : NaN, (k) => !itemMasks[k] || itemMasks[k]![r] === 1);
       // The chunks wholly below every item of this batch: counted, then let go. A batch in
       // which no item has an order says nothing of where the items are.
       if (lowest === Infinity) continue;
@@ -421,7 +422,7 @@ class ItemJoin {
     const cust = orders.customer(o);
     const res = this.results[k];
     // An order whose chunk was counted already is counted as its first passing item comes.
-    if (orders.hit(k, o) && this.counted[k] && OrderIndex.chunkOf(o) < this.settled && cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
+    if (this.counted[k] && orders.hit(k, o) && OrderIndex.chunkOf(o) < this.settled && cust >= 0) accumulate(res, cust, orders.ts(o), NaN);
     if (cust < 0) return;
     if (res.quantity.length) res.quantity[cust] += q;
     if (this.counted[k] && res.revenue.length && !Number.isNaN(price)) res.revenue[cust] += price * q;

@@ -17,9 +17,8 @@ import { numericId } from "./order-index.js";
 export const DEFER_LIMIT = 1 << 16;
 
 export class DeferredItems {
-  /** Waiting items by their order: by number (numericId), or by text for any other id. */
-  private readonly byNumber = new Map<number, number[]>();
-  private readonly byText = new Map<string, number[]>();
+  /** Waiting items by their order: its number (numericId), or its text for any other id (a number and a text never meet in a Map). */
+  private readonly byOrder = new Map<number | string, number[]>();
   private readonly quantities: number[] = [];
   private readonly prices: number[] = [];
   /** Per item added, one flag per aggregate: passed its item conditions (made at the first). */
@@ -46,28 +45,25 @@ export class DeferredItems {
     this.quantities.push(quantity);
     this.prices.push(price);
     for (let k = 0; k < this.aggregates; k++) this.passes[e * this.aggregates + k] = passed(k) ? 1 : 0;
-    const v = key === key ? key : numericId(id);
-    if (v >= 0) push(this.byNumber, v, e);
-    else push(this.byText, id, e);
+    const k = orderKey(key, id);
+    const list = this.byOrder.get(k);
+    if (list) list.push(e);
+    else this.byOrder.set(k, [e]);
     this.size++;
   }
 
   /** True when items wait for order `key` (or text `id`). */
   waits(key: number, id: string): boolean {
-    if (this.size === 0) return false;
-    const v = key === key ? key : numericId(id);
-    return v >= 0 ? this.byNumber.has(v) : this.byText.has(id);
+    return this.size > 0 && this.byOrder.has(orderKey(key, id));
   }
 
   /** The items waiting for order `key` (or text `id`, as add() takes them), no longer waiting; undefined when none. */
   take(key: number, id: string): number[] | undefined {
     if (this.size === 0) return undefined;
-    const v = key === key ? key : numericId(id);
-    const map = v >= 0 ? this.byNumber : this.byText;
-    const k = v >= 0 ? v : id;
-    const items = (map as Map<number | string, number[]>).get(k);
+    const k = orderKey(key, id);
+    const items = this.byOrder.get(k);
     if (items === undefined) return undefined;
-    (map as Map<number | string, number[]>).delete(k);
+    this.byOrder.delete(k);
     this.size -= items.length;
     return items;
   }
@@ -86,8 +82,9 @@ export class DeferredItems {
   }
 }
 
-function push<K>(map: Map<K, number[]>, key: K, e: number): void {
-  const list = map.get(key);
-  if (list) list.push(e);
-  else map.set(key, [e]);
+/** An order's key in the Map: its number (`key`, or the text's numericId), or else its text. */
+function orderKey(key: number, id: string): number | string {
+  if (key === key) return key;
+  const v = numericId(id);
+  return v >= 0 ? v : id;
 }

@@ -49,18 +49,24 @@ export class OrderIndex {
   private readonly times: Float64Array[] = [];
   /** Per item-level aggregate, per chunk: the orders that passed its order-level conditions. */
   private readonly passes: BitSet[][];
-  /** Per item-level aggregate, per chunk: the orders with an item that passed (hit()). */
+  /** Per item-level aggregate that counts orders, per chunk: the orders with an item that passed (hit()); empty for the others. */
   private readonly hits: BitSet[][];
+  private readonly hitAggregates: number[];
   size = 0;
   /** The chunks below this one are let go (release()): their orders' state is dropped. */
   releasedChunks = 0;
   /** The arrays of chunks let go, for the next chunks: no new memory while the join moves on. */
   private readonly spare: Array<{ customers: Int32Array; times: Float64Array; passes: BitSet[] }> = [];
 
-  /** `keepTimes`: false when no aggregate reads an order's time after the orders are read (ts() is then NaN). */
-  constructor(aggregates: number, private readonly keepTimes = true) {
+  /**
+   * `keepTimes`: false when no aggregate reads an order's time after the orders are read
+   * (ts() is then NaN); `countsOrders[k]`: false when aggregate k never asks which orders had
+   * a passing item (it joins items for their quantity only), so it keeps no hits.
+   */
+  constructor(aggregates: number, private readonly keepTimes = true, countsOrders: readonly boolean[] = []) {
     this.passes = Array.from({ length: aggregates }, () => []);
     this.hits = Array.from({ length: aggregates }, () => []);
+    this.hitAggregates = this.hits.map((_, k) => k).filter((k) => countsOrders[k] !== false);
   }
 
   /** The chunks started so far (the last one partly filled). */
@@ -83,7 +89,7 @@ export class OrderIndex {
     return o >> CHUNK_BITS < this.releasedChunks;
   }
 
-  /** Marks order `o` as having an item that passed aggregate `k`; false when it was marked already. */
+  /** Marks order `o` as having an item that passed aggregate `k` (one that counts orders); false when it was marked already. */
   hit(k: number, o: number): boolean {
     const set = this.hits[k][o >> CHUNK_BITS];
     const j = o & IN_CHUNK;
@@ -176,7 +182,7 @@ export class OrderIndex {
       this.customers.push(reused?.customers ?? new Int32Array(CHUNK));
       if (this.keepTimes) this.times.push(reused?.times ?? new Float64Array(CHUNK));
       this.passes.forEach((chunks, k) => chunks.push(reused ? reused.passes[k].clear() : new BitSet(CHUNK)));
-      for (const chunks of this.hits) chunks.push(new BitSet(CHUNK));
+      for (const k of this.hitAggregates) this.hits[k].push(new BitSet(CHUNK));
     }
     const j = o & IN_CHUNK;
     this.customers[c][j] = customer;
