@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  compileDateFormat, isoFields, isoFieldsByPattern, parseBool, parseDate, parseDateTime, parseDecimal, parseId, parseInteger, parseList,
+  compileDateFormat, isoFields, isoFieldsByPattern, parseBool, plainDateTimeAt, secondsDateTimeAt, parseDate, parseDateTime, parseDecimal, parseId, parseInteger, parseList,
 } from "./parse-value.js";
 import { daysFromCivil } from "../table/time.js";
 
@@ -172,6 +172,36 @@ describe("isoFields, the character reader of datetimes", () => {
     // Enough of both outcomes to mean something (about 31,000 and 29,700 with this seed).
     expect(handled).toBeGreaterThan(20_000);
     expect(accepted).toBeGreaterThan(20_000);
+  });
+
+  it("reads the plain seconds forms in place to parseDateTime's instant, in any zone", () => {
+    // Reference: parseDateTime, which reads through isoFields (above) and never through
+    // secondsDateTimeAt. Texts of the three forms it reads, with values in and out of range,
+    // other zones and one character changed, set inside a longer text as a batch has them.
+    const two = (max: number) => String(Math.floor(r() * (max + 1))).padStart(2, "0");
+    const zones = ["UTC", "Europe/Moscow", "America/New_York", "Asia/Kolkata"];
+    let taken = 0;
+    for (let k = 0; k < 100_000; k++) {
+      let s = `${digits(4)}-${two(13)}-${two(32)}${pick(["T", "t", " ", "x"])}${two(24)}:${two(60)}:${two(60)}`;
+      s += pick(["", "Z", "z", "+03:00", "-05:30", "-00:00", "+18:00", "+18:01", "+14:60", "+0300", " Z", "x", "Z "]);
+      if (r() < 0.15) {
+        const at = Math.floor(r() * s.length);
+        s = s.slice(0, at) + pick(["0", "9", ":", "-", " ", "+", "x"]) + s.slice(at + 1);
+      }
+      const zone = pick(zones);
+      const fast = secondsDateTimeAt(`ab,${s},c`, 3, s.length, zone);
+      const whole = plainDateTimeAt(`ab,${s},c`, 3, 3 + s.length, zone);
+      const ref = parseDateTime(s, zone);
+      if (whole !== undefined) expect(whole, `${s} in ${zone}`).toBe(ref);
+      if (Number.isNaN(fast)) continue;
+      taken++;
+      expect(fast, `${s} in ${zone}`).toBe(ref);
+    }
+    // About a quarter of them are of a form it reads, with values in range (23,130 with this seed).
+    expect(taken).toBeGreaterThan(15_000);
+    expect(secondsDateTimeAt("2026-03-08 02:30:00", 0, 19, "America/New_York")).toBe(parseDateTime("2026-03-08 02:30:00", "America/New_York"));
+    expect(secondsDateTimeAt("2024-02-29T23:59:59-00:00", 0, 25, "UTC")).toBe(ms("2024-02-29T23:59:59Z"));
+    expect(secondsDateTimeAt("2023-02-29T23:59:59Z", 0, 20, "UTC")).toBeNaN();
   });
 
   it("gives parseDateTime the same instants for the forms of DATA.md", () => {
