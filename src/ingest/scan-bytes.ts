@@ -22,7 +22,14 @@ export const INCOMPLETE = -1;
 /** A record the string scanner must read (see the file comment). */
 export const IRREGULAR = -2;
 
-/** The rows of a batch: `width` fields a row, each a range of `text`. */
+/**
+ * The rows of a batch: `width` fields a row, each a range of `text`, the batch's bytes
+ * decoded as Latin-1, one character a byte. Its ASCII characters are the file's; a byte of
+ * a multi-byte UTF-8 character is a character of its own there, which no digit, sign or
+ * separator equals, so the in-place readers of numbers, dates and ids (typed-batch.ts) read
+ * such a field as no plain value and ask `cell`, which decodes its bytes as UTF-8. `bytes`
+ * holds them for a batch that is not all ASCII.
+ */
 export class CellBlock {
   constructor(
     readonly text: string,
@@ -33,12 +40,16 @@ export class CellBlock {
     readonly escaped: Uint8Array,
     readonly width: number,
     readonly length: number,
+    /** The batch's bytes (ranges are theirs too) when some are not ASCII. */
+    readonly bytes?: Buffer,
   ) {}
 
   /** The text of row r's field c, as the string scanner gives it. */
   cell(r: number, c: number): string {
     const k = r * this.width + c;
-    const s = this.text.slice(this.starts[k], this.ends[k]);
+    const at = this.starts[k], end = this.ends[k];
+    const bytes = this.bytes;
+    const s = bytes !== undefined && !asciiIn(bytes, at, end) ? bytes.toString("utf8", at, end) : this.text.slice(at, end);
     return this.escaped[k] === 1 ? s.replaceAll("\"\"", "\"") : s;
   }
 
@@ -179,45 +190,28 @@ export class ByteRecords {
 
   /**
    * The batch's rows as a CellBlock over the bytes of `b` from `from` to `to`, decoded in one
-   * call. Ranges become offsets in the text: the same numbers for ASCII, counted in UTF-16
-   * units otherwise.
+   * call as Latin-1, which copies them (about twice as fast as the UTF-8 decoder on ASCII,
+   * and a one-byte string where UTF-8 text would make a two-byte one); ranges become offsets
+   * from `from`, the same in the text and in the copy of the bytes a block that is not all
+   * ASCII keeps (CellBlock).
    */
   block(b: Buffer, from: number, to: number): CellBlock {
-    // ASCII bytes are the same characters in Latin-1, whose decoder copies them without the
-    // UTF-8 decoder's checks: about twice as fast (docs/performance.md).
-    const ascii = isAscii(b.subarray(from, to));
-    const text = b.toString(ascii ? "latin1" : "utf8", from, to);
+    const raw = b.subarray(from, to);
+    const text = b.toString("latin1", from, to);
     const width = this.exact ? this.width : this.fields;
     const n = this.rows * width;
     const starts = this.starts.slice(0, n);
     const ends = this.ends.slice(0, n);
-    if (ascii) {
-      for (let k = 0; k < n; k++) {
-        starts[k] -= from;
-        ends[k] -= from;
-      }
-    } else toUnits(b, from, to, starts, ends);
-    return new CellBlock(text, starts, ends, this.escaped.slice(0, n), width, this.rows);
+    for (let k = 0; k < n; k++) {
+      starts[k] -= from;
+      ends[k] -= from;
+    }
+    return new CellBlock(text, starts, ends, this.escaped.slice(0, n), width, this.rows, isAscii(raw) ? undefined : Buffer.from(raw));
   }
 }
 
-/**
- * Turns byte offsets into UTF-16 offsets of the text decoded from `b` at `from`, in one walk:
- * ranges come in order (each start at or after the previous end), the bytes are valid UTF-8.
- */
-function toUnits(b: Uint8Array, from: number, to: number, starts: Int32Array, ends: Int32Array): void {
-  let pos = from;
-  let units = 0;
-  const walk = (target: number) => {
-    for (; pos < target && pos < to; pos++) {
-      const c = b[pos];
-      // A lead byte starts a character; a 4-byte one is two UTF-16 units.
-      if ((c & 0xc0) !== 0x80) units += c >= 0xf0 ? 2 : 1;
-    }
-    return units;
-  };
-  for (let k = 0; k < starts.length; k++) {
-    starts[k] = walk(starts[k]);
-    ends[k] = walk(ends[k]);
-  }
+/** Whether bytes `at` to `end` of `b` are all ASCII. */
+function asciiIn(b: Uint8Array, at: number, end: number): boolean {
+  for (let i = at; i < end; i++) if (b[i] >= 0x80) return false;
+  return true;
 }
