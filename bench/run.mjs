@@ -68,6 +68,11 @@ function parseArgs(argv) {
 
 
 
+/** Whether --only picks the command of this label (any when --only is not given). */
+function picked(opts, label) {
+  return !opts.only || opts.only.split(',').some((t) => label.includes(t));
+}
+
 async function ensureData(scale, regen) {
   const dir = join(BENCH, 'data', scale);
   return { dir, ...(await ensureGenerated(dir, SCALES[scale], { regen, label: scale })) };
@@ -166,7 +171,7 @@ async function main() {
       args: ['preview', 'all-segments.yaml', ...asOf, '--segments', 'no-segments'],
       exports: [...new Set([...defs.keys()].flatMap((c) => [...exportsOf(c, defs)]))],
     },
-  ].filter((c) => !opts.only || c.label.startsWith('startup') || opts.only.split(',').some((t) => c.label.includes(t)));
+  ].filter((c) => c.label.startsWith('startup') || picked(opts, c.label));
 
   const profDir = join(dir, 'profiles');
   const flags = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
@@ -276,9 +281,8 @@ async function suite(opts, dataDir, manifest, generatedNow) {
   const flags = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(dataDir, 'profiles')] : [];
   console.log(`\nscale ${opts.scale}: ${fmtBytes(manifest.totalBytes)} of exports, ${count} segments (segments/ and bench/suite/)\n`);
   const results = [];
-  const picked = (label) => !opts.only || opts.only.split(',').some((t) => label.includes(t));
   const step = async (label, args) => {
-    if (!picked(label)) return { label, skipped: true, exitCode: 0, stdout: '{"segments":[]}' };
+    if (!picked(opts, label)) return undefined;
     process.stdout.write(`  ${label.padEnd(40)} `);
     const loadBefore = loadavg()[0];
     const run = await measureCommand(dir, args, flags);
@@ -299,7 +303,7 @@ async function suite(opts, dataDir, manifest, generatedNow) {
   };
   const run = await step(`run (${count} segments)`, ['run', ...asOf, '--json']);
   let members = {};
-  if (run.exitCode === 0) members = Object.fromEntries(JSON.parse(run.stdout).segments.map((x) => [x.code, x.members]));
+  if (run?.exitCode === 0) members = Object.fromEntries(JSON.parse(run.stdout).segments.map((x) => [x.code, x.members]));
   const pv = ['preview', 'all-suite.yaml', ...asOf, '--json', '--segments', 'no-segments'];
   const p1 = await step('preview all (first)', pv);
   const p2 = await step('preview all (second, unchanged exports)', pv);
@@ -309,7 +313,7 @@ async function suite(opts, dataDir, manifest, generatedNow) {
   const firstId = firstCustomerId(join(dataDir, 'customers.csv'));
   const p3 = await step('preview all (evaluated from the cache)', [...pv, '--customer', firstId]);
   const counts = (r) => (r.exitCode === 0 ? Object.fromEntries(JSON.parse(r.stdout).segments.map((x) => [x.code, x.count])) : {});
-  for (const p of [p1, p2, p3].filter((x) => !x.skipped)) {
+  for (const p of [p1, p2, p3].filter(Boolean)) {
     const c = counts(p);
     const differ = Object.keys(members).filter((k) => c[k] !== members[k]);
     if (differ.length) console.log(`  warning: ${p.label} counts differ from the run's for ${differ.join(', ')}`);
